@@ -1,0 +1,97 @@
+# Makefile - the only build file for zoodex.  `make help` lists the targets.
+# Variables you may set on the command line (defaults in parentheses):
+#   CFLAGS (-O2 -g)  PREFIX (/usr/local)  DESTDIR ()  O (build)  V=1 (echo commands)
+#   DEVELOPER=1      add -Werror
+#   SANITIZE=address,undefined   build everything with those sanitizers
+#   FAISS_CFLAGS / FAISS_LIBS    FAISS's C API (built by scripts/setup into $(O)/faiss)
+#   FUZZ_TIME (60)   seconds per fuzz target for `make fuzz`
+#   SKIP_SETUP=1     do not run scripts/setup before building
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+O      ?= build
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PKGS   ?= libcurl libarchive lmdb openblas jansson yaml-0.1 libxxhash libcrypto
+FAISS_CFLAGS ?=
+FAISS_LIBS   ?= $(O)/faiss/libfaiss_c.a -lfaiss -llapack -lgomp -lstdc++
+FUZZ_TIME    ?= 60
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wvla -Wwrite-strings -Wpointer-arith -Wold-style-definition
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fopenmp-simd \
+       -Isrc -Iingest -Iindex -Iquery -MMD -MP $(FAISS_CFLAGS) \
+       $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS = $(FAISS_LIBS) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
+ifdef DEVELOPER
+ALL_CFLAGS += -Werror
+endif
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+QUIET = $(if $(filter 1,$(V)),,@echo '  $(1) $@';)
+
+CMD_SRC = src/main.c $(wildcard src/cmd_*.c)
+LIB_SRC = $(filter-out $(CMD_SRC),$(wildcard src/*.c ingest/*.c index/*.c query/*.c))
+UNIT    = $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
+FUZZERS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+BENCH   = $(patsubst tests/bench/%.c,$(O)/bench/%,$(wildcard tests/bench/bench_*.c))
+
+all: $(O)/zoodex                                        ## build build/zoodex
+
+$(O)/faiss/libfaiss_c.a:
+ifndef SKIP_SETUP
+	@scripts/setup $(O)
+endif
+
+$(O)/libzoodex.a: $(LIB_SRC:%.c=$(O)/%.o)
+	$(call QUIET,AR)$(AR) rcs $@ $^
+$(O)/zoodex: $(CMD_SRC:%.c=$(O)/%.o) $(O)/libzoodex.a $(O)/faiss/libfaiss_c.a
+	$(call QUIET,LINK)$(CC) $(LDFLAGS) -o $@ $(CMD_SRC:%.c=$(O)/%.o) $(O)/libzoodex.a $(LIBS)
+$(O)/%.o: %.c | $(O)/faiss/libfaiss_c.a
+	@mkdir -p $(@D)
+	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(O)/tests/%: tests/unit/%.c tests/harness.h $(O)/libzoodex.a
+	@mkdir -p $(@D)
+	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(O)/libzoodex.a $(LDFLAGS) $(LIBS)
+$(O)/tests/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(O)/libzoodex.a
+	@mkdir -p $(@D)
+	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(O)/libzoodex.a $(LDFLAGS) $(LIBS)
+$(O)/bench/%: tests/bench/%.c $(O)/libzoodex.a
+	@mkdir -p $(@D)
+	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libzoodex.a $(LDFLAGS) $(LIBS)
+
+test: all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)     ## unit + CLI + fuzz-corpus replay
+	@O=$(O) ZX=$(abspath $(O)/zoodex) sh tests/run.sh $(UNIT)
+
+check: test                                             ## test + docs/usage sync + layering + man lint
+	@sh tests/check-deps.sh
+	@ZX=$(abspath $(O)/zoodex) sh tests/check-docs.sh
+
+bench: all $(BENCH)                                     ## benchmarks (never part of test)
+	@ZX=$(abspath $(O)/zoodex) O=$(O) sh tests/bench/run.sh
+
+demo: all                                               ## ingest the sample zoo into a temp index, search, lineage
+	@sh scripts/demo $(O)/zoodex
+
+fuzz:                                                   ## clang + libFuzzer, FUZZ_TIME s each
+	@for f in $(FUZZERS); do mkdir -p $(O)/fuzz/corpus-$$f && \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isrc -Iingest -Iindex -Iquery \
+	    $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
+	    -o $(O)/fuzz/$$f tests/fuzz/fuzz_$$f.c $(LIB_SRC) $(LIBS) && \
+	  $(O)/fuzz/$$f -max_total_time=$(FUZZ_TIME) $(O)/fuzz/corpus-$$f tests/fuzz/seeds/$$f || exit 1; done
+
+install: all                                            ## honours DESTDIR, PREFIX and MANDIR
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(O)/zoodex $(DESTDIR)$(PREFIX)/bin/zoodex
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5
+
+clean:                                                  ## remove $(O) but keep the FAISS C API build
+	find $(O) -mindepth 1 -maxdepth 1 ! -name faiss -exec rm -rf {} +
+
+help:                                                   ## list the targets
+	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+.PHONY: all test check bench demo fuzz install clean help
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

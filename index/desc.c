@@ -1,0 +1,378 @@
+/* desc.c - weight fingerprints, kurtosis, content digests.
+ * SPDX-License-Identifier: MIT */
+#include "desc.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zx_buf.h"
+#include "zx_hash.h"
+#include "zx_mem.h"
+
+#define BLOCK 4096
+#define SEED_ROW 0x7a78666e65757231ull /* "zxfneur1" */
+#define SEED_COL 0x7a7866636f6c7331ull /* "zxfcols1" */
+
+/* Name components that mark a classification head or a token embedding:
+ * both are replaced or resized by fine-tuning, so they stay out of the
+ * signature and the fingerprint. */
+static const char *const head_parts[] = {
+    "classifier", "score", "lm_head", "qa_outputs", "head", "heads", "cls",
+    "pre_classifier", "logits", "output_projection", "fc_out",
+};
+static const char *const embed_parts[] = {
+    "word_embeddings", "embed_tokens", "wte", "shared", "token_embedding",
+    "tok_embeddings", "embed_in", "embed_out", "decoder_embed_tokens",
+};
+
+static int has_part(const char *name, const char *const *parts, size_t n)
+{
+    const char *p = name;
+
+    while (*p) {
+        const char *e = strchr(p, '.');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        size_t i;
+
+        for (i = 0; i < n; i++)
+            if (strlen(parts[i]) == len && !strncmp(p, parts[i], len))
+                return 1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+int zx_desc_is_backbone(const struct zx_tensor *t)
+{
+    return t->ndim >= 2 && t->n_elems > 0 && t->shape[0] > 0 &&
+           zx_dtype_is_float(t->dtype) && zx_dtype_is_numeric(t->dtype) &&
+           !has_part(t->name, head_parts,
+                     sizeof(head_parts) / sizeof(head_parts[0])) &&
+           !has_part(t->name, embed_parts,
+                     sizeof(embed_parts) / sizeof(embed_parts[0]));
+}
+
+json_t *zx_desc_algo(void)
+{
+    return json_pack("{s:s,s:i,s:{s:i,s:i,s:s,s:s},s:s,s:s}", "name",
+                     "zx-weights", "version", ZX_DESC_VERSION, "fingerprint",
+                     "neurons", ZX_FP_NEURONS, "cols", ZX_FP_COLS, "seed",
+                     "arch-signature", "distance", "l2", "kurtosis",
+                     "fisher-biased-sum-square-2d", "content", "xxh3-128");
+}
+
+double zx_desc_distance(const float *a, const float *b)
+{
+    double s = 0;
+    int i;
+
+    for (i = 0; i < ZX_FP_DIM; i++) {
+        double d = (double)a[i] - (double)b[i];
+
+        s += d * d;
+    }
+    return sqrt(s);
+}
+
+/* ===== Moments ===== */
+
+struct moments {
+    double n, mean, m2, m3, m4;
+};
+
+/* Central sums of one block, two passes over cache-resident data. */
+static void block_moments(const float *x, size_t n, struct moments *b)
+{
+    double s = 0, mean, s2 = 0, s3 = 0, s4 = 0;
+    size_t i;
+
+#pragma omp simd reduction(+ : s)
+    for (i = 0; i < n; i++)
+        s += x[i];
+    mean = s / (double)n;
+#pragma omp simd reduction(+ : s2, s3, s4)
+    for (i = 0; i < n; i++) {
+        double d = (double)x[i] - mean, d2 = d * d;
+
+        s2 += d2;
+        s3 += d2 * d;
+        s4 += d2 * d2;
+    }
+    b->n = (double)n;
+    b->mean = mean;
+    b->m2 = s2;
+    b->m3 = s3;
+    b->m4 = s4;
+}
+
+/* Merge b into a (Pebay 2008, pairwise update of central sums). */
+static void merge_moments(struct moments *a, const struct moments *b)
+{
+    double na = a->n, nb = b->n, n = na + nb, d, d2, m2, m3, m4;
+
+    if (nb == 0)
+        return;
+    if (na == 0) {
+        *a = *b;
+        return;
+    }
+    d = b->mean - a->mean;
+    d2 = d * d;
+    m2 = a->m2 + b->m2 + d2 * na * nb / n;
+    m3 = a->m3 + b->m3 + d2 * d * na * nb * (na - nb) / (n * n) +
+         3.0 * d * (na * b->m2 - nb * a->m2) / n;
+    m4 = a->m4 + b->m4 +
+         d2 * d2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
+         6.0 * d2 * (na * na * b->m2 + nb * nb * a->m2) / (n * n) +
+         4.0 * d * (na * b->m3 - nb * a->m3) / n;
+    a->mean += d * nb / n;
+    a->n = n;
+    a->m2 = m2;
+    a->m3 = m3;
+    a->m4 = m4;
+}
+
+static double excess_kurtosis(const struct moments *m)
+{
+    if (m->n == 0 || m->m2 <= 0)
+        return NAN;
+    return m->n * m->m4 / (m->m2 * m->m2) - 3.0;
+}
+
+double zx_desc_kurtosis(const float *x, uint64_t n)
+{
+    struct moments acc = {0}, b;
+    uint64_t i;
+
+    for (i = 0; i < n; i += BLOCK) {
+        size_t len = (size_t)(n - i < BLOCK ? n - i : BLOCK);
+
+        block_moments(x + i, len, &b);
+        merge_moments(&acc, &b);
+    }
+    return excess_kurtosis(&acc);
+}
+
+static double tensor_kurtosis(const struct zx_tensor *t,
+                              const unsigned char *data, float *buf)
+{
+    struct moments acc = {0}, b;
+    uint64_t i;
+
+    for (i = 0; i < t->n_elems; i += BLOCK) {
+        size_t len = (size_t)(t->n_elems - i < BLOCK ? t->n_elems - i
+                                                      : BLOCK);
+
+        if (t->dtype == ZX_DTYPE_F32) {
+            block_moments((const float *)(const void *)data + i, len, &b);
+            if (((uintptr_t)data & 3) == 0) {
+                merge_moments(&acc, &b);
+                continue;
+            }
+        }
+        zx_to_float(t->dtype, data, i, len, buf);
+        block_moments(buf, len, &b);
+        merge_moments(&acc, &b);
+    }
+    return excess_kurtosis(&acc);
+}
+
+/* ===== Fingerprint ===== */
+
+static uint64_t mix(uint64_t seed, uint64_t k)
+{
+    unsigned char b[16];
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        b[i] = (unsigned char)(seed >> (8 * i));
+        b[8 + i] = (unsigned char)(k >> (8 * i));
+    }
+    return zx_hash64(b, sizeof(b), 0);
+}
+
+/* Tensors in file order, so that cold files stream sequentially. */
+struct pos {
+    unsigned file;
+    uint64_t offset;
+    size_t idx;
+};
+
+static int cmp_pos(const void *a, const void *b)
+{
+    const struct pos *x = a, *y = b;
+
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return 0;
+}
+
+static void fingerprint(const struct zx_ckpt *ck, const size_t *bb,
+                        size_t nbb, uint64_t seed, float *fp)
+{
+    uint64_t *start = xcalloc(nbb + 1, sizeof(*start));
+    uint64_t rows = 0;
+    size_t i;
+    int k, j;
+
+    for (i = 0; i < nbb; i++) {
+        start[i] = rows;
+        rows += zx_ckpt_tensor(ck, bb[i])->shape[0];
+    }
+    start[nbb] = rows;
+    for (k = 0; k < ZX_FP_NEURONS; k++) {
+        uint64_t r = mix(seed ^ SEED_ROW, (uint64_t)k) % rows, cols, row;
+        size_t lo = 0, hi = nbb;
+        const struct zx_tensor *t;
+        const unsigned char *data;
+
+        while (hi - lo > 1) { /* last tensor whose start <= r */
+            size_t mid = (lo + hi) / 2;
+
+            if (start[mid] <= r)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        t = zx_ckpt_tensor(ck, bb[lo]);
+        data = zx_ckpt_data(ck, bb[lo]);
+        row = r - start[lo];
+        cols = t->n_elems / t->shape[0];
+        for (j = 0; j < ZX_FP_COLS; j++) {
+            uint64_t c = mix(seed ^ SEED_COL,
+                             (uint64_t)(k * ZX_FP_COLS + j)) % cols;
+
+            zx_to_float(t->dtype, data, row * cols + c, 1,
+                        &fp[k * ZX_FP_COLS + j]);
+            if (!isfinite(fp[k * ZX_FP_COLS + j]))
+                fp[k * ZX_FP_COLS + j] = 0;
+        }
+    }
+    free(start);
+}
+
+/* ===== The pass ===== */
+
+int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
+                    json_t **tensors, struct zx_error *err)
+{
+    size_t n = zx_ckpt_n_tensors(ck), i, nbb = 0, *bb;
+    struct pos *order;
+    float *buf = xmalloc(BLOCK * sizeof(float));
+    char (*digests)[33] = xcalloc(n + 1, sizeof(*digests));
+    struct zx_buf sig = {0}, line = {0};
+    struct zx_sha256 *wd;
+    uint64_t seed, best = 0;
+    int dt;
+
+    memset(d, 0, sizeof(*d));
+    if (tensors)
+        *tensors = NULL;
+    if (n == 0) {
+        free(buf);
+        free(digests);
+        return zx_fail(err, ZX_EFORMAT, "checkpoint has no tensors");
+    }
+    order = xcalloc(n, sizeof(*order));
+    bb = xcalloc(n, sizeof(*bb));
+    for (i = 0; i < n; i++) {
+        order[i].file = zx_ckpt_tensor(ck, i)->file;
+        order[i].offset = zx_ckpt_tensor(ck, i)->offset;
+        order[i].idx = i;
+    }
+    qsort(order, n, sizeof(*order), cmp_pos);
+    for (i = 0; i < n; i++) {
+        size_t ti = order[i].idx;
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, ti);
+        const unsigned char *data = zx_ckpt_data(ck, ti);
+        struct zx_xxh *h = zx_xxh_new();
+
+        if (data)
+            zx_xxh_update(h, data, (size_t)t->n_bytes);
+        zx_xxh_final_hex(h, digests[ti]);
+        d->params_by_dtype[t->dtype] += t->n_elems;
+        d->n_params += t->n_elems;
+        if (data && t->ndim == 2 && t->shape[0] == t->shape[1] &&
+            t->shape[0] > 1 && zx_dtype_is_float(t->dtype) &&
+            zx_dtype_is_numeric(t->dtype)) {
+            double k = tensor_kurtosis(t, data, buf);
+
+            if (!isnan(k)) {
+                d->kurtosis += k;
+                d->n_kurt_layers++;
+            }
+        }
+        if (!zx_desc_is_backbone(t))
+            zx_ckpt_drop(ck, ti);
+    }
+    d->n_tensors = n;
+    /* Backbone: by name, for the signature and the sampling order. */
+    for (i = 0; i < n; i++)
+        if (zx_desc_is_backbone(zx_ckpt_tensor(ck, i)))
+            bb[nbb++] = i; /* the table is sorted by name already */
+    for (i = 0; i < nbb; i++) {
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, bb[i]);
+        int k;
+
+        zx_buf_printf(&sig, "%s\t", t->name);
+        for (k = 0; k < t->ndim; k++)
+            zx_buf_printf(&sig, "%s%" PRIu64, k ? "," : "", t->shape[k]);
+        zx_buf_addc(&sig, '\n');
+    }
+    seed = zx_hash64(zx_buf_cstr(&sig), sig.len, 0);
+    snprintf(d->arch, sizeof(d->arch), "%016" PRIx64, seed);
+    d->n_backbone = nbb;
+    if (nbb) {
+        fingerprint(ck, bb, nbb, seed, d->fp);
+        d->has_fp = 1;
+    }
+    for (i = 0; i < nbb; i++)
+        zx_ckpt_drop(ck, bb[i]);
+    /* Weights digest over name-sorted tensors. */
+    wd = zx_sha256_new();
+    if (tensors)
+        *tensors = json_object();
+    for (i = 0; i < n; i++) {
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+        json_t *shape = json_array();
+        int k;
+
+        zx_buf_reset(&line);
+        zx_buf_printf(&line, "%s\t%s\t", t->name, zx_dtype_name(t->dtype));
+        for (k = 0; k < t->ndim; k++) {
+            zx_buf_printf(&line, "%s%" PRIu64, k ? "," : "", t->shape[k]);
+            json_array_append_new(shape, json_integer((json_int_t)t->shape[k]));
+        }
+        zx_buf_printf(&line, "\t%s\n", digests[i]);
+        zx_sha256_update(wd, line.data, line.len);
+        if (tensors)
+            json_object_set_new(*tensors, t->name,
+                                json_pack("{s:s,s:o,s:s}", "dtype",
+                                          zx_dtype_name(t->dtype), "shape",
+                                          shape, "xxh3", digests[i]));
+        else
+            json_decref(shape);
+    }
+    zx_sha256_final_hex(wd, d->weights_digest);
+    for (dt = 0; dt < ZX_DTYPE_COUNT; dt++) {
+        if (d->params_by_dtype[dt] > best) {
+            best = d->params_by_dtype[dt];
+            snprintf(d->main_dtype, sizeof(d->main_dtype), "%s",
+                     zx_dtype_name((enum zx_dtype)dt));
+        }
+    }
+    zx_buf_release(&sig);
+    zx_buf_release(&line);
+    free(order);
+    free(bb);
+    free(buf);
+    free(digests);
+    return ZX_OK;
+}

@@ -1,0 +1,70 @@
+/* desc.h - weight descriptors of one checkpoint.
+ *
+ * One streaming pass over a struct zx_ckpt computes:
+ *   - the architecture signature: a 64-bit hash of the names and shapes of
+ *     the "backbone" tensors (floating point, two or more dimensions, not a
+ *     classification head or a token embedding, see zx_desc_is_backbone()),
+ *     so that a fine-tuned child with a new head or resized embeddings stays
+ *     in its parent's group;
+ *   - the weight fingerprint (Model Atlas style): ZX_FP_NEURONS neurons
+ *     (rows of backbone tensors; conv kernels flattened per output channel)
+ *     with ZX_FP_COLS coordinates each, chosen by hashes seeded with the
+ *     signature, so every model of one architecture samples the same
+ *     coordinates;
+ *   - MoTHer's kurtosis: the biased Fisher excess kurtosis of every square
+ *     2-D floating tensor, summed, accumulated in double in blocks merged
+ *     with Pebay's formulas (one pass, numerically stable);
+ *   - a content digest per tensor (XXH3-128 of its bytes) and a weights
+ *     digest over all of them (SHA-256 of the sorted name/dtype/shape/digest
+ *     lines) that identifies exact duplicates;
+ *   - parameter counts per dtype.
+ * Memory: bounded by one block of floats; tensor pages are released after
+ * use.  Descriptors carry ZX_DESC_VERSION; never compare across versions.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_DESC_H
+#define ZX_DESC_H
+#include <stdint.h>
+
+#include "ckpt.h"
+#include "zx_json.h"
+
+#define ZX_DESC_VERSION 1
+#define ZX_FP_NEURONS 64
+#define ZX_FP_COLS 4
+#define ZX_FP_DIM (ZX_FP_NEURONS * ZX_FP_COLS)
+
+struct zx_desc {
+    char arch[17];               /* signature, 16 hex digits */
+    int has_fp;                  /* 0 when no backbone tensor exists */
+    float fp[ZX_FP_DIM];
+    double kurtosis;             /* sum over square layers */
+    uint32_t n_kurt_layers;
+    uint64_t n_params;
+    uint64_t n_tensors;
+    uint64_t n_backbone;         /* tensors in the signature */
+    uint64_t params_by_dtype[ZX_DTYPE_COUNT];
+    char weights_digest[65];
+    char main_dtype[16];         /* dtype holding most parameters */
+};
+
+/* 1 when tensor t belongs to the architecture signature. */
+int zx_desc_is_backbone(const struct zx_tensor *t);
+
+/* Compute every descriptor of ck.  `tensors` (may be NULL) receives an
+ * owned object {name: {"dtype","shape","xxh3"}}.  Returns ZX_OK or
+ * ZX_EFORMAT (no tensors at all). */
+int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
+                    json_t **tensors, struct zx_error *err);
+
+/* Excess kurtosis of n floats (biased, Fisher), as zx_desc_compute() does
+ * it; NAN for constant input.  Exposed for tests. */
+double zx_desc_kurtosis(const float *x, uint64_t n);
+
+/* The descriptor algorithm and its parameters as an owned JSON object,
+ * stored with every record. */
+json_t *zx_desc_algo(void);
+
+/* Euclidean distance between two fingerprints. */
+double zx_desc_distance(const float *a, const float *b);
+
+#endif

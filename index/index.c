@@ -1,0 +1,720 @@
+/* index.c - ties descriptors, the store and the vector files together.
+ * SPDX-License-Identifier: MIT */
+#include "index.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+#include "vindex.h"
+#include "zx_fs.h"
+#include "zx_mem.h"
+
+struct zx_index {
+    char *dir;
+    char *vecdir;
+    struct zx_store *st;
+    int lock_fd;
+    int writable;
+};
+
+int zx_index_open(const char *dir, enum zx_index_mode mode,
+                  struct zx_index **out, struct zx_error *err)
+{
+    struct zx_index *ix = xcalloc(1, sizeof(*ix));
+    char *lock = NULL;
+    int rc;
+
+    *out = NULL;
+    ix->lock_fd = -1;
+    ix->dir = xstrdup(dir);
+    ix->vecdir = zx_path_join(dir, "vectors");
+    ix->writable = mode == ZX_INDEX_WRITE;
+    if (ix->writable) {
+        rc = zx_mkdirs(dir, err);
+        if (rc)
+            goto out;
+        lock = zx_path_join(dir, "zoodex.lock");
+        rc = zx_lock_file(lock, 0, &ix->lock_fd, err);
+        if (rc)
+            goto out;
+        rc = zx_mkdirs(ix->vecdir, err);
+        if (rc)
+            goto out;
+    }
+    rc = zx_store_open(dir, ix->writable ? 0 : ZX_STORE_RDONLY, &ix->st, err);
+    if (rc)
+        goto out;
+    *out = ix;
+    ix = NULL;
+out:
+    free(lock);
+    zx_index_close(ix);
+    return rc;
+}
+
+void zx_index_close(struct zx_index *ix)
+{
+    if (!ix)
+        return;
+    zx_store_close(ix->st);
+    zx_unlock_file(ix->lock_fd);
+    free(ix->dir);
+    free(ix->vecdir);
+    free(ix);
+}
+
+struct zx_store *zx_index_store(struct zx_index *ix)
+{
+    return ix->st;
+}
+
+const char *zx_index_dir(const struct zx_index *ix)
+{
+    return ix->dir;
+}
+
+/* ===== Adding a model ===== */
+
+int zx_index_describe(const struct zx_model_src *src, struct zx_desc *d,
+                      json_t **tensors, struct zx_error *err)
+{
+    struct zx_ckpt *ck = NULL;
+    int rc = zx_ckpt_open(src->weights, &ck, err);
+
+    if (rc)
+        return rc;
+    rc = zx_desc_compute(ck, d, tensors, err);
+    if (rc)
+        zx_error_prefix(err, "'%s'", src->weights);
+    zx_ckpt_close(ck);
+    return rc;
+}
+
+static char *now_iso(void)
+{
+    char buf[32];
+    time_t t = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return xstrdup(buf);
+}
+
+static json_t *build_record(const struct zx_model_src *src,
+                            const struct zx_desc *d, json_t *tensors,
+                            uint64_t vid)
+{
+    json_t *rec = json_object(), *by = json_object();
+    char *ts = now_iso();
+    int dt;
+
+    for (dt = 0; dt < ZX_DTYPE_COUNT; dt++)
+        if (d->params_by_dtype[dt])
+            json_object_set_new(by, zx_dtype_name((enum zx_dtype)dt),
+                                json_integer((json_int_t)d->params_by_dtype[dt]));
+    json_object_set_new(rec, "id", json_string(src->id));
+    if (src->revision)
+        json_object_set_new(rec, "revision", json_string(src->revision));
+    json_object_set_new(rec, "source", json_string(src->path));
+    json_object_set_new(rec, "weights", json_string(src->weights));
+    json_object_set_new(rec, "stamp", json_string(src->stamp));
+    json_object_set_new(rec, "ingested", json_string(ts));
+    json_object_set_new(rec, "meta", zx_model_meta(src));
+    json_object_set_new(rec, "declared_parents",
+                        zx_model_declared_parents(src));
+    json_object_set_new(rec, "algo", zx_desc_algo());
+    json_object_set_new(rec, "arch", json_string(d->arch));
+    json_object_set_new(rec, "vid", d->has_fp ? json_integer((json_int_t)vid)
+                                              : json_null());
+    json_object_set_new(rec, "kurtosis", json_real(d->kurtosis));
+    json_object_set_new(rec, "kurtosis_layers",
+                        json_integer(d->n_kurt_layers));
+    json_object_set_new(rec, "params", json_integer((json_int_t)d->n_params));
+    json_object_set_new(rec, "params_by_dtype", by);
+    json_object_set_new(rec, "dtype", json_string(d->main_dtype));
+    json_object_set_new(rec, "n_tensors",
+                        json_integer((json_int_t)d->n_tensors));
+    json_object_set_new(rec, "n_backbone",
+                        json_integer((json_int_t)d->n_backbone));
+    json_object_set_new(rec, "weights_digest",
+                        json_string(d->weights_digest));
+    json_object_set(rec, "tensors", tensors);
+    free(ts);
+    return rec;
+}
+
+/* Change a group's model count by delta and bump its generation. */
+static int touch_group(struct zx_txn *txn, const char *arch, int delta,
+                       struct zx_error *err)
+{
+    json_t *g = NULL;
+    int64_t gen = 0, n = 0;
+    int rc = zx_store_get_group(txn, arch, &g, err);
+
+    if (rc == ZX_ENOTFOUND) {
+        g = json_object();
+        rc = ZX_OK;
+    }
+    if (rc)
+        return rc;
+    zx_json_int(g, "gen", &gen);
+    zx_json_int(g, "n_models", &n);
+    json_object_set_new(g, "gen", json_integer(gen + 1));
+    json_object_set_new(g, "n_models", json_integer(n + delta));
+    json_object_set_new(g, "dim", json_integer(ZX_FP_DIM));
+    json_object_set_new(g, "version", json_integer(ZX_DESC_VERSION));
+    rc = zx_store_put_group(txn, arch, g, err);
+    json_decref(g);
+    return rc;
+}
+
+/* Remove the vector of an old record from its group. */
+static int drop_old_vector(struct zx_txn *txn, json_t *old,
+                           struct zx_error *err)
+{
+    const char *arch = zx_json_str(old, "arch");
+    int64_t vid;
+    int rc;
+
+    if (!arch || !zx_json_int(old, "vid", &vid))
+        return ZX_OK;
+    rc = zx_store_del_vec(txn, arch, (uint64_t)vid, err);
+    if (rc == ZX_ENOTFOUND)
+        rc = ZX_OK;
+    if (!rc)
+        rc = touch_group(txn, arch, -1, err);
+    return rc;
+}
+
+int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
+                 int force, enum zx_add_result *res, int *bad_input,
+                 struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct zx_desc *d = xcalloc(1, sizeof(*d));
+    json_t *old = NULL, *rec = NULL, *tensors = NULL, *parents, *p;
+    int64_t vid = 0;
+    size_t i;
+    int rc;
+
+    *res = ZX_ADD_NEW;
+    *bad_input = 0;
+    /* Cheap check first, in a read transaction. */
+    rc = zx_txn_begin(ix->st, 0, &txn, err);
+    if (rc)
+        goto out;
+    rc = zx_store_get_model(txn, src->id, &old, err);
+    zx_txn_abort(txn);
+    txn = NULL;
+    if (rc && rc != ZX_ENOTFOUND)
+        goto out;
+    if (old && !force) {
+        const char *stamp = zx_json_str(old, "stamp");
+
+        if (stamp && !strcmp(stamp, src->stamp)) {
+            *res = ZX_ADD_UNCHANGED;
+            rc = ZX_OK;
+            goto out;
+        }
+    }
+    json_decref(old);
+    old = NULL;
+    /* The expensive part happens outside the write transaction. */
+    rc = zx_index_describe(src, d, &tensors, err);
+    if (rc) {
+        *bad_input = 1;
+        goto out;
+    }
+    rc = zx_txn_begin(ix->st, 1, &txn, err);
+    if (rc)
+        goto out;
+    rc = zx_store_get_model(txn, src->id, &old, err);
+    if (rc && rc != ZX_ENOTFOUND)
+        goto out;
+    if (old) {
+        *res = ZX_ADD_UPDATED;
+        if (!zx_json_int(old, "vid", &vid) || !d->has_fp)
+            vid = 0;
+        rc = drop_old_vector(txn, old, err);
+        if (!rc)
+            rc = zx_store_del_edges_of(txn, src->id, err);
+        if (rc)
+            goto out;
+    }
+    if (d->has_fp && vid == 0) {
+        uint64_t v;
+
+        rc = zx_store_next_vid(txn, &v, err);
+        if (rc)
+            goto out;
+        vid = (int64_t)v;
+    }
+    rec = build_record(src, d, tensors, (uint64_t)vid);
+    if (old && json_equal(json_object_get(old, "weights_digest"),
+                          json_object_get(rec, "weights_digest")) &&
+        json_equal(json_object_get(old, "meta"),
+                   json_object_get(rec, "meta")))
+        *res = ZX_ADD_UNCHANGED; /* touched files, same content */
+    rc = zx_store_put_model(txn, src->id, rec, err);
+    if (!rc && d->has_fp)
+        rc = zx_store_put_vec(txn, d->arch, (uint64_t)vid, src->id, d->fp,
+                              ZX_FP_DIM, err);
+    if (!rc && d->has_fp)
+        rc = touch_group(txn, d->arch, +1, err);
+    if (rc)
+        goto out;
+    parents = json_object_get(rec, "declared_parents");
+    json_array_foreach(parents, i, p) {
+        json_t *info = json_pack("{s:O,s:O,s:s}", "relation",
+                                 json_object_get(p, "relation"), "source",
+                                 json_object_get(p, "source"), "provenance",
+                                 "declared");
+
+        rc = zx_store_put_edge(txn, src->id, zx_json_str(p, "parent"), info,
+                               err);
+        json_decref(info);
+        if (rc)
+            goto out;
+    }
+    rc = zx_txn_commit(txn, err);
+    txn = NULL;
+out:
+    zx_txn_abort(txn);
+    json_decref(old);
+    json_decref(rec);
+    json_decref(tensors);
+    free(d);
+    return rc;
+}
+
+/* ===== Vector files ===== */
+
+static char *vec_path(const struct zx_index *ix, const char *arch,
+                      int64_t gen)
+{
+    char name[64];
+
+    snprintf(name, sizeof(name), "%s.g%" PRId64 ".faiss", arch, gen);
+    return zx_path_join(ix->vecdir, name);
+}
+
+struct collect {
+    float *x;
+    int64_t *ids;
+    char **models;
+    size_t n, cap;
+};
+
+static int collect_cb(const struct zx_vec *v, void *arg)
+{
+    struct collect *c = arg;
+
+    if (v->dim != ZX_FP_DIM)
+        return ZX_OK; /* another descriptor version: never mixed */
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->x = xreallocarray(c->x, c->cap, ZX_FP_DIM * sizeof(float));
+        c->ids = xreallocarray(c->ids, c->cap, sizeof(*c->ids));
+        c->models = xreallocarray(c->models, c->cap, sizeof(*c->models));
+    }
+    memcpy(c->x + c->n * ZX_FP_DIM, v->data, ZX_FP_DIM * sizeof(float));
+    c->ids[c->n] = (int64_t)v->vid;
+    c->models[c->n] = xstrdup(v->model);
+    c->n++;
+    return ZX_OK;
+}
+
+static void collect_release(struct collect *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++)
+        free(c->models[i]);
+    free(c->models);
+    free(c->x);
+    free(c->ids);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Build a group's index from the store, as of txn. */
+static int build_group(struct zx_txn *txn, const char *arch,
+                       struct zx_vindex **out, struct zx_error *err)
+{
+    struct collect c = {0};
+    int rc = zx_store_each_vec(txn, arch, collect_cb, &c, err);
+
+    if (!rc)
+        rc = zx_vindex_build(ZX_FP_DIM, c.x, c.ids, c.n, out, err);
+    collect_release(&c);
+    return rc;
+}
+
+/* Remove every file of `arch` other than generation `keep`. */
+static void remove_other_gens(const struct zx_index *ix, const char *arch,
+                              int64_t keep)
+{
+    DIR *d = opendir(ix->vecdir);
+    struct dirent *de;
+    char *current = vec_path(ix, arch, keep);
+    const char *cur_name = strrchr(current, '/') + 1;
+
+    while (d && (de = readdir(d))) {
+        if (!strncmp(de->d_name, arch, 16) && de->d_name[16] == '.' &&
+            strcmp(de->d_name, cur_name)) {
+            char *p = zx_path_join(ix->vecdir, de->d_name);
+
+            unlink(p);
+            free(p);
+        }
+    }
+    if (d)
+        closedir(d);
+    free(current);
+}
+
+struct flush_ctx {
+    struct zx_index *ix;
+    struct zx_txn *txn;
+    int all;
+    int written;
+    struct zx_error *err;
+};
+
+static int flush_cb(const char *arch, json_t *g, void *arg)
+{
+    struct flush_ctx *f = arg;
+    struct zx_vindex *vi = NULL;
+    int64_t gen = 0;
+    char *path;
+    int rc = ZX_OK;
+
+    zx_json_int(g, "gen", &gen);
+    path = vec_path(f->ix, arch, gen);
+    if (f->all || !zx_is_file(path)) {
+        rc = build_group(f->txn, arch, &vi, f->err);
+        if (!rc)
+            rc = zx_vindex_save(vi, path, f->err);
+        if (!rc)
+            f->written++;
+        zx_vindex_free(vi);
+    }
+    if (!rc)
+        remove_other_gens(f->ix, arch, gen);
+    free(path);
+    return rc;
+}
+
+int zx_index_flush(struct zx_index *ix, int all, int *n_written,
+                   struct zx_error *err)
+{
+    struct flush_ctx f = {ix, NULL, all, 0, err};
+    int rc;
+
+    if (n_written)
+        *n_written = 0;
+    if (!ix->writable)
+        return zx_fail(err, ZX_EUSAGE, "index opened read-only");
+    /* A read snapshot: the writer lock keeps generations stable. */
+    rc = zx_txn_begin(ix->st, 0, &f.txn, err);
+    if (rc)
+        return rc;
+    rc = zx_store_each_group(f.txn, flush_cb, &f, err);
+    zx_txn_abort(f.txn);
+    if (n_written)
+        *n_written = f.written;
+    return rc;
+}
+
+/* ===== Search ===== */
+
+int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
+                    int k, uint64_t skip_vid, json_t **hits,
+                    struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct zx_vindex *vi = NULL;
+    json_t *g = NULL, *out = NULL;
+    float *dist = NULL;
+    int64_t *ids = NULL, gen = 0;
+    char *path = NULL;
+    int rc, kk = k + 1, found = 0, i;
+
+    *hits = NULL;
+    rc = zx_txn_begin(ix->st, 0, &txn, err);
+    if (rc)
+        return rc;
+    rc = zx_store_get_group(txn, arch, &g, err);
+    if (rc == ZX_ENOTFOUND) {
+        rc = ZX_OK;
+        *hits = json_array();
+        goto out;
+    }
+    if (rc)
+        goto out;
+    zx_json_int(g, "gen", &gen);
+    path = vec_path(ix, arch, gen);
+    rc = zx_vindex_load(path, &vi, err);
+    if (rc == ZX_ENOTFOUND || (rc == ZX_OK && zx_vindex_dim(vi) != ZX_FP_DIM)) {
+        /* Stale or missing file: answer exactly from the store. */
+        zx_vindex_free(vi);
+        vi = NULL;
+        rc = build_group(txn, arch, &vi, err);
+    }
+    if (rc)
+        goto out;
+    dist = xcalloc((size_t)kk, sizeof(*dist));
+    ids = xcalloc((size_t)kk, sizeof(*ids));
+    rc = zx_vindex_search(vi, q, kk, dist, ids, &found, err);
+    if (rc)
+        goto out;
+    out = json_array();
+    for (i = 0; i < found && (int)json_array_size(out) < k; i++) {
+        struct zx_vec v;
+
+        if ((uint64_t)ids[i] == skip_vid)
+            continue;
+        rc = zx_store_get_vec(txn, arch, (uint64_t)ids[i], &v, err);
+        if (rc == ZX_ENOTFOUND)
+            continue; /* cannot happen with a current file; be safe */
+        if (rc)
+            goto out;
+        json_array_append_new(out, json_pack("{s:s,s:f,s:I}", "model",
+                                             v.model, "distance",
+                                             (double)dist[i], "vid",
+                                             (json_int_t)ids[i]));
+    }
+    *hits = out;
+    out = NULL;
+out:
+    zx_txn_abort(txn);
+    zx_vindex_free(vi);
+    json_decref(g);
+    json_decref(out);
+    free(dist);
+    free(ids);
+    free(path);
+    return rc;
+}
+
+/* ===== Verify ===== */
+
+struct verify_ctx {
+    struct zx_index *ix;
+    struct zx_txn *txn;
+    json_t *problems, *stale;
+    json_t *group_counts; /* arch -> vectors seen */
+    size_t models, vectors, groups, edges;
+    struct zx_error *err;
+};
+
+static void problem(struct verify_ctx *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void problem(struct verify_ctx *v, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    json_array_append_new(v->problems, json_string(buf));
+}
+
+static int verify_model(const char *id, json_t *rec, void *arg)
+{
+    struct verify_ctx *v = arg;
+    const char *rid = zx_json_str(rec, "id"), *arch = zx_json_str(rec, "arch");
+    int64_t vid;
+    struct zx_vec vec;
+    int rc;
+
+    v->models++;
+    if (!rid || strcmp(rid, id))
+        problem(v, "model '%s': record names '%s'", id, rid ? rid : "");
+    if (!arch || strlen(arch) != 16) {
+        problem(v, "model '%s': no architecture signature", id);
+        return ZX_OK;
+    }
+    if (!zx_json_int(rec, "vid", &vid))
+        return ZX_OK; /* no backbone tensors, no vector */
+    rc = zx_store_get_vec(v->txn, arch, (uint64_t)vid, &vec, v->err);
+    if (rc == ZX_ENOTFOUND) {
+        problem(v, "model '%s': vector %" PRId64 " is missing", id, vid);
+        return ZX_OK;
+    }
+    if (rc)
+        return rc;
+    if (strcmp(vec.model, id))
+        problem(v, "model '%s': vector %" PRId64 " belongs to '%s'", id, vid,
+                vec.model);
+    return ZX_OK;
+}
+
+static int verify_vec(const struct zx_vec *vec, void *arg)
+{
+    struct verify_ctx *v = arg;
+    json_t *rec = NULL, *cnt;
+    int64_t vid = -1;
+    const char *arch;
+    int rc;
+
+    v->vectors++;
+    cnt = json_object_get(v->group_counts, vec->arch);
+    json_object_set_new(v->group_counts, vec->arch,
+                        json_integer(cnt ? json_integer_value(cnt) + 1 : 1));
+    rc = zx_store_get_model(v->txn, vec->model, &rec, v->err);
+    if (rc == ZX_ENOTFOUND) {
+        problem(v, "vector %" PRIu64 " belongs to missing model '%s'",
+                vec->vid, vec->model);
+        return ZX_OK;
+    }
+    if (rc)
+        return rc;
+    arch = zx_json_str(rec, "arch");
+    if (!zx_json_int(rec, "vid", &vid) || (uint64_t)vid != vec->vid ||
+        !arch || strcmp(arch, vec->arch))
+        problem(v, "vector %" PRIu64 " of '%s' is not the model's current "
+                "vector", vec->vid, vec->model);
+    json_decref(rec);
+    return ZX_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int verify_group(const char *arch, json_t *g, void *arg)
+{
+    struct verify_ctx *v = arg;
+    struct zx_vindex *vi = NULL;
+    struct collect c = {0};
+    int64_t gen = 0, n = 0;
+    char *path;
+    int rc;
+
+    v->groups++;
+    zx_json_int(g, "gen", &gen);
+    zx_json_int(g, "n_models", &n);
+    rc = zx_store_each_vec(v->txn, arch, collect_cb, &c, v->err);
+    if (rc)
+        goto out;
+    if ((int64_t)c.n != n)
+        problem(v, "group %s counts %" PRId64 " models but holds %zu "
+                "vectors", arch, n, c.n);
+    path = vec_path(v->ix, arch, gen);
+    rc = zx_vindex_load(path, &vi, v->err);
+    free(path);
+    if (rc == ZX_ENOTFOUND) {
+        /* Derived data lagging behind the store: searches stay exact by
+         * building from the store; the next ingest or reindex rewrites it */
+        json_array_append_new(v->stale, json_string(arch));
+        rc = ZX_OK;
+        goto out;
+    }
+    if (rc) {
+        problem(v, "group %s: vector file unreadable: %s", arch,
+                v->err ? v->err->msg : "");
+        rc = ZX_OK;
+        goto out;
+    }
+    if (zx_vindex_size(vi) != c.n) {
+        problem(v, "group %s: vector file holds %zu vectors, the store %zu",
+                arch, zx_vindex_size(vi), c.n);
+    } else {
+        int64_t *a = xcalloc(c.n + 1, sizeof(*a));
+        int64_t *b = xcalloc(c.n + 1, sizeof(*b));
+
+        memcpy(a, zx_vindex_ids(vi), c.n * sizeof(*a));
+        memcpy(b, c.ids, c.n * sizeof(*b));
+        qsort(a, c.n, sizeof(*a), cmp_i64);
+        qsort(b, c.n, sizeof(*b), cmp_i64);
+        if (memcmp(a, b, c.n * sizeof(*a)))
+            problem(v, "group %s: vector file ids differ from the store",
+                    arch);
+        free(a);
+        free(b);
+    }
+out:
+    zx_vindex_free(vi);
+    collect_release(&c);
+    return rc;
+}
+
+static int verify_edge(const char *child, const char *parent, json_t *info,
+                       void *arg)
+{
+    struct verify_ctx *v = arg;
+    json_t *rec = NULL;
+    int rc;
+
+    (void)parent;
+    (void)info;
+    v->edges++;
+    rc = zx_store_get_model(v->txn, child, &rec, v->err);
+    if (rc == ZX_ENOTFOUND) {
+        problem(v, "edge from missing model '%s'", child);
+        return ZX_OK;
+    }
+    json_decref(rec);
+    return rc;
+}
+
+int zx_index_verify(struct zx_index *ix, json_t **report,
+                    struct zx_error *err)
+{
+    struct verify_ctx v;
+    const char *arch;
+    json_t *cnt;
+    int rc;
+
+    *report = NULL;
+    memset(&v, 0, sizeof(v));
+    v.ix = ix;
+    v.err = err;
+    v.problems = json_array();
+    v.stale = json_array();
+    v.group_counts = json_object();
+    rc = zx_txn_begin(ix->st, 0, &v.txn, err);
+    if (rc)
+        goto out;
+    rc = zx_store_each_model(v.txn, verify_model, &v, err);
+    if (!rc)
+        rc = zx_store_each_vec(v.txn, NULL, verify_vec, &v, err);
+    if (!rc)
+        rc = zx_store_each_group(v.txn, verify_group, &v, err);
+    if (!rc)
+        rc = zx_store_each_edge(v.txn, verify_edge, &v, err);
+    if (rc)
+        goto out;
+    json_object_foreach(v.group_counts, arch, cnt) {
+        json_t *g = NULL;
+
+        if (zx_store_get_group(v.txn, arch, &g, NULL) == ZX_ENOTFOUND)
+            problem(&v, "vectors of unknown group %s", arch);
+        json_decref(g);
+    }
+    *report = json_pack("{s:b,s:I,s:I,s:I,s:I,s:O,s:O}", "ok",
+                        json_array_size(v.problems) == 0, "models",
+                        (json_int_t)v.models, "vectors",
+                        (json_int_t)v.vectors, "groups", (json_int_t)v.groups,
+                        "edges", (json_int_t)v.edges, "problems", v.problems,
+                        "stale", v.stale);
+out:
+    zx_txn_abort(v.txn);
+    json_decref(v.problems);
+    json_decref(v.stale);
+    json_decref(v.group_counts);
+    return rc;
+}

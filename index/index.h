@@ -1,0 +1,77 @@
+/* index.h - the index as a whole: store + vector files + descriptors.
+ *
+ * Data flow of an ingest: zx_index_open(WRITE) takes the writer lock;
+ * zx_index_add() reads one model source, computes its descriptors and
+ * writes its record, vector, group counter and declared edges in ONE store
+ * transaction (so a crash leaves the old or the new state, never half);
+ * zx_index_flush() then rewrites the FAISS file of every group whose file
+ * is older than the group's generation.  A FAISS file is named
+ * vectors/<arch>.g<gen>.faiss, so a reader knows at once whether a file is
+ * current; when it is not (a crash between commit and flush), searches
+ * build the group's index in memory from the store and stay exact.
+ * Ownership: results documented per call; no call takes ownership.
+ * Threads: one struct zx_index per thread, or serialise calls.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_INDEX_H
+#define ZX_INDEX_H
+#include <stdint.h>
+
+#include "desc.h"
+#include "model.h"
+#include "store.h"
+#include "zx_json.h"
+
+struct zx_index;
+
+enum zx_index_mode {
+    ZX_INDEX_READ = 0,  /* never writes; fails if there is no index */
+    ZX_INDEX_WRITE = 1, /* creates the index; takes the writer lock */
+};
+
+/* Returns ZX_OK, ZX_ENOTFOUND (READ, no index), ZX_ELOCKED (WRITE and
+ * another writer holds the lock), ZX_EIO or ZX_ESTORE. */
+int zx_index_open(const char *dir, enum zx_index_mode mode,
+                  struct zx_index **out, struct zx_error *err);
+void zx_index_close(struct zx_index *ix); /* NULL-safe; no flush */
+struct zx_store *zx_index_store(struct zx_index *ix);
+const char *zx_index_dir(const struct zx_index *ix);
+
+enum zx_add_result {
+    ZX_ADD_NEW,
+    ZX_ADD_UPDATED,
+    ZX_ADD_UNCHANGED,
+};
+
+/* Index one model.  Unchanged (same id and stamp) models are skipped unless
+ * force.  Returns ZX_OK or the error of the describe or store step; on
+ * error the store is unchanged.  *bad_input is set to 1 when the error
+ * came from the model's own files (skip it and go on), 0 when it came from
+ * the index (stop). */
+int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
+                 int force, enum zx_add_result *res, int *bad_input,
+                 struct zx_error *err);
+
+/* Describe a model without storing it: opens its weights and computes
+ * every descriptor. */
+int zx_index_describe(const struct zx_model_src *src, struct zx_desc *d,
+                      json_t **tensors, struct zx_error *err);
+
+/* Rewrite stale FAISS files (all of them when `all`).  *n_written gets the
+ * number of files written (may be NULL). */
+int zx_index_flush(struct zx_index *ix, int all, int *n_written,
+                   struct zx_error *err);
+
+/* k nearest neighbours of q within group `arch`, excluding vector id
+ * `skip_vid` (0 = none).  *hits is an owned array of
+ * {"model","distance","vid"}, nearest first. */
+int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
+                    int k, uint64_t skip_vid, json_t **hits,
+                    struct zx_error *err);
+
+/* Check store/vector consistency.  *report: owned {"ok", "models",
+ * "vectors", "groups", "edges", "problems": [..], "stale": [..]}.
+ * Returns ZX_OK when it could check (read report.ok for the verdict). */
+int zx_index_verify(struct zx_index *ix, json_t **report,
+                    struct zx_error *err);
+
+#endif

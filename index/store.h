@@ -1,0 +1,115 @@
+/* store.h - the metadata store, LMDB's only user and zoodex's source of
+ * truth.  Layout (see zoodex-store(5)):
+ *   meta      "schema" -> "1", "next_vid" -> u64 (little-endian)
+ *   models    model id -> JSON record
+ *   vectors   arch (16 hex) + vid (u64 big-endian) -> fingerprint record
+ *   groups    architecture signature -> JSON {gen, n_models, ...}
+ *   edges     "child\0parent" -> JSON {relation, source, provenance}
+ *   redges    "parent\0child" -> "" (children lookups)
+ *   state     free-form keys for later stages (crawl marks)
+ * Ownership: no function takes ownership of its arguments.  json_t results
+ * are owned by the caller; struct zx_vec data points into the LMDB map and
+ * is valid until the transaction ends.
+ * Threads: one struct zx_store per process; one zx_txn per thread; read
+ * transactions never block the writer and see a consistent snapshot.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_STORE_H
+#define ZX_STORE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zx_json.h"
+
+#define ZX_STORE_SCHEMA 1
+
+struct zx_store;
+struct zx_txn;
+
+enum zx_store_flags {
+    ZX_STORE_RDONLY = 1, /* never create or write */
+};
+
+/* Open (creating if needed, unless ZX_STORE_RDONLY) the store in `dir`.
+ * Returns ZX_OK, ZX_ENOTFOUND (RDONLY and no store), ZX_EIO or ZX_ESTORE
+ * (wrong schema, corrupt or unreadable file). */
+int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
+                  struct zx_error *err);
+void zx_store_close(struct zx_store *st); /* NULL-safe */
+
+int zx_txn_begin(struct zx_store *st, int writable, struct zx_txn **out,
+                 struct zx_error *err);
+int zx_txn_commit(struct zx_txn *txn, struct zx_error *err); /* frees */
+void zx_txn_abort(struct zx_txn *txn);                       /* NULL-safe */
+
+/* Models.  get: ZX_ENOTFOUND (no message) when absent. */
+int zx_store_get_model(struct zx_txn *txn, const char *id, json_t **rec,
+                       struct zx_error *err);
+int zx_store_put_model(struct zx_txn *txn, const char *id, const json_t *rec,
+                       struct zx_error *err);
+int zx_store_del_model(struct zx_txn *txn, const char *id,
+                       struct zx_error *err);
+/* Call cb for each model in id order; a non-zero return stops the walk
+ * and is returned.  `rec` is borrowed for the call. */
+int zx_store_each_model(struct zx_txn *txn,
+                        int (*cb)(const char *id, json_t *rec, void *arg),
+                        void *arg, struct zx_error *err);
+
+/* Allocate the next stable 64-bit vector id. */
+int zx_store_next_vid(struct zx_txn *txn, uint64_t *vid,
+                      struct zx_error *err);
+
+/* Fingerprint vectors. */
+struct zx_vec {
+    uint64_t vid;
+    char arch[17];
+    const char *model;   /* borrowed, NUL-terminated */
+    uint32_t dim;
+    const void *data;    /* dim floats, maybe unaligned: memcpy them */
+};
+int zx_store_put_vec(struct zx_txn *txn, const char *arch, uint64_t vid,
+                     const char *model, const float *v, uint32_t dim,
+                     struct zx_error *err);
+int zx_store_get_vec(struct zx_txn *txn, const char *arch, uint64_t vid,
+                     struct zx_vec *out, struct zx_error *err);
+int zx_store_del_vec(struct zx_txn *txn, const char *arch, uint64_t vid,
+                     struct zx_error *err);
+/* Walk the vectors of one group (arch) or of all groups (arch NULL). */
+int zx_store_each_vec(struct zx_txn *txn, const char *arch,
+                      int (*cb)(const struct zx_vec *v, void *arg), void *arg,
+                      struct zx_error *err);
+
+/* Architecture groups. */
+int zx_store_get_group(struct zx_txn *txn, const char *arch, json_t **rec,
+                       struct zx_error *err);
+int zx_store_put_group(struct zx_txn *txn, const char *arch,
+                       const json_t *rec, struct zx_error *err);
+int zx_store_each_group(struct zx_txn *txn,
+                        int (*cb)(const char *arch, json_t *rec, void *arg),
+                        void *arg, struct zx_error *err);
+
+/* Lineage edges child -> parent. */
+int zx_store_put_edge(struct zx_txn *txn, const char *child,
+                      const char *parent, const json_t *info,
+                      struct zx_error *err);
+int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
+                          struct zx_error *err);
+/* parents: [{"parent":..., ...info}], children: [{"child":..., ...}] */
+int zx_store_parents(struct zx_txn *txn, const char *child, json_t **out,
+                     struct zx_error *err);
+int zx_store_children(struct zx_txn *txn, const char *parent, json_t **out,
+                      struct zx_error *err);
+int zx_store_each_edge(struct zx_txn *txn,
+                       int (*cb)(const char *child, const char *parent,
+                                 json_t *info, void *arg),
+                       void *arg, struct zx_error *err);
+
+/* Free-form state strings. */
+int zx_store_get_state(struct zx_txn *txn, const char *key, char **val,
+                       struct zx_error *err);
+int zx_store_put_state(struct zx_txn *txn, const char *key, const char *val,
+                       struct zx_error *err);
+
+/* Entries per table and the map's size in bytes, for `stats`. */
+int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* vindex.h - vector indexes, FAISS's only user.
+ *
+ * One flat L2 index per architecture group (IndexIDMap2 over IndexFlatL2),
+ * keyed by the store's 64-bit vector ids.  Files are derived data: they are
+ * written atomically (temp file, fsync, rename) and can always be rebuilt
+ * from the store.  Distances returned are Euclidean (not squared).
+ * Ownership: zx_vindex_* objects are owned by the caller.
+ * Threads: a loaded index may be searched from several threads.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_VINDEX_H
+#define ZX_VINDEX_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zx_err.h"
+
+struct zx_vindex;
+
+/* Build an index of n vectors of `dim` floats (row-major n x dim). */
+int zx_vindex_build(int dim, const float *x, const int64_t *ids, size_t n,
+                    struct zx_vindex **out, struct zx_error *err);
+/* Write atomically to path.  Returns ZX_OK, ZX_EIO or ZX_EINDEX. */
+int zx_vindex_save(const struct zx_vindex *vi, const char *path,
+                   struct zx_error *err);
+/* ZX_ENOTFOUND when the file does not exist. */
+int zx_vindex_load(const char *path, struct zx_vindex **out,
+                   struct zx_error *err);
+void zx_vindex_free(struct zx_vindex *vi); /* NULL-safe */
+
+int zx_vindex_dim(const struct zx_vindex *vi);
+size_t zx_vindex_size(const struct zx_vindex *vi);
+/* The ids held, in insertion order (borrowed until vi is freed). */
+const int64_t *zx_vindex_ids(const struct zx_vindex *vi);
+
+/* k nearest of one query: fills dist[k], ids[k]; missing slots get id -1.
+ * *n_found receives how many were filled. */
+int zx_vindex_search(const struct zx_vindex *vi, const float *q, int k,
+                     float *dist, int64_t *ids, int *n_found,
+                     struct zx_error *err);
+
+#endif

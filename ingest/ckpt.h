@@ -1,0 +1,128 @@
+/* ckpt.h - format-neutral view of a checkpoint: a name-sorted table of
+ * tensors whose bytes stay in read-only file maps.
+ *
+ * Data flow: zx_ckpt_open() maps one or more files (a .safetensors file, or
+ * the shards named by a model.safetensors.index.json), validates every
+ * header and builds the table; callers walk the table with
+ * zx_ckpt_tensor(), read values through zx_tensor_to_float() in blocks, and
+ * call zx_ckpt_drop() when done with a tensor so resident memory stays
+ * bounded by the tensors in use, not the checkpoint.
+ *
+ * Ownership: no function takes ownership of its arguments.  Tensor records
+ * and their data pointers are owned by the struct zx_ckpt and valid until
+ * zx_ckpt_close().  Threads: a zx_ckpt may be read from several threads.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_CKPT_H
+#define ZX_CKPT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zx_err.h"
+
+#define ZX_CKPT_MAX_HEADER 100000000u /* safetensors spec MAX_HEADER_SIZE */
+#define ZX_CKPT_MAX_DIMS 16
+#define ZX_CKPT_MAX_TENSORS 1000000u
+#define ZX_CKPT_MAX_SHARDS 4096u
+
+enum zx_dtype {
+    ZX_DTYPE_UNKNOWN = 0,
+    ZX_DTYPE_BOOL,
+    ZX_DTYPE_U8,
+    ZX_DTYPE_I8,
+    ZX_DTYPE_I16,
+    ZX_DTYPE_U16,
+    ZX_DTYPE_I32,
+    ZX_DTYPE_U32,
+    ZX_DTYPE_I64,
+    ZX_DTYPE_U64,
+    ZX_DTYPE_F16,
+    ZX_DTYPE_BF16,
+    ZX_DTYPE_F32,
+    ZX_DTYPE_F64,
+    ZX_DTYPE_F8_E4M3,
+    ZX_DTYPE_F8_E5M2,
+    ZX_DTYPE_F8_E8M0,
+    ZX_DTYPE_F8_E4M3FNUZ,
+    ZX_DTYPE_F8_E5M2FNUZ,
+    ZX_DTYPE_F6_E2M3,
+    ZX_DTYPE_F6_E3M2,
+    ZX_DTYPE_F4,
+    ZX_DTYPE_C64,
+    ZX_DTYPE_COUNT
+};
+
+/* Parse a safetensors dtype string; ZX_DTYPE_UNKNOWN when not known. */
+enum zx_dtype zx_dtype_parse(const char *s);
+const char *zx_dtype_name(enum zx_dtype dt);   /* "F32" */
+unsigned zx_dtype_bits(enum zx_dtype dt);      /* 0 for UNKNOWN */
+/* 1 when values convert to float (every dtype but C64, F4, F6_*). */
+int zx_dtype_is_numeric(enum zx_dtype dt);
+/* 1 for floating dtypes (F64 F32 F16 BF16 F8_*). */
+int zx_dtype_is_float(enum zx_dtype dt);
+
+struct zx_tensor {
+    char *name;
+    enum zx_dtype dtype;
+    int ndim;
+    uint64_t shape[ZX_CKPT_MAX_DIMS];
+    uint64_t n_elems;
+    uint64_t n_bytes;
+    uint64_t offset;   /* absolute offset in its file */
+    unsigned file;     /* index into the checkpoint's files */
+};
+
+/* A parsed safetensors header (no file attached): what the Hub client
+ * gets from a Range request and what the fuzzer exercises. */
+struct zx_st_header {
+    uint64_t header_len;   /* N */
+    uint64_t data_len;     /* bytes of tensor data the header describes */
+    struct zx_tensor *tensors;
+    size_t n_tensors;      /* sorted by name */
+    char *metadata_json;   /* __metadata__ as compact JSON, or NULL */
+};
+
+/* Read the 8-byte length prefix.  ZX_EFORMAT when fewer than 8 bytes,
+ * ZX_ETOOBIG when N exceeds ZX_CKPT_MAX_HEADER. */
+int zx_st_header_len(const unsigned char *buf, size_t len, uint64_t *n,
+                     struct zx_error *err);
+
+/* Validate and parse a header.  `json`/`json_len` are the N header bytes;
+ * `file_size` is the whole file's size (validation rule 7: the data must
+ * end exactly at the end of the file), or 0 to skip that check.  Enforces
+ * every rule of the reference parser.  *out is owned (zx_st_header_free). */
+int zx_st_parse_header(const char *json, size_t json_len, uint64_t file_size,
+                       const char *what, struct zx_st_header **out,
+                       struct zx_error *err);
+/* Parse a whole safetensors file held in memory. */
+int zx_st_parse(const unsigned char *buf, size_t len, const char *what,
+                struct zx_st_header **out, struct zx_error *err);
+void zx_st_header_free(struct zx_st_header *h); /* NULL-safe */
+
+struct zx_ckpt;
+
+/* Open a checkpoint: a .safetensors file, or a *.safetensors.index.json
+ * whose shards sit next to it.  Returns ZX_OK, ZX_ENOTFOUND, ZX_EIO,
+ * ZX_EFORMAT or ZX_ETOOBIG; *out is NULL on failure. */
+int zx_ckpt_open(const char *path, struct zx_ckpt **out,
+                 struct zx_error *err);
+void zx_ckpt_close(struct zx_ckpt *ck); /* NULL-safe */
+
+size_t zx_ckpt_n_tensors(const struct zx_ckpt *ck);
+const struct zx_tensor *zx_ckpt_tensor(const struct zx_ckpt *ck, size_t i);
+/* Index of the tensor called `name`, or -1. */
+long zx_ckpt_find(const struct zx_ckpt *ck, const char *name);
+/* Raw bytes of tensor i (borrowed, read-only, may be NULL when empty). */
+const unsigned char *zx_ckpt_data(const struct zx_ckpt *ck, size_t i);
+/* Release the pages of tensor i from this process's resident memory. */
+void zx_ckpt_drop(const struct zx_ckpt *ck, size_t i);
+/* Files the checkpoint reads (1 + shards), in order. */
+size_t zx_ckpt_n_files(const struct zx_ckpt *ck);
+const char *zx_ckpt_file(const struct zx_ckpt *ck, size_t i);
+uint64_t zx_ckpt_file_size(const struct zx_ckpt *ck, size_t i);
+
+/* Convert n elements of dtype dt starting at element `first` of `src` to
+ * float.  Returns 0, or -1 when dt is not numeric. */
+int zx_to_float(enum zx_dtype dt, const unsigned char *src, uint64_t first,
+                size_t n, float *dst);
+
+#endif

@@ -1,0 +1,520 @@
+/* ckpt_safetensors.c - reader for the safetensors checkpoint format.
+ *
+ * Layout (all integers little-endian):
+ *   1. bytes [0, 8)       u64 N, the header length
+ *   2. bytes [8, 8+N)     UTF-8 JSON starting with '{', maybe space-padded:
+ *                         {"name": {"dtype": "F16", "shape": [..],
+ *                                   "data_offsets": [begin, end]}, ...,
+ *                          "__metadata__": {str: str}}
+ *   3. bytes [8+N, EOF)   tensor data; offsets are relative to 8+N, the
+ *                         tensors tile it exactly (no holes, no overlaps)
+ *                         and it ends at the end of the file.
+ *
+ * Untrusted input: N is checked against ZX_CKPT_MAX_HEADER and the file size
+ * before any allocation; shapes are checked for overflow; every rule of the
+ * reference parser (safetensors tensor.rs, Metadata::validate) is enforced.
+ * The sharded form, model.safetensors.index.json, maps tensor names to shard
+ * files next to the index; shard names may not leave that folder.
+ * SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt.h"
+#include "zx_fs.h"
+#include "zx_json.h"
+#include "zx_mem.h"
+
+#define MAX_INDEX_JSON (64u << 20)
+
+/* ===== Header parsing ===== */
+
+int zx_st_header_len(const unsigned char *buf, size_t len, uint64_t *n,
+                     struct zx_error *err)
+{
+    uint64_t v = 0;
+    int i;
+
+    if (len < 8)
+        return zx_fail(err, ZX_EFORMAT, "file is too short to be "
+                       "safetensors (%zu bytes)", len);
+    for (i = 7; i >= 0; i--)
+        v = (v << 8) | buf[i];
+    if (v > ZX_CKPT_MAX_HEADER)
+        return zx_fail(err, ZX_ETOOBIG, "header length %" PRIu64 " exceeds "
+                       "the limit of %u bytes", v, ZX_CKPT_MAX_HEADER);
+    *n = v;
+    return ZX_OK;
+}
+
+void zx_st_header_free(struct zx_st_header *h)
+{
+    size_t i;
+
+    if (!h)
+        return;
+    for (i = 0; i < h->n_tensors; i++)
+        free(h->tensors[i].name);
+    free(h->tensors);
+    free(h->metadata_json);
+    free(h);
+}
+
+static int get_u64(json_t *v, uint64_t *out)
+{
+    json_int_t x;
+
+    if (!json_is_integer(v))
+        return -1;
+    x = json_integer_value(v);
+    if (x < 0)
+        return -1;
+    *out = (uint64_t)x;
+    return 0;
+}
+
+static int cmp_offset(const void *a, const void *b)
+{
+    const struct zx_tensor *x = a, *y = b;
+
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    if (x->n_bytes != y->n_bytes)
+        return x->n_bytes < y->n_bytes ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    const struct zx_tensor *x = a, *y = b;
+
+    return strcmp(x->name, y->name);
+}
+
+static int parse_tensor(const char *what, const char *name, json_t *info,
+                        struct zx_tensor *t, uint64_t *begin, uint64_t *end,
+                        struct zx_error *err)
+{
+    json_t *dt = json_object_get(info, "dtype");
+    json_t *shape = json_object_get(info, "shape");
+    json_t *offs = json_object_get(info, "data_offsets");
+    uint64_t nelem = 1, nbits;
+    size_t i;
+
+    if (!json_is_object(info) || !json_is_string(dt) ||
+        !json_is_array(shape) || !json_is_array(offs) ||
+        json_array_size(offs) != 2)
+        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' lacks dtype, shape "
+                       "or data_offsets", what, name);
+    t->dtype = zx_dtype_parse(json_string_value(dt));
+    if (t->dtype == ZX_DTYPE_UNKNOWN)
+        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has unknown dtype "
+                       "'%.32s'", what, name, json_string_value(dt));
+    if (json_array_size(shape) > ZX_CKPT_MAX_DIMS)
+        return zx_fail(err, ZX_ETOOBIG, "%s: tensor '%s' has %zu dimensions "
+                       "(limit %d)", what, name, json_array_size(shape),
+                       ZX_CKPT_MAX_DIMS);
+    t->ndim = (int)json_array_size(shape);
+    for (i = 0; i < json_array_size(shape); i++) {
+        uint64_t d;
+
+        if (get_u64(json_array_get(shape, i), &d))
+            return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has a bad "
+                           "shape", what, name);
+        t->shape[i] = d;
+        if (d && nelem > UINT64_MAX / d)
+            return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s': shape "
+                           "overflows", what, name);
+        nelem *= d;
+    }
+    if (nelem > UINT64_MAX / 64)
+        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s': shape overflows",
+                       what, name);
+    nbits = nelem * zx_dtype_bits(t->dtype);
+    if (nbits % 8)
+        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' does not fill a "
+                       "whole number of bytes", what, name);
+    if (get_u64(json_array_get(offs, 0), begin) ||
+        get_u64(json_array_get(offs, 1), end))
+        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has bad "
+                       "data_offsets", what, name);
+    if (*end < *begin)
+        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' ends before it "
+                       "begins", what, name);
+    if (*end - *begin != nbits / 8)
+        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has %" PRIu64
+                       " bytes of data but its dtype and shape need %" PRIu64,
+                       what, name, *end - *begin, nbits / 8);
+    t->n_elems = nelem;
+    t->n_bytes = nbits / 8;
+    t->offset = *begin; /* relative until the caller rebases it */
+    return ZX_OK;
+}
+
+int zx_st_parse_header(const char *json, size_t json_len, uint64_t file_size,
+                       const char *what, struct zx_st_header **out,
+                       struct zx_error *err)
+{
+    struct zx_st_header *h = NULL;
+    json_t *root = NULL, *info;
+    const char *key;
+    uint64_t pos = 0;
+    size_t i, n = 0;
+    int rc;
+
+    *out = NULL;
+    if (json_len == 0 || json[0] != '{') {
+        rc = zx_fail(err, ZX_EFORMAT, "%s: header does not start with '{'",
+                     what);
+        goto out;
+    }
+    rc = zx_json_parse(json, json_len, ZX_CKPT_MAX_HEADER, what, &root, err);
+    if (rc)
+        goto out;
+    if (!json_is_object(root)) {
+        rc = zx_fail(err, ZX_EFORMAT, "%s: header is not a JSON object",
+                     what);
+        goto out;
+    }
+    if (json_object_size(root) > ZX_CKPT_MAX_TENSORS) {
+        rc = zx_fail(err, ZX_ETOOBIG, "%s: more than %u tensors", what,
+                     ZX_CKPT_MAX_TENSORS);
+        goto out;
+    }
+    h = xcalloc(1, sizeof(*h));
+    h->header_len = json_len;
+    h->tensors = xcalloc(json_object_size(root) + 1, sizeof(*h->tensors));
+    json_object_foreach(root, key, info) {
+        uint64_t b, e;
+
+        if (strcmp(key, "__metadata__") == 0) {
+            const char *mk;
+            json_t *mv;
+
+            if (!json_is_object(info)) {
+                rc = zx_fail(err, ZX_EFORMAT, "%s: __metadata__ is not an "
+                             "object", what);
+                goto out;
+            }
+            json_object_foreach(info, mk, mv) {
+                if (!json_is_string(mv)) {
+                    rc = zx_fail(err, ZX_EFORMAT, "%s: __metadata__ value "
+                                 "'%.64s' is not a string", what, mk);
+                    goto out;
+                }
+            }
+            h->metadata_json = zx_json_dump(info);
+            continue;
+        }
+        rc = parse_tensor(what, key, info, &h->tensors[n], &b, &e, err);
+        if (rc)
+            goto out;
+        h->tensors[n].name = xstrdup(key);
+        n++;
+        h->n_tensors = n;
+    }
+    /* Rule 5: sorted by offsets the tensors must tile the buffer. */
+    qsort(h->tensors, n, sizeof(*h->tensors), cmp_offset);
+    for (i = 0; i < n; i++) {
+        if (h->tensors[i].offset != pos) {
+            rc = zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' starts at %" PRIu64
+                         " but the previous data ends at %" PRIu64
+                         " (overlap or hole)", what, h->tensors[i].name,
+                         h->tensors[i].offset, pos);
+            goto out;
+        }
+        pos += h->tensors[i].n_bytes;
+        h->tensors[i].offset += 8 + json_len;
+    }
+    h->data_len = pos;
+    /* Rule 7: data ends exactly at the end of the file. */
+    if (file_size && 8 + json_len + pos != file_size) {
+        rc = zx_fail(err, ZX_EFORMAT, "%s: tensor data ends at byte %" PRIu64
+                     " but the file has %" PRIu64 " bytes", what,
+                     8 + json_len + pos, file_size);
+        goto out;
+    }
+    qsort(h->tensors, n, sizeof(*h->tensors), cmp_name);
+    *out = h;
+    h = NULL;
+out:
+    zx_st_header_free(h);
+    json_decref(root);
+    return rc;
+}
+
+int zx_st_parse(const unsigned char *buf, size_t len, const char *what,
+                struct zx_st_header **out, struct zx_error *err)
+{
+    uint64_t n;
+    int rc;
+
+    *out = NULL;
+    rc = zx_st_header_len(buf, len, &n, err);
+    if (rc) {
+        zx_error_prefix(err, "%s", what);
+        return rc;
+    }
+    if (n > len - 8)
+        return zx_fail(err, ZX_EFORMAT, "%s: header length %" PRIu64
+                       " runs past the end of the file (%zu bytes)", what, n,
+                       len);
+    return zx_st_parse_header((const char *)buf + 8, (size_t)n, len, what,
+                              out, err);
+}
+
+/* ===== Checkpoints: one file or an index of shards ===== */
+
+struct zx_ckpt {
+    struct zx_tensor *tensors;
+    size_t n_tensors;
+    struct zx_map *maps;
+    char **paths;
+    size_t n_files;
+};
+
+size_t zx_ckpt_n_tensors(const struct zx_ckpt *ck)
+{
+    return ck->n_tensors;
+}
+
+const struct zx_tensor *zx_ckpt_tensor(const struct zx_ckpt *ck, size_t i)
+{
+    ZX_ASSERT(i < ck->n_tensors);
+    return &ck->tensors[i];
+}
+
+long zx_ckpt_find(const struct zx_ckpt *ck, const char *name)
+{
+    size_t lo = 0, hi = ck->n_tensors;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(ck->tensors[mid].name, name);
+
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+const unsigned char *zx_ckpt_data(const struct zx_ckpt *ck, size_t i)
+{
+    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+    const struct zx_map *m = &ck->maps[t->file];
+
+    if (!t->n_bytes || !m->data)
+        return NULL;
+    return m->data + t->offset;
+}
+
+void zx_ckpt_drop(const struct zx_ckpt *ck, size_t i)
+{
+    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+
+    zx_map_drop(&ck->maps[t->file], t->offset, t->n_bytes);
+}
+
+size_t zx_ckpt_n_files(const struct zx_ckpt *ck)
+{
+    return ck->n_files;
+}
+
+const char *zx_ckpt_file(const struct zx_ckpt *ck, size_t i)
+{
+    ZX_ASSERT(i < ck->n_files);
+    return ck->paths[i];
+}
+
+uint64_t zx_ckpt_file_size(const struct zx_ckpt *ck, size_t i)
+{
+    ZX_ASSERT(i < ck->n_files);
+    return ck->maps[i].size;
+}
+
+void zx_ckpt_close(struct zx_ckpt *ck)
+{
+    size_t i;
+
+    if (!ck)
+        return;
+    for (i = 0; i < ck->n_tensors; i++)
+        free(ck->tensors[i].name);
+    free(ck->tensors);
+    for (i = 0; i < ck->n_files; i++) {
+        zx_map_close(&ck->maps[i]);
+        free(ck->paths[i]);
+    }
+    free(ck->maps);
+    free(ck->paths);
+    free(ck);
+}
+
+/* Map one file and append its tensors to ck. */
+static int add_file(struct zx_ckpt *ck, const char *path,
+                    struct zx_error *err)
+{
+    struct zx_st_header *h = NULL;
+    struct zx_map *m;
+    uint64_t n;
+    size_t i, f = ck->n_files;
+    int rc;
+
+    ck->maps = xreallocarray(ck->maps, f + 1, sizeof(*ck->maps));
+    ck->paths = xreallocarray(ck->paths, f + 1, sizeof(*ck->paths));
+    m = &ck->maps[f];
+    m->fd = -1;
+    rc = zx_map_open(path, m, err);
+    if (rc)
+        return rc;
+    ck->paths[f] = xstrdup(path);
+    ck->n_files++;
+    rc = zx_st_header_len(m->data, (size_t)m->size, &n, err);
+    if (rc) {
+        zx_error_prefix(err, "'%s'", path);
+        return rc;
+    }
+    if (n > m->size - 8)
+        return zx_fail(err, ZX_EFORMAT, "'%s': header length %" PRIu64
+                       " runs past the end of the file (%" PRIu64 " bytes)",
+                       path, n, m->size);
+    rc = zx_st_parse_header((const char *)m->data + 8, (size_t)n, m->size,
+                            path, &h, err);
+    if (rc)
+        return rc;
+    if (ck->n_tensors + h->n_tensors > ZX_CKPT_MAX_TENSORS) {
+        zx_st_header_free(h);
+        return zx_fail(err, ZX_ETOOBIG, "'%s': too many tensors", path);
+    }
+    ck->tensors = xreallocarray(ck->tensors, ck->n_tensors + h->n_tensors + 1,
+                                sizeof(*ck->tensors));
+    for (i = 0; i < h->n_tensors; i++) {
+        ck->tensors[ck->n_tensors] = h->tensors[i];
+        ck->tensors[ck->n_tensors].file = (unsigned)f;
+        h->tensors[i].name = NULL; /* moved */
+        ck->n_tensors++;
+    }
+    zx_st_header_free(h);
+    return ZX_OK;
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Open the shards named by an index.json. */
+static int open_index(struct zx_ckpt *ck, const char *path,
+                      struct zx_error *err)
+{
+    json_t *root = NULL, *wm, *v;
+    const char **files = NULL;
+    const char *key, *slash;
+    char *dir = NULL;
+    size_t i, n = 0;
+    int rc;
+
+    rc = zx_json_load_file(path, MAX_INDEX_JSON, &root, err);
+    if (rc == ZX_ENOTFOUND)
+        return zx_fail(err, rc, "cannot open '%s': No such file", path);
+    if (rc)
+        return rc;
+    wm = json_object_get(root, "weight_map");
+    if (!json_is_object(wm) || json_object_size(wm) == 0) {
+        rc = zx_fail(err, ZX_EFORMAT, "'%s' has no weight_map object", path);
+        goto out;
+    }
+    files = xcalloc(json_object_size(wm), sizeof(*files));
+    json_object_foreach(wm, key, v) {
+        const char *f = json_string_value(v);
+
+        if (!f || !*f || f[0] == '/' || strstr(f, "..") ||
+            !has_suffix(f, ".safetensors")) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' maps to a "
+                         "bad shard name", path, key);
+            goto out;
+        }
+        files[n++] = f;
+    }
+    qsort(files, n, sizeof(*files), cmp_str);
+    slash = strrchr(path, '/');
+    dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    for (i = 0; i < n; i++) {
+        char *p;
+
+        if (i > 0 && strcmp(files[i], files[i - 1]) == 0)
+            continue;
+        if (ck->n_files >= ZX_CKPT_MAX_SHARDS) {
+            rc = zx_fail(err, ZX_ETOOBIG, "'%s' names more than %u shards",
+                         path, ZX_CKPT_MAX_SHARDS);
+            goto out;
+        }
+        p = zx_path_join(dir, files[i]);
+        rc = add_file(ck, p, err);
+        free(p);
+        if (rc)
+            goto out;
+    }
+    /* Every tensor in the shards must be in the weight map, in its shard. */
+    for (i = 0; i < ck->n_tensors; i++) {
+        const char *want = zx_json_str(wm, ck->tensors[i].name);
+        const char *have = ck->paths[ck->tensors[i].file];
+
+        if (!want || !has_suffix(have, want)) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' found in "
+                         "'%s' is not mapped there by the index", path,
+                         ck->tensors[i].name, have);
+            goto out;
+        }
+    }
+    if (ck->n_tensors != json_object_size(wm)) {
+        rc = zx_fail(err, ZX_EFORMAT, "'%s' maps %zu tensors but the shards "
+                     "hold %zu", path, json_object_size(wm), ck->n_tensors);
+        goto out;
+    }
+out:
+    free(files);
+    free(dir);
+    json_decref(root);
+    return rc;
+}
+
+int zx_ckpt_open(const char *path, struct zx_ckpt **out,
+                 struct zx_error *err)
+{
+    struct zx_ckpt *ck = xcalloc(1, sizeof(*ck));
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    if (has_suffix(path, ".index.json"))
+        rc = open_index(ck, path, err);
+    else
+        rc = add_file(ck, path, err);
+    if (rc)
+        goto out;
+    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
+    for (i = 1; i < ck->n_tensors; i++) {
+        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears in "
+                         "two shards", path, ck->tensors[i].name);
+            goto out;
+        }
+    }
+    *out = ck;
+    ck = NULL;
+out:
+    zx_ckpt_close(ck);
+    return rc;
+}

@@ -1,0 +1,540 @@
+/* model.c - model folders and files on disk: weights, metadata, ids.
+ * SPDX-License-Identifier: MIT */
+#include "model.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "card.h"
+#include "zx_buf.h"
+#include "zx_fs.h"
+#include "zx_hash.h"
+#include "zx_mem.h"
+
+#define MAX_SCAN_DEPTH 16
+#define MAX_LABELS 100000
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+int zx_valid_model_id(const char *s)
+{
+    const char *p;
+    int slashes = 0;
+
+    if (!*s || strlen(s) > 200 || strstr(s, "..") || s[0] == '/' ||
+        s[0] == '-' || s[0] == '.')
+        return 0;
+    for (p = s; *p; p++) {
+        if (*p == '/') {
+            if (++slashes > 1 || p[1] == '\0' || p[1] == '.' || p[1] == '-')
+                return 0;
+        } else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+                     *p == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Weights of a model folder, in order of preference; NULL when none. */
+static char *find_weights(const char *dir)
+{
+    static const char *const names[] = {
+        "model.safetensors.index.json", "model.safetensors",
+        "adapter_model.safetensors",
+    };
+    DIR *d;
+    struct dirent *de;
+    char *best = NULL;
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char *p = zx_path_join(dir, names[i]);
+
+        if (zx_is_file(p))
+            return p;
+        free(p);
+    }
+    /* Otherwise one *.safetensors.index.json or one lone *.safetensors. */
+    d = opendir(dir);
+    if (!d)
+        return NULL;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (has_suffix(de->d_name, ".safetensors.index.json") ||
+            (has_suffix(de->d_name, ".safetensors") &&
+             !strstr(de->d_name, "-of-"))) {
+            char *p = zx_path_join(dir, de->d_name);
+
+            if (!zx_is_file(p) ||
+                (best && strcmp(de->d_name, strrchr(best, '/') + 1) > 0)) {
+                free(p);
+                continue;
+            }
+            free(best);
+            best = p;
+        }
+    }
+    closedir(d);
+    return best;
+}
+
+int zx_model_is_dir(const char *dir)
+{
+    char *w = find_weights(dir);
+    int yes = w != NULL;
+
+    free(w);
+    return yes;
+}
+
+void zx_model_src_free(struct zx_model_src *m)
+{
+    if (!m)
+        return;
+    free(m->id);
+    free(m->revision);
+    free(m->path);
+    free(m->weights);
+    json_decref(m->config);
+    json_decref(m->card);
+    json_decref(m->adapter);
+    free(m);
+}
+
+/* Id and revision from an absolute path. */
+static void derive_id(struct zx_model_src *m, int is_file)
+{
+    char *p = xstrdup(m->path), *last, *prev = NULL, *s, *hub;
+    size_t n;
+
+    if (is_file) {
+        /* A weights file inside a model folder names the folder. */
+        s = strrchr(p, '/');
+        if (s && (!strcmp(s + 1, "model.safetensors") ||
+                  !strcmp(s + 1, "adapter_model.safetensors")))
+            *s = '\0';
+        else if (s && has_suffix(s, ".safetensors"))
+            s[strlen(s) - strlen(".safetensors")] = '\0';
+    }
+    /* Hugging Face cache: .../models--org--name/snapshots/<rev>[/...] */
+    hub = strstr(p, "/models--");
+    if (hub) {
+        char *name = hub + 9, *end = strchr(name, '/'), *sep;
+        char *snap = end ? strstr(end, "/snapshots/") : NULL;
+
+        if (end && snap == end) {
+            char *rev = snap + 11, *rend = strchr(rev, '/');
+            char *id = xstrndup(name, (size_t)(end - name));
+
+            sep = strstr(id, "--");
+            if (sep) {
+                *sep = '/';
+                memmove(sep + 1, sep + 2, strlen(sep + 2) + 1);
+            }
+            if (zx_valid_model_id(id)) {
+                m->id = id;
+                m->revision = rend ? xstrndup(rev, (size_t)(rend - rev))
+                                   : xstrdup(rev);
+                free(p);
+                return;
+            }
+            free(id);
+        }
+    }
+    n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    last = strrchr(p, '/');
+    if (last && last != p) {
+        *last = '\0';
+        prev = strrchr(p, '/');
+        *last = '/';
+    }
+    if (prev)
+        s = xstrdup(prev + 1);
+    else
+        s = xstrdup(last ? last + 1 : p);
+    /* Replace characters a Hub id cannot hold. */
+    for (char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
+              *c == '-' || *c == '/'))
+            *c = '_';
+    while (strstr(s, ".."))
+        strstr(s, "..")[0] = '_';
+    if (s[0] == '.' || s[0] == '-')
+        s[0] = '_';
+    if (strchr(s, '/') && (strchr(s, '/')[1] == '.' ||
+                           strchr(s, '/')[1] == '-'))
+        strchr(s, '/')[1] = '_';
+    m->id = s;
+    free(p);
+}
+
+/* Fold one file's identity into the change stamp. */
+static void stamp_file(struct zx_sha256 *h, const char *path, int content)
+{
+    struct stat st;
+    struct zx_buf b = {0};
+
+    if (stat(path, &st) != 0)
+        return;
+    zx_buf_printf(&b, "%s\n%lld\n%lld.%09ld\n", path, (long long)st.st_size,
+                  (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    zx_sha256_update(h, b.data, b.len);
+    zx_buf_release(&b);
+    if (content) {
+        char *data = NULL;
+        size_t len = 0;
+
+        if (zx_read_file(path, ZX_MAX_CARD_BYTES, &data, &len, NULL) == 0)
+            zx_sha256_update(h, data, len);
+        free(data);
+    }
+}
+
+static int load_json_opt(const char *dir, const char *name, json_t **out,
+                         struct zx_error *err)
+{
+    char *p = zx_path_join(dir, name);
+    int rc = zx_json_load_file(p, ZX_MAX_CONFIG_BYTES, out, err);
+
+    if (rc == ZX_ENOTFOUND)
+        rc = ZX_OK;
+    else if (rc == ZX_OK && !json_is_object(*out))
+        rc = zx_fail(err, ZX_EFORMAT, "%s: not a JSON object", p);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    free(p);
+    return rc;
+}
+
+int zx_model_src_open(const char *path, const char *id,
+                      struct zx_model_src **out, struct zx_error *err)
+{
+    struct zx_model_src *m = xcalloc(1, sizeof(*m));
+    struct zx_sha256 *h = NULL;
+    char real[PATH_MAX];
+    char *card = NULL, *cardpath = NULL, *dir = NULL;
+    size_t cardlen = 0;
+    int rc = ZX_OK, is_file;
+
+    *out = NULL;
+    if (!realpath(path, real)) {
+        if (errno == ENOENT)
+            rc = zx_fail(err, ZX_ENOTFOUND, "cannot open '%s': No such file "
+                         "or directory", path);
+        else
+            rc = zx_fail_errno(err, ZX_EIO, "cannot open '%s'", path);
+        goto out;
+    }
+    m->path = xstrdup(real);
+    is_file = zx_is_file(real);
+    if (is_file) {
+        if (!has_suffix(real, ".safetensors") &&
+            !has_suffix(real, ".safetensors.index.json")) {
+            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is not a .safetensors "
+                         "file or a model folder", path);
+            goto out;
+        }
+        m->weights = xstrdup(real);
+        /* A weights file directly inside a model folder takes its
+         * metadata. */
+        dir = xstrdup(real);
+        *strrchr(dir, '/') = '\0';
+        if (strcmp(strrchr(real, '/') + 1, "model.safetensors") &&
+            strcmp(strrchr(real, '/') + 1, "model.safetensors.index.json")) {
+            free(dir);
+            dir = NULL;
+        }
+    } else if (zx_is_dir(real)) {
+        m->weights = find_weights(real);
+        if (!m->weights) {
+            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds no .safetensors "
+                         "weights", path);
+            goto out;
+        }
+        dir = xstrdup(real);
+    } else {
+        rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is neither a file nor a "
+                     "folder", path);
+        goto out;
+    }
+    if (id) {
+        if (!zx_valid_model_id(id)) {
+            rc = zx_fail(err, ZX_EUSAGE, "'%s' is not a valid model id", id);
+            goto out;
+        }
+        m->id = xstrdup(id);
+    } else {
+        derive_id(m, is_file);
+    }
+    h = zx_sha256_new();
+    stamp_file(h, m->weights, 0);
+    if (has_suffix(m->weights, ".index.json")) {
+        /* Shards: fold in every file of the folder that looks like one. */
+        char *wdir = xstrdup(m->weights);
+        DIR *d;
+        struct dirent *de;
+
+        *strrchr(wdir, '/') = '\0';
+        stamp_file(h, m->weights, 1);
+        d = opendir(wdir);
+        while (d && (de = readdir(d))) {
+            if (has_suffix(de->d_name, ".safetensors")) {
+                char *p = zx_path_join(wdir, de->d_name);
+
+                stamp_file(h, p, 0);
+                free(p);
+            }
+        }
+        if (d)
+            closedir(d);
+        free(wdir);
+    }
+    if (dir) {
+        rc = load_json_opt(dir, "config.json", &m->config, err);
+        if (!rc)
+            rc = load_json_opt(dir, "adapter_config.json", &m->adapter, err);
+        if (rc)
+            goto out;
+        cardpath = zx_path_join(dir, "README.md");
+        rc = zx_read_file(cardpath, ZX_MAX_CARD_BYTES, &card, &cardlen, err);
+        if (rc == ZX_ENOTFOUND) {
+            rc = ZX_OK;
+        } else if (rc == ZX_OK) {
+            rc = zx_card_parse(card, cardlen, cardpath, &m->card, err);
+        }
+        if (rc)
+            goto out;
+        {
+            static const char *const meta[] = {"config.json", "README.md",
+                                                "adapter_config.json"};
+            size_t i;
+
+            for (i = 0; i < 3; i++) {
+                char *p = zx_path_join(dir, meta[i]);
+
+                stamp_file(h, p, 1);
+                free(p);
+            }
+        }
+    }
+    zx_sha256_update(h, m->id, strlen(m->id) + 1);
+    zx_sha256_final_hex(h, m->stamp);
+    h = NULL;
+    *out = m;
+    m = NULL;
+out:
+    if (h) {
+        char junk[65];
+
+        zx_sha256_final_hex(h, junk);
+    }
+    free(card);
+    free(cardpath);
+    free(dir);
+    zx_model_src_free(m);
+    return rc;
+}
+
+/* ===== Scanning ===== */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int scan(const char *dir, int depth,
+                int (*cb)(const char *path, void *arg), void *arg,
+                struct zx_error *err)
+{
+    DIR *d;
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+
+    if (zx_model_is_dir(dir))
+        return cb(dir, arg);
+    if (depth >= MAX_SCAN_DEPTH)
+        return 0;
+    d = opendir(dir);
+    if (!d)
+        return zx_fail_errno(err, ZX_EIO, "cannot read folder '%s'", dir);
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = xreallocarray(names, cap, sizeof(*names));
+        }
+        names[n++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(*names), cmp_str);
+    for (i = 0; i < n && !rc; i++) {
+        char *p = zx_path_join(dir, names[i]);
+        struct stat st;
+
+        if (lstat(p, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = scan(p, depth + 1, cb, arg, err);
+            else if (S_ISREG(st.st_mode) && has_suffix(p, ".safetensors"))
+                rc = cb(p, arg);
+        }
+        free(p);
+    }
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+int zx_model_scan(const char *root,
+                  int (*cb)(const char *path, void *arg), void *arg,
+                  struct zx_error *err)
+{
+    if (zx_is_file(root))
+        return cb(root, arg);
+    if (!zx_is_dir(root))
+        return zx_fail(err, ZX_ENOTFOUND, "cannot open '%s': No such file "
+                       "or directory", root);
+    return scan(root, 0, cb, arg, err);
+}
+
+/* ===== Metadata ===== */
+
+static void copy_if(json_t *dst, const char *dk, json_t *src, const char *sk)
+{
+    json_t *v = src ? json_object_get(src, sk) : NULL;
+
+    if (v && !json_is_null(v))
+        json_object_set(dst, dk, v);
+}
+
+/* A card field that may be a string or a list, as an array of strings. */
+static json_t *str_list(json_t *v)
+{
+    json_t *a = json_array(), *x;
+    size_t i;
+
+    if (json_is_string(v)) {
+        json_array_append(a, v);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) {
+            if (json_is_string(x))
+                json_array_append(a, x);
+        }
+    }
+    return a;
+}
+
+json_t *zx_model_meta(const struct zx_model_src *m)
+{
+    json_t *o = json_object(), *labels, *v;
+
+    copy_if(o, "architectures", m->config, "architectures");
+    copy_if(o, "model_type", m->config, "model_type");
+    copy_if(o, "torch_dtype", m->config, "torch_dtype");
+    copy_if(o, "name_or_path", m->config, "_name_or_path");
+    labels = m->config ? json_object_get(m->config, "id2label") : NULL;
+    if (json_is_object(labels) && json_object_size(labels) <= MAX_LABELS) {
+        json_object_set(o, "id2label", labels);
+        json_object_set_new(o, "num_labels",
+                            json_integer((json_int_t)json_object_size(labels)));
+    } else if (m->config &&
+               json_is_integer(v = json_object_get(m->config, "num_labels"))) {
+        json_object_set(o, "num_labels", v);
+    }
+    copy_if(o, "license", m->card, "license");
+    copy_if(o, "pipeline_tag", m->card, "pipeline_tag");
+    copy_if(o, "library_name", m->card, "library_name");
+    if (m->card && json_object_get(m->card, "tags"))
+        json_object_set_new(o, "tags",
+                            str_list(json_object_get(m->card, "tags")));
+    if (m->card && json_object_get(m->card, "datasets"))
+        json_object_set_new(o, "datasets",
+                            str_list(json_object_get(m->card, "datasets")));
+    if (m->card && json_object_get(m->card, "base_model"))
+        json_object_set_new(o, "base_model",
+                            str_list(json_object_get(m->card, "base_model")));
+    copy_if(o, "base_model_relation", m->card, "base_model_relation");
+    if (m->adapter) {
+        json_t *a = json_object();
+
+        copy_if(a, "base_model_name_or_path", m->adapter,
+                "base_model_name_or_path");
+        copy_if(a, "peft_type", m->adapter, "peft_type");
+        copy_if(a, "r", m->adapter, "r");
+        copy_if(a, "lora_alpha", m->adapter, "lora_alpha");
+        copy_if(a, "target_modules", m->adapter, "target_modules");
+        copy_if(a, "task_type", m->adapter, "task_type");
+        json_object_set_new(o, "adapter", a);
+    }
+    return o;
+}
+
+static int known_relation(const char *r)
+{
+    return r && (!strcmp(r, "finetune") || !strcmp(r, "adapter") ||
+                 !strcmp(r, "quantized") || !strcmp(r, "merge"));
+}
+
+static void add_parent(json_t *arr, const char *self, const char *parent,
+                       const char *rel, const char *source)
+{
+    json_t *x;
+    size_t i;
+
+    if (!parent || !*parent || !strcmp(parent, self))
+        return;
+    json_array_foreach(arr, i, x) {
+        if (!strcmp(zx_json_str(x, "parent"), parent))
+            return;
+    }
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "parent", parent,
+                                         "relation", rel, "source", source));
+}
+
+json_t *zx_model_declared_parents(const struct zx_model_src *m)
+{
+    json_t *arr = json_array(), *bases, *x;
+    const char *rel;
+    size_t i;
+
+    bases = str_list(m->card ? json_object_get(m->card, "base_model") : NULL);
+    rel = m->card ? zx_json_str(m->card, "base_model_relation") : NULL;
+    if (!known_relation(rel)) {
+        /* The Hub infers the relation when the card does not say. */
+        if (m->adapter)
+            rel = "adapter";
+        else if (json_array_size(bases) > 1)
+            rel = "merge";
+        else
+            rel = "finetune";
+    }
+    json_array_foreach(bases, i, x) {
+        add_parent(arr, m->id, json_string_value(x), rel, "card");
+    }
+    json_decref(bases);
+    if (m->adapter)
+        add_parent(arr, m->id,
+                   zx_json_str(m->adapter, "base_model_name_or_path"),
+                   "adapter", "adapter_config");
+    return arr;
+}

@@ -1,0 +1,64 @@
+/* model.h - a model as found on disk: weights, config.json, model card
+ * front matter and adapter_config.json, plus its id and declared parents.
+ *
+ * A "model source" is either a folder in Hugging Face layout or a single
+ * .safetensors file.  zx_model_scan() finds model sources under a folder
+ * tree.  Ids: --id when given; else "org/name" from a Hugging Face cache
+ * path (models--org--name/snapshots/<rev>) or from the last two folder
+ * names (org/name/); a single file outside a model folder gets
+ * "<folder>/<file stem>".
+ * Ownership: zx_model_src_open() returns an owned object; its json_t
+ * members are owned by it (borrow them).
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_MODEL_H
+#define ZX_MODEL_H
+#include "zx_json.h"
+
+#define ZX_MAX_CONFIG_BYTES (16u << 20)
+#define ZX_MAX_CARD_BYTES (16u << 20)
+
+struct zx_model_src {
+    char *id;          /* "org/name" */
+    char *revision;    /* snapshot revision, or NULL */
+    char *path;        /* absolute path of the folder or file */
+    char *weights;     /* what zx_ckpt_open() gets */
+    json_t *config;    /* config.json or NULL */
+    json_t *card;      /* README.md front matter or NULL */
+    json_t *adapter;   /* adapter_config.json or NULL */
+    char stamp[65];    /* SHA-256 over file names, sizes, mtimes and the
+                          metadata files' bytes: changes when the model may
+                          have changed */
+};
+
+/* Open the model at `path` (folder or .safetensors file).  `id` overrides
+ * the derived id (may be NULL).  Returns ZX_OK, ZX_ENOTFOUND,
+ * ZX_EUNSUPPORTED (no safetensors weights), ZX_EFORMAT (bad JSON/YAML),
+ * ZX_ETOOBIG or ZX_EIO. */
+int zx_model_src_open(const char *path, const char *id,
+                      struct zx_model_src **out, struct zx_error *err);
+void zx_model_src_free(struct zx_model_src *m); /* NULL-safe */
+
+/* 1 when `dir` holds a model (weights next to config.json or alone). */
+int zx_model_is_dir(const char *dir);
+
+/* Call cb(path, arg) for every model folder or stray .safetensors file
+ * under `root`, in sorted order, not following symbolic links, at most 16
+ * levels deep.  Stops at the first non-zero return of cb and returns it. */
+int zx_model_scan(const char *root,
+                  int (*cb)(const char *path, void *arg), void *arg,
+                  struct zx_error *err);
+
+/* Normalised metadata (architectures, model_type, num_labels, id2label,
+ * license, pipeline_tag, tags, datasets, card base_model, adapter) as an
+ * owned JSON object. */
+json_t *zx_model_meta(const struct zx_model_src *m);
+
+/* Declared parents as an owned array of {"parent", "relation", "source"}
+ * with relation in finetune|adapter|quantized|merge and source in
+ * card|adapter_config.  Self-references are dropped. */
+json_t *zx_model_declared_parents(const struct zx_model_src *m);
+
+/* 1 when s looks like a Hub id: [org/]name of [A-Za-z0-9._-], no "..". */
+int zx_valid_model_id(const char *s);
+
+#endif

@@ -1,0 +1,319 @@
+/* query.c - search by example, declared lineage, show and stats.
+ * SPDX-License-Identifier: MIT */
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "zx_mem.h"
+
+/* ===== Resolving names ===== */
+
+struct suffix_match {
+    const char *name;
+    char *found;
+    int n;
+};
+
+static int suffix_cb(const char *id, json_t *rec, void *arg)
+{
+    struct suffix_match *m = arg;
+    const char *slash = strchr(id, '/');
+
+    (void)rec;
+    if (slash && !strcmp(slash + 1, m->name)) {
+        if (!m->found)
+            m->found = xstrdup(id);
+        m->n++;
+    }
+    return 0;
+}
+
+int zx_query_resolve(struct zx_index *ix, const char *name, char **id,
+                     struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct suffix_match m = {name, NULL, 0};
+    json_t *rec = NULL;
+    int rc;
+
+    *id = NULL;
+    rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (rc)
+        return rc;
+    rc = zx_store_get_model(txn, name, &rec, err);
+    if (rc == ZX_OK) {
+        *id = xstrdup(name);
+        goto out;
+    }
+    if (rc != ZX_ENOTFOUND || strchr(name, '/'))
+        goto notfound;
+    rc = zx_store_each_model(txn, suffix_cb, &m, err);
+    if (rc)
+        goto out;
+    if (m.n == 1) {
+        *id = m.found;
+        m.found = NULL;
+        rc = ZX_OK;
+        goto out;
+    }
+    if (m.n > 1) {
+        rc = zx_fail(err, ZX_EUSAGE, "'%s' matches %d models (e.g. '%s'); "
+                     "give the full org/name", name, m.n, m.found);
+        goto out;
+    }
+notfound:
+    if (rc == ZX_ENOTFOUND || rc == ZX_OK)
+        rc = zx_fail(err, ZX_ENOTFOUND, "no model '%s' in the index", name);
+out:
+    free(m.found);
+    json_decref(rec);
+    zx_txn_abort(txn);
+    return rc;
+}
+
+static int get_record(struct zx_index *ix, const char *id, json_t **rec,
+                      struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    int rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+
+    if (rc)
+        return rc;
+    rc = zx_store_get_model(txn, id, rec, err);
+    if (rc == ZX_ENOTFOUND)
+        rc = zx_fail(err, ZX_ENOTFOUND, "no model '%s' in the index", id);
+    zx_txn_abort(txn);
+    return rc;
+}
+
+/* ===== Search by example ===== */
+
+int zx_query_like_model(struct zx_index *ix, const char *name, int k,
+                        json_t **out, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct zx_vec v;
+    json_t *rec = NULL, *hits = NULL;
+    const char *arch;
+    float *q = NULL;
+    char *id = NULL;
+    int64_t vid;
+    int rc;
+
+    *out = NULL;
+    rc = zx_query_resolve(ix, name, &id, err);
+    if (!rc)
+        rc = get_record(ix, id, &rec, err);
+    if (rc)
+        goto out;
+    arch = zx_json_str(rec, "arch");
+    if (!arch || !zx_json_int(rec, "vid", &vid)) {
+        rc = zx_fail(err, ZX_EINCOMPAT, "model '%s' has no weight "
+                     "fingerprint (no backbone tensors)", id);
+        goto out;
+    }
+    rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (rc)
+        goto out;
+    rc = zx_store_get_vec(txn, arch, (uint64_t)vid, &v, err);
+    if (rc == ZX_ENOTFOUND)
+        rc = zx_fail(err, ZX_ESTORE, "model '%s': its vector is missing "
+                     "(run 'zoodex verify')", id);
+    if (rc)
+        goto out;
+    q = xmalloc(sizeof(float) * v.dim);
+    memcpy(q, v.data, sizeof(float) * v.dim);
+    zx_txn_abort(txn);
+    txn = NULL;
+    rc = zx_index_search(ix, arch, q, k, (uint64_t)vid, &hits, err);
+    if (rc)
+        goto out;
+    *out = json_pack("{s:s,s:s,s:b,s:o}", "query", id, "arch", arch,
+                     "indexed", 1, "hits", hits);
+out:
+    zx_txn_abort(txn);
+    json_decref(rec);
+    free(q);
+    free(id);
+    return rc;
+}
+
+int zx_query_like_path(struct zx_index *ix, const char *path, int k,
+                       json_t **out, struct zx_error *err)
+{
+    struct zx_model_src *src = NULL;
+    struct zx_desc *d = xcalloc(1, sizeof(*d));
+    json_t *hits = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = zx_model_src_open(path, NULL, &src, err);
+    if (!rc)
+        rc = zx_index_describe(src, d, NULL, err);
+    if (rc)
+        goto out;
+    if (!d->has_fp) {
+        rc = zx_fail(err, ZX_EINCOMPAT, "'%s' has no weight fingerprint "
+                     "(no backbone tensors)", path);
+        goto out;
+    }
+    rc = zx_index_search(ix, d->arch, d->fp, k, 0, &hits, err);
+    if (rc)
+        goto out;
+    *out = json_pack("{s:s,s:s,s:b,s:o}", "query", path, "arch", d->arch,
+                     "indexed", 0, "hits", hits);
+out:
+    zx_model_src_free(src);
+    free(d);
+    return rc;
+}
+
+/* ===== Lineage ===== */
+
+static void mark_indexed(struct zx_txn *txn, json_t *arr, const char *field)
+{
+    json_t *x, *rec;
+    size_t i;
+
+    json_array_foreach(arr, i, x) {
+        rec = NULL;
+        json_object_set_new(
+            x, "indexed",
+            json_boolean(zx_store_get_model(txn, zx_json_str(x, field), &rec,
+                                            NULL) == ZX_OK));
+        json_decref(rec);
+    }
+}
+
+int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
+                     struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *parents = NULL, *children = NULL;
+    char *id = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = zx_query_resolve(ix, name, &id, err);
+    if (!rc)
+        rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (!rc)
+        rc = zx_store_parents(txn, id, &parents, err);
+    if (!rc)
+        rc = zx_store_children(txn, id, &children, err);
+    if (rc)
+        goto out;
+    mark_indexed(txn, parents, "parent");
+    mark_indexed(txn, children, "child");
+    *out = json_pack("{s:s,s:O,s:O}", "model", id, "parents", parents,
+                     "children", children);
+out:
+    json_decref(parents);
+    json_decref(children);
+    zx_txn_abort(txn);
+    free(id);
+    return rc;
+}
+
+/* ===== Show ===== */
+
+struct dup_ctx {
+    const char *digest, *self;
+    json_t *dups;
+};
+
+static int dup_cb(const char *id, json_t *rec, void *arg)
+{
+    struct dup_ctx *d = arg;
+    const char *dg = zx_json_str(rec, "weights_digest");
+
+    if (dg && !strcmp(dg, d->digest) && strcmp(id, d->self))
+        json_array_append_new(d->dups, json_string(id));
+    return 0;
+}
+
+int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
+                  struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *rec = NULL, *lin = NULL, *g = NULL;
+    struct dup_ctx dc = {NULL, NULL, NULL};
+    const char *arch;
+    char *id = NULL;
+    int64_t n = 0;
+    int rc;
+
+    *out = NULL;
+    rc = zx_query_resolve(ix, name, &id, err);
+    if (!rc)
+        rc = get_record(ix, id, &rec, err);
+    if (!rc)
+        rc = zx_query_lineage(ix, id, &lin, err);
+    if (!rc)
+        rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (rc)
+        goto out;
+    json_object_set(rec, "parents", json_object_get(lin, "parents"));
+    json_object_set(rec, "children", json_object_get(lin, "children"));
+    dc.digest = zx_json_str(rec, "weights_digest");
+    dc.self = id;
+    dc.dups = json_array();
+    if (dc.digest)
+        rc = zx_store_each_model(txn, dup_cb, &dc, err);
+    if (rc)
+        goto out;
+    json_object_set(rec, "duplicates", dc.dups);
+    arch = zx_json_str(rec, "arch");
+    if (arch && zx_store_get_group(txn, arch, &g, NULL) == ZX_OK)
+        zx_json_int(g, "n_models", &n);
+    json_object_set_new(rec, "group_size", json_integer(n));
+    *out = rec;
+    rec = NULL;
+out:
+    zx_txn_abort(txn);
+    json_decref(rec);
+    json_decref(lin);
+    json_decref(g);
+    json_decref(dc.dups);
+    free(id);
+    return rc;
+}
+
+/* ===== Stats ===== */
+
+static int group_cb(const char *arch, json_t *g, void *arg)
+{
+    json_t *groups = arg;
+    int64_t n = 0;
+
+    zx_json_int(g, "n_models", &n);
+    if (n > 0)
+        json_object_set_new(groups, arch, json_integer(n));
+    return 0;
+}
+
+int zx_query_stats(struct zx_index *ix, json_t **out, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *counts = NULL, *groups = json_object();
+    int rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+
+    *out = NULL;
+    if (!rc)
+        rc = zx_store_counts(txn, &counts, err);
+    if (!rc)
+        rc = zx_store_each_group(txn, group_cb, groups, err);
+    if (!rc) {
+        json_object_set_new(counts, "architectures",
+                            json_integer((json_int_t)json_object_size(groups)));
+        json_object_set(counts, "group_sizes", groups);
+        json_object_set_new(counts, "index", json_string(zx_index_dir(ix)));
+        *out = counts;
+        counts = NULL;
+    }
+    json_decref(counts);
+    json_decref(groups);
+    zx_txn_abort(txn);
+    return rc;
+}

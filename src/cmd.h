@@ -1,0 +1,66 @@
+/* cmd.h - the subcommand table's row type and the shared CLI context.
+ *
+ * Adding a subcommand: write src/cmd_<name>.c with cmd_<name>(), add a row
+ * to commands[] in main.c (kept sorted), write man/zoodex-<name>.1 whose
+ * SYNOPSIS matches the row, and add tests/cli/tNNNN-<name>-*.sh.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_CMD_H
+#define ZX_CMD_H
+#include "zx_err.h"
+#include "zx_json.h"
+
+/* Exit statuses, listed under EXIT STATUS in zoodex(1). */
+enum zx_exit {
+    ZX_EXIT_OK = 0,
+    ZX_EXIT_ERROR = 1,
+    ZX_EXIT_USAGE = 2,
+    ZX_EXIT_PARTIAL = 3,   /* some inputs failed / verify found problems */
+    ZX_EXIT_LOCKED = 4,    /* another zoodex process writes the index */
+    ZX_EXIT_NOTFOUND = 5,  /* the model asked about is not indexed */
+    ZX_EXIT_INTERRUPTED = 130,
+};
+
+struct zx_ctx {
+    const char *db;        /* index folder */
+    const char *name;      /* subcommand name */
+    struct zx_error err;
+};
+
+struct zx_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv, struct zx_ctx *ctx);
+    const char *synopsis;  /* == the man page's SYNOPSIS after the name */
+    const char *summary;
+};
+
+/* A command returns an exit status (enum zx_exit) after printing its
+ * output; on failure it leaves the message in ctx->err and returns
+ * zx_exit_for(code). */
+int zx_exit_for(int code);
+/* Print usage of the current command to stderr and return 2. */
+int zx_usage(struct zx_ctx *ctx);
+/* Print "zoodex <cmd>: <msg>" for ctx->err and return zx_exit_for(rc). */
+int zx_report(struct zx_ctx *ctx, int rc);
+/* Print a JSON value on stdout, indented, with a newline. */
+void zx_print_json(const json_t *v);
+/* Parse an integer option in [lo, hi]; 0 on success. */
+int zx_parse_int(const char *s, long lo, long hi, long *out);
+/* 1 when argv asks for help (-h or --help anywhere before "--"). */
+int zx_wants_help(int argc, char **argv);
+/* Show the command's man page (or its synopsis when man is missing). */
+int zx_help(struct zx_ctx *ctx);
+
+/* Set by SIGINT/SIGTERM handlers during long commands. */
+extern volatile int zx_interrupted;
+void zx_catch_signals(void);
+
+int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_reindex(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_search(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_show(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_stats(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_verify(int argc, char **argv, struct zx_ctx *ctx);
+
+#endif

@@ -1,0 +1,116 @@
+/* cmd_show.c - `zoodex show`: everything the index knows about a model.
+ * SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "query.h"
+
+static void print_str(json_t *o, const char *key, const char *label)
+{
+    const char *s = zx_json_str(o, key);
+
+    if (s)
+        printf("%-16s %s\n", label, s);
+}
+
+static void print_list(json_t *arr, const char *field, const char *label)
+{
+    json_t *x;
+    size_t i;
+
+    if (!json_array_size(arr))
+        return;
+    printf("%-16s", label);
+    json_array_foreach(arr, i, x) {
+        const char *s = field ? zx_json_str(x, field) : json_string_value(x);
+        const char *rel = field ? zx_json_str(x, "relation") : NULL;
+
+        printf("%s%s%s%s%s", i ? ", " : " ", s ? s : "?", rel ? " (" : "",
+               rel ? rel : "", rel ? ")" : "");
+    }
+    printf("\n");
+}
+
+int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"tensors", no_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    struct zx_index *ix = NULL;
+    json_t *rec = NULL, *meta, *v;
+    const char *key;
+    int json = 0, tensors = 0, ch, rc;
+
+    while ((ch = getopt_long(argc, argv, "jt", opts, NULL)) != -1) {
+        if (ch == 'j')
+            json = 1;
+        else if (ch == 't')
+            tensors = 1;
+        else
+            return zx_usage(ctx);
+    }
+    if (argc - optind != 1)
+        return zx_usage(ctx);
+    rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
+    if (!rc)
+        rc = zx_query_show(ix, argv[optind], &rec, &ctx->err);
+    zx_index_close(ix);
+    if (rc)
+        return zx_report(ctx, rc);
+    if (!tensors)
+        json_object_del(rec, "tensors");
+    if (json) {
+        zx_print_json(rec);
+        json_decref(rec);
+        return ZX_EXIT_OK;
+    }
+    meta = json_object_get(rec, "meta");
+    print_str(rec, "id", "model");
+    print_str(rec, "revision", "revision");
+    print_str(rec, "source", "source");
+    v = json_object_get(meta, "architectures");
+    if (json_is_array(v) && json_array_size(v))
+        printf("%-16s %s\n", "architecture",
+               json_string_value(json_array_get(v, 0)));
+    print_str(meta, "model_type", "model type");
+    if (json_object_get(meta, "num_labels"))
+        printf("%-16s %lld\n", "labels",
+               (long long)json_integer_value(
+                   json_object_get(meta, "num_labels")));
+    print_str(meta, "pipeline_tag", "pipeline");
+    print_str(meta, "license", "license");
+    printf("%-16s %lld in %lld tensors (mostly %s)\n", "parameters",
+           (long long)json_integer_value(json_object_get(rec, "params")),
+           (long long)json_integer_value(json_object_get(rec, "n_tensors")),
+           zx_json_str(rec, "dtype"));
+    printf("%-16s %s (%lld models)\n", "weight group", zx_json_str(rec, "arch"),
+           (long long)json_integer_value(json_object_get(rec, "group_size")));
+    printf("%-16s %.6f over %lld square layers\n", "kurtosis",
+           json_number_value(json_object_get(rec, "kurtosis")),
+           (long long)json_integer_value(
+               json_object_get(rec, "kurtosis_layers")));
+    print_str(rec, "weights_digest", "weights digest");
+    print_list(json_object_get(rec, "parents"), "parent", "parents");
+    print_list(json_object_get(rec, "children"), "child", "children");
+    print_list(json_object_get(rec, "duplicates"), NULL, "duplicates");
+    print_str(rec, "ingested", "ingested");
+    if (tensors) {
+        json_object_foreach(json_object_get(rec, "tensors"), key, v) {
+            json_t *d;
+            size_t i;
+
+            printf("  %s\t%s\t", key, zx_json_str(v, "dtype"));
+            json_array_foreach(json_object_get(v, "shape"), i, d) {
+                printf("%s%lld", i ? "," : "",
+                       (long long)json_integer_value(d));
+            }
+            printf("\t%s\n", zx_json_str(v, "xxh3"));
+        }
+    }
+    json_decref(rec);
+    return ZX_EXIT_OK;
+}

@@ -1,0 +1,240 @@
+/* main.c - zoodex's entry point: global options and command dispatch.
+ *
+ * The only place, with src/cmd_*.c, that prints or exits.
+ * SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "zx_mem.h"
+
+#ifndef ZX_VERSION
+#define ZX_VERSION "0.1.0"
+#endif
+
+static const struct zx_cmd commands[] = { /* keep sorted by name */
+    {"ingest", cmd_ingest, "[--force] [--id ID] [--json] path ...",
+     "index local checkpoints: model folders, files or trees of them"},
+    {"inspect", cmd_inspect, "[--json] path",
+     "list the tensors of a checkpoint with checksums"},
+    {"lineage", cmd_lineage, "[--json] model",
+     "show a model's declared parents and children"},
+    {"reindex", cmd_reindex, "[--json]",
+     "rebuild every vector file from the metadata store"},
+    {"search", cmd_search, "--like model|path [-k n] [--json]",
+     "find the models whose weights are nearest to an example"},
+    {"show", cmd_show, "[--json] [--tensors] model",
+     "print everything the index knows about a model"},
+    {"stats", cmd_stats, "[--json]", "count models, groups, edges, bytes"},
+    {"verify", cmd_verify, "[--json]",
+     "check that the store and the vector files agree"},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct zx_cmd *current;
+volatile int zx_interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    zx_interrupted = 1;
+}
+
+void zx_catch_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int zx_exit_for(int code)
+{
+    switch (code) {
+    case ZX_OK:
+        return ZX_EXIT_OK;
+    case ZX_EUSAGE:
+        return ZX_EXIT_USAGE;
+    case ZX_ELOCKED:
+        return ZX_EXIT_LOCKED;
+    case ZX_ENOTFOUND:
+        return ZX_EXIT_NOTFOUND;
+    default:
+        return ZX_EXIT_ERROR;
+    }
+}
+
+int zx_usage(struct zx_ctx *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "usage: zoodex [--db dir] %s %s\n", current->name,
+            current->synopsis);
+    return ZX_EXIT_USAGE;
+}
+
+int zx_report(struct zx_ctx *ctx, int rc)
+{
+    if (rc == ZX_EUSAGE && !ctx->err.msg[0])
+        return zx_usage(ctx);
+    fprintf(stderr, "zoodex %s: %s\n", ctx->name,
+            ctx->err.msg[0] ? ctx->err.msg : zx_strerror(rc));
+    return zx_exit_for(rc);
+}
+
+void zx_print_json(const json_t *v)
+{
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS |
+                                JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+    }
+    free(s);
+}
+
+int zx_parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v;
+
+    if (!s || !*s)
+        return -1;
+    v = strtol(s, &end, 10);
+    if (*end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int zx_wants_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return 1;
+    }
+    return 0;
+}
+
+int zx_help(struct zx_ctx *ctx)
+{
+    printf("usage: zoodex [--db dir] %s %s\n\n%s.\n", current->name,
+           current->synopsis, current->summary);
+    printf("See zoodex-%s(1) for the options and exit statuses.\n",
+           ctx->name);
+    return ZX_EXIT_OK;
+}
+
+static void usage_all(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: zoodex [--db dir] [--version] [--help] command "
+               "[args]\n\ncommands:\n");
+    for (i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nThe index lives in --db, else $ZOODEX_DB, else "
+               "$XDG_DATA_HOME/zoodex.\n'zoodex COMMAND --help' and "
+               "zoodex(1) say more.\n");
+}
+
+static char *default_db(void)
+{
+    const char *e = getenv("ZOODEX_DB"), *x, *home;
+
+    if (e && *e)
+        return xstrdup(e);
+    x = getenv("XDG_DATA_HOME");
+    if (x && *x)
+        return xasprintf("%s/zoodex", x);
+    home = getenv("HOME");
+    return xasprintf("%s/.local/share/zoodex", home && *home ? home : ".");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct zx_ctx ctx;
+    char *db = NULL;
+    size_t i;
+    int ch, rc;
+
+    /* A file-size limit must turn into a clean EFBIG error, not a kill. */
+    signal(SIGXFSZ, SIG_IGN);
+    memset(&ctx, 0, sizeof(ctx));
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            free(db);
+            db = xstrdup(optarg);
+            break;
+        case 'h':
+            usage_all(stdout);
+            free(db);
+            return 0;
+        case 'V':
+            printf("zoodex %s\n", ZX_VERSION);
+            free(db);
+            return 0;
+        default:
+            usage_all(stderr);
+            free(db);
+            return ZX_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage_all(stderr);
+        free(db);
+        return ZX_EXIT_USAGE;
+    }
+    if (!strcmp(argv[optind], "help")) {
+        usage_all(stdout);
+        free(db);
+        return 0;
+    }
+    for (i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, argv[optind]))
+            current = &commands[i];
+    if (!current) {
+        fprintf(stderr, "zoodex: '%s' is not a zoodex command\n",
+                argv[optind]);
+        usage_all(stderr);
+        free(db);
+        return ZX_EXIT_USAGE;
+    }
+    if (!db)
+        db = default_db();
+    ctx.db = db;
+    ctx.name = current->name;
+    argc -= optind;
+    argv += optind;
+    optind = 1;
+    opterr = 1;
+    if (zx_wants_help(argc, argv))
+        rc = zx_help(&ctx);
+    else
+        rc = current->fn(argc, argv, &ctx);
+    if (fflush(stdout) != 0 && rc == 0) {
+        perror("zoodex: cannot write output");
+        rc = ZX_EXIT_ERROR;
+    }
+    free(db);
+    return rc;
+}
