@@ -16,6 +16,7 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zx_fs.h"
 #include "zx_mem.h"
@@ -119,11 +120,12 @@ int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
 
     *out = NULL;
     st->dir = xstrdup(dir);
-    if (!writable && !zx_is_file(data)) {
-        rc = zx_is_dir(dir) || errno == ENOENT
-                 ? zx_fail(err, ZX_ENOTFOUND, "no index at '%s' (run "
-                           "'zoodex ingest' first)", dir)
-                 : zx_fail_errno(err, ZX_EIO, "cannot open index '%s'", dir);
+    if (!writable && access(data, R_OK) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            rc = zx_fail(err, ZX_ENOTFOUND, "no index at '%s' (run "
+                         "'zoodex ingest' first)", dir);
+        else
+            rc = zx_fail_errno(err, ZX_EIO, "cannot open index '%s'", dir);
         goto out;
     }
     if (writable) {

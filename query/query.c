@@ -280,6 +280,47 @@ out:
     return rc;
 }
 
+/* ===== List ===== */
+
+struct list_ctx {
+    const char *arch;
+    json_t *arr;
+};
+
+static int list_cb(const char *id, json_t *rec, void *arg)
+{
+    struct list_ctx *l = arg;
+    const char *arch = zx_json_str(rec, "arch");
+
+    if (l->arch && (!arch || strcmp(arch, l->arch)))
+        return 0;
+    json_array_append_new(l->arr,
+                          json_pack("{s:s,s:s?,s:O?,s:s?}", "id", id, "arch",
+                                    arch, "params",
+                                    json_object_get(rec, "params"), "dtype",
+                                    zx_json_str(rec, "dtype")));
+    return 0;
+}
+
+int zx_query_list(struct zx_index *ix, const char *arch, json_t **out,
+                  struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct list_ctx l = {arch, json_array()};
+    int rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+
+    *out = NULL;
+    if (!rc)
+        rc = zx_store_each_model(txn, list_cb, &l, err);
+    zx_txn_abort(txn);
+    if (rc) {
+        json_decref(l.arr);
+        return rc;
+    }
+    *out = l.arr;
+    return ZX_OK;
+}
+
 /* ===== Stats ===== */
 
 static int group_cb(const char *arch, json_t *g, void *arg)

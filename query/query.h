@@ -34,6 +34,11 @@ int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
 int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
                   struct zx_error *err);
 
+/* Indexed models in id order: [{"id", "arch", "params", "dtype"}], only
+ * those of group `arch` when it is not NULL. */
+int zx_query_list(struct zx_index *ix, const char *arch, json_t **out,
+                  struct zx_error *err);
+
 /* Counts: models, groups (with sizes), vectors, edges, bytes. */
 int zx_query_stats(struct zx_index *ix, json_t **out, struct zx_error *err);
 

@@ -56,6 +56,7 @@ void zx_catch_signals(void);
 
 int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_list(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_reindex(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_search(int argc, char **argv, struct zx_ctx *ctx);

@@ -71,10 +71,17 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         json_decref(failures);
         return zx_usage(ctx);
     }
+    if (id && !zx_valid_model_id(id)) {
+        json_decref(failures);
+        zx_fail(&ctx->err, ZX_EUSAGE, "'%s' is not a valid model id (want "
+                "org/name)", id);
+        return zx_report(ctx, ZX_EUSAGE);
+    }
     for (i = (size_t)optind; i < (size_t)argc; i++) {
         rc = zx_model_scan(argv[i], found_cb, &f, &ctx->err);
         if (rc) {
-            status = zx_report(ctx, rc);
+            /* A missing input is an error, not "model not indexed". */
+            status = zx_report(ctx, rc == ZX_ENOTFOUND ? ZX_EIO : rc);
             goto out;
         }
     }

@@ -24,6 +24,8 @@ static const struct zx_cmd commands[] = { /* keep sorted by name */
      "list the tensors of a checkpoint with checksums"},
     {"lineage", cmd_lineage, "[--json] model",
      "show a model's declared parents and children"},
+    {"list", cmd_list, "[--json] [--arch signature]",
+     "list the indexed models"},
     {"reindex", cmd_reindex, "[--json]",
      "rebuild every vector file from the metadata store"},
     {"search", cmd_search, "--like model|path [-k n] [--json]",

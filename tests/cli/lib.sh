@@ -1,0 +1,64 @@
+# tests/cli/lib.sh - sourced by every tests/cli/t*.sh; $ZX is the binary.
+# ok CMD...       passes when CMD exits 0
+# fails N CMD...  passes when CMD exits with status N (any non-zero: N=x)
+# same A B        passes when files A and B are identical
+# grep_ok PAT F   passes when file F matches the extended regexp PAT
+# Each command's stdout is in $T/out and stderr in $T/err afterwards.
+set -u
+pass=0 fail=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/zx-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+: "${ZX:?ZX must name the zoodex binary}"
+ZX_SHARED=${ZX_SHARED:-$(cd .. && pwd)/shared}
+ZOO=fixtures/zoo
+DB=$T/db
+export ZOODEX_PROGRESS=0
+unset ZOODEX_DB
+
+_pass() { pass=$((pass + 1)); }
+_fail() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+ok() {
+    if "$@" >"$T/out" 2>"$T/err"; then _pass; else
+        _fail "$* (exit $?)"; sed 's/^/  err: /' "$T/err" >&2; fi
+}
+fails() {
+    want=$1; shift
+    "$@" >"$T/out" 2>"$T/err"; rc=$?
+    if [ "$want" = x ] && [ $rc -ne 0 ] && [ $rc -lt 128 ]; then _pass
+    elif [ "$rc" = "$want" ]; then _pass
+    else _fail "$* (exit $rc, wanted $want)"; sed 's/^/  err: /' "$T/err" >&2; fi
+}
+same() {
+    if cmp -s "$1" "$2"; then _pass; else
+        _fail "same $1 $2"; diff -u "$1" "$2" | head -20 >&2; fi
+}
+grep_ok() {
+    if grep -Eq -- "$1" "$2"; then _pass; else
+        _fail "grep '$1' $2"; head -5 "$2" >&2; fi
+}
+grep_not() {
+    if grep -Eq -- "$1" "$2"; then _fail "grep -v '$1' $2"; else _pass; fi
+}
+# check COND-COMMAND... : passes when a shell test succeeds
+check() {
+    if "$@"; then _pass; else _fail "check $*"; fi
+}
+# one_line FILE: stderr holds exactly one line starting "zoodex "
+one_line() {
+    if [ "$(wc -l <"$1")" -eq 1 ] && grep -q '^zoodex ' "$1"; then _pass
+    else _fail "one-line error in $1"; cat "$1" >&2; fi
+}
+# snapshot DB FILE: the logical content of an index (every model record,
+# stats and verify), without timestamps, for "the index is unchanged"
+snapshot() {
+    { "$ZX" --db "$1" stats --json | grep -v '"bytes_used"'
+      "$ZX" --db "$1" verify --json
+      "$ZX" --db "$1" list | while read -r id; do
+          "$ZX" --db "$1" show --json "$id" | grep -v '"ingested"'
+      done; } >"$2" 2>&1
+}
+done_testing() {
+    printf '%-36s %d passed, %d failed\n' "$0" "$pass" "$fail"
+    [ "$fail" -eq 0 ]
+}

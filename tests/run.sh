@@ -1,0 +1,42 @@
+#!/bin/sh
+# tests/run.sh - run every unit test binary given as arguments, every CLI
+# script in tests/cli and every fuzz-corpus replay, then print the total.
+# Environment: ZX (the zoodex binary), O (build folder), ZX_SHARED (the
+# shared fixtures, default ../shared), ZX_TEST_SLOW=1 for slow cases.
+set -u
+O=${O:-build}
+ZX_SHARED=${ZX_SHARED:-$(cd .. && pwd)/shared}
+export ZX ZX_SHARED
+log=$O/test.log
+: >"$log"
+for t in "$@"; do
+    "$t" >>"$log" 2>&1
+    rc=$?
+    if [ $rc -gt 1 ]; then
+        echo "$t: 0 passed, 1 failed (crashed: status $rc)" >>"$log"
+    fi
+done
+for s in tests/cli/t[0-9]*.sh; do
+    sh "$s" >>"$log" 2>&1
+    rc=$?
+    if [ $rc -gt 1 ]; then
+        echo "$s: 0 passed, 1 failed (died: status $rc)" >>"$log"
+    fi
+done
+for r in "$O"/tests/replay-*; do
+    [ -x "$r" ] || continue
+    name=${r##*/replay-}
+    if "$r" tests/fuzz/seeds/"$name"/* >>"$log" 2>&1; then
+        echo "replay-$name: 1 passed, 0 failed" >>"$log"
+    else
+        echo "replay-$name: 0 passed, 1 failed" >>"$log"
+    fi
+done
+cat "$log"
+awk '/ passed, [0-9]+ failed/ {
+        for (i = 1; i <= NF; i++) {
+            if ($(i) ~ /^passed,?$/) p += $(i - 1)
+            if ($(i) ~ /^failed/) f += $(i - 1)
+        }
+    }
+    END { printf "TOTAL: %d passed, %d failed\n", p, f; exit f != 0 }' "$log"
