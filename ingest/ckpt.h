@@ -98,6 +98,26 @@ int zx_st_parse(const unsigned char *buf, size_t len, const char *what,
                 struct zx_st_header **out, struct zx_error *err);
 void zx_st_header_free(struct zx_st_header *h); /* NULL-safe */
 
+/* A parsed *.safetensors.index.json: the shard files its weight_map names
+ * (sorted, each once, relative to the index's folder) and, for each tensor,
+ * the shard that holds it. */
+struct zx_st_index {
+    char **shards;      /* sorted, unique */
+    size_t n_shards;
+    char **tensors;     /* sorted by name */
+    size_t *shard_of;   /* tensors[i] lives in shards[shard_of[i]] */
+    size_t n_tensors;
+};
+
+/* Validate and parse an index held in memory (`what` names it in
+ * messages).  Refuses a missing or empty weight_map, non-string values and
+ * shard names that are absolute, contain "..", or do not end in
+ * .safetensors.  Returns ZX_OK, ZX_EFORMAT or ZX_ETOOBIG; *out is owned
+ * (zx_st_index_free). */
+int zx_st_parse_index(const char *json, size_t len, const char *what,
+                      struct zx_st_index **out, struct zx_error *err);
+void zx_st_index_free(struct zx_st_index *ix); /* NULL-safe */
+
 struct zx_ckpt;
 
 /* Open a checkpoint: a .safetensors file, or a *.safetensors.index.json

@@ -107,6 +107,8 @@ static int parse_tensor(const char *what, const char *name, json_t *info,
         return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' lacks dtype, shape "
                        "or data_offsets", what, name);
     t->dtype = zx_dtype_parse(json_string_value(dt));
+    if (strlen(json_string_value(dt)) != json_string_length(dt))
+        t->dtype = ZX_DTYPE_UNKNOWN; /* "F32\u0000..." is not F32 */
     if (t->dtype == ZX_DTYPE_UNKNOWN)
         return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has unknown dtype "
                        "'%.32s'", what, name, json_string_value(dt));
@@ -414,79 +416,161 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Open the shards named by an index.json. */
-static int open_index(struct zx_ckpt *ck, const char *path,
-                      struct zx_error *err)
+/* ===== Shard indexes: model.safetensors.index.json ===== */
+
+void zx_st_index_free(struct zx_st_index *ix)
 {
+    size_t i;
+
+    if (!ix)
+        return;
+    for (i = 0; i < ix->n_shards; i++)
+        free(ix->shards[i]);
+    for (i = 0; i < ix->n_tensors; i++)
+        free(ix->tensors[i]);
+    free(ix->shards);
+    free(ix->tensors);
+    free(ix->shard_of);
+    free(ix);
+}
+
+/* A shard name must stay inside the index's folder. */
+static int good_shard_name(const char *f, size_t len)
+{
+    return len > 0 && strlen(f) == len && f[0] != '/' && !strstr(f, "..") &&
+           has_suffix(f, ".safetensors");
+}
+
+int zx_st_parse_index(const char *json, size_t len, const char *what,
+                      struct zx_st_index **out, struct zx_error *err)
+{
+    struct zx_st_index *ix = NULL;
     json_t *root = NULL, *wm, *v;
     const char **files = NULL;
-    const char *key, *slash;
-    char *dir = NULL;
+    const char *key;
     size_t i, n = 0;
     int rc;
 
-    rc = zx_json_load_file(path, MAX_INDEX_JSON, &root, err);
-    if (rc == ZX_ENOTFOUND)
-        return zx_fail(err, rc, "cannot open '%s': No such file", path);
+    *out = NULL;
+    rc = zx_json_parse(json, len, MAX_INDEX_JSON, what, &root, err);
     if (rc)
         return rc;
     wm = json_object_get(root, "weight_map");
     if (!json_is_object(wm) || json_object_size(wm) == 0) {
-        rc = zx_fail(err, ZX_EFORMAT, "'%s' has no weight_map object", path);
+        rc = zx_fail(err, ZX_EFORMAT, "'%s' has no weight_map object", what);
         goto out;
     }
-    files = xcalloc(json_object_size(wm), sizeof(*files));
+    if (json_object_size(wm) > ZX_CKPT_MAX_TENSORS) {
+        rc = zx_fail(err, ZX_ETOOBIG, "'%s' maps more than %u tensors", what,
+                     ZX_CKPT_MAX_TENSORS);
+        goto out;
+    }
+    ix = xcalloc(1, sizeof(*ix));
+    n = json_object_size(wm);
+    files = xcalloc(n, sizeof(*files));
+    ix->tensors = xcalloc(n, sizeof(*ix->tensors));
+    ix->shard_of = xcalloc(n, sizeof(*ix->shard_of));
     json_object_foreach(wm, key, v) {
         const char *f = json_string_value(v);
 
-        if (!f || !*f || f[0] == '/' || strstr(f, "..") ||
-            !has_suffix(f, ".safetensors")) {
+        if (!f || !good_shard_name(f, json_string_length(v))) {
             rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' maps to a "
-                         "bad shard name", path, key);
+                         "bad shard name", what, key);
             goto out;
         }
-        files[n++] = f;
+        files[ix->n_tensors] = f;
+        ix->tensors[ix->n_tensors++] = xstrdup(key);
     }
+    qsort(ix->tensors, n, sizeof(*ix->tensors), cmp_str);
+    /* The shards: the distinct file names, sorted. */
     qsort(files, n, sizeof(*files), cmp_str);
-    slash = strrchr(path, '/');
-    dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    ix->shards = xcalloc(n, sizeof(*ix->shards));
     for (i = 0; i < n; i++) {
-        char *p;
-
         if (i > 0 && strcmp(files[i], files[i - 1]) == 0)
             continue;
-        if (ck->n_files >= ZX_CKPT_MAX_SHARDS) {
+        if (ix->n_shards >= ZX_CKPT_MAX_SHARDS) {
             rc = zx_fail(err, ZX_ETOOBIG, "'%s' names more than %u shards",
-                         path, ZX_CKPT_MAX_SHARDS);
+                         what, ZX_CKPT_MAX_SHARDS);
             goto out;
         }
-        p = zx_path_join(dir, files[i]);
+        ix->shards[ix->n_shards++] = xstrdup(files[i]);
+    }
+    for (i = 0; i < n; i++) {
+        const char *f = zx_json_str(wm, ix->tensors[i]);
+        char **s = bsearch(&f, ix->shards, ix->n_shards, sizeof(*ix->shards),
+                           cmp_str);
+
+        ZX_ASSERT(s);
+        ix->shard_of[i] = (size_t)(s - ix->shards);
+    }
+    *out = ix;
+    ix = NULL;
+out:
+    zx_st_index_free(ix);
+    free(files);
+    json_decref(root);
+    return rc;
+}
+
+/* Open the shards named by an index.json into the empty ck. */
+static int open_index(struct zx_ckpt *ck, const char *path,
+                      struct zx_error *err)
+{
+    struct zx_st_index *ix = NULL;
+    const char *slash;
+    char *dir = NULL, *json = NULL;
+    size_t i, len = 0;
+    int rc;
+
+    rc = zx_read_file(path, MAX_INDEX_JSON, &json, &len, err);
+    if (rc == ZX_ENOTFOUND)
+        return zx_fail(err, rc, "cannot open '%s': No such file", path);
+    if (rc)
+        return rc;
+    rc = zx_st_parse_index(json, len, path, &ix, err);
+    if (rc)
+        goto out;
+    slash = strrchr(path, '/');
+    dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    for (i = 0; i < ix->n_shards; i++) {
+        char *p = zx_path_join(dir, ix->shards[i]);
+
         rc = add_file(ck, p, err);
         free(p);
         if (rc)
             goto out;
     }
-    /* Every tensor in the shards must be in the weight map, in its shard. */
-    for (i = 0; i < ck->n_tensors; i++) {
-        const char *want = zx_json_str(wm, ck->tensors[i].name);
-        const char *have = ck->paths[ck->tensors[i].file];
-
-        if (!want || !has_suffix(have, want)) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' found in "
-                         "'%s' is not mapped there by the index", path,
-                         ck->tensors[i].name, have);
+    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
+    for (i = 1; i < ck->n_tensors; i++) {
+        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears in "
+                         "two shards", path, ck->tensors[i].name);
             goto out;
         }
     }
-    if (ck->n_tensors != json_object_size(wm)) {
+    /* Every tensor in the shards must be in the weight map, in its shard
+     * (shard i of the index is file i of ck). */
+    for (i = 0; i < ck->n_tensors; i++) {
+        const char *name = ck->tensors[i].name;
+        char **t = bsearch(&name, ix->tensors, ix->n_tensors,
+                           sizeof(*ix->tensors), cmp_str);
+
+        if (!t || ix->shard_of[t - ix->tensors] != ck->tensors[i].file) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' found in "
+                         "'%s' is not mapped there by the index", path, name,
+                         ck->paths[ck->tensors[i].file]);
+            goto out;
+        }
+    }
+    if (ck->n_tensors != ix->n_tensors) {
         rc = zx_fail(err, ZX_EFORMAT, "'%s' maps %zu tensors but the shards "
-                     "hold %zu", path, json_object_size(wm), ck->n_tensors);
+                     "hold %zu", path, ix->n_tensors, ck->n_tensors);
         goto out;
     }
 out:
-    free(files);
+    zx_st_index_free(ix);
+    free(json);
     free(dir);
-    json_decref(root);
     return rc;
 }
 

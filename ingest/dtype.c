@@ -146,6 +146,8 @@ int zx_to_float(enum zx_dtype dt, const unsigned char *src, uint64_t first,
 {
     size_t i;
 
+    if (n == 0) /* src may be NULL for an empty tensor */
+        return zx_dtype_is_numeric(dt) ? 0 : -1;
     pthread_once(&lut_once, build_luts);
     switch (dt) {
     case ZX_DTYPE_F32:
