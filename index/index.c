@@ -435,6 +435,23 @@ int zx_index_flush(struct zx_index *ix, int all, int *n_written,
 
 /* ===== Search ===== */
 
+/* A file of the current generation holds exactly the group's vectors
+ * unless someone copied files around; a cheap count check catches that. */
+static int same_ids(struct zx_txn *txn, const char *arch,
+                    const struct zx_vindex *vi)
+{
+    json_t *g = NULL;
+    int64_t n = -1;
+    int ok;
+
+    if (zx_store_get_group(txn, arch, &g, NULL))
+        return 0;
+    zx_json_int(g, "n_models", &n);
+    ok = n >= 0 && (size_t)n == zx_vindex_size(vi);
+    json_decref(g);
+    return ok;
+}
+
 int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
                     int k, uint64_t skip_vid, json_t **hits,
                     struct zx_error *err)
@@ -461,9 +478,12 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
         goto out;
     zx_json_int(g, "gen", &gen);
     path = vec_path(ix, arch, gen);
-    rc = zx_vindex_load(path, &vi, err);
-    if (rc == ZX_ENOTFOUND || (rc == ZX_OK && zx_vindex_dim(vi) != ZX_FP_DIM)) {
-        /* Stale or missing file: answer exactly from the store. */
+    rc = zx_vindex_load(path, &vi, NULL);
+    if (rc == ZX_ENOTFOUND || rc == ZX_EINDEX ||
+        (rc == ZX_OK && (zx_vindex_dim(vi) != ZX_FP_DIM ||
+                         !same_ids(txn, arch, vi)))) {
+        /* A stale, missing or damaged file: the store is the truth, so
+         * answer exactly from it. */
         zx_vindex_free(vi);
         vi = NULL;
         rc = build_group(txn, arch, &vi, err);

@@ -11,6 +11,7 @@
 #include <faiss/c_api/MetaIndexes_c.h>
 #include <faiss/c_api/error_c.h>
 #include <faiss/c_api/index_io_c.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,72 @@ out:
     return rc;
 }
 
+/* The files zx_vindex_save() writes, as FAISS 1.7 serialises an
+ * IndexIDMap2 over an IndexFlatL2 (all little-endian):
+ *   1. "IxM2"  then a header: i32 d, i64 ntotal, i64, i64, u8 is_trained,
+ *      i32 metric
+ *   2. "IxF2"  then the same header again for the flat index
+ *   3. u64 n = ntotal * d, then n f32 vectors
+ *   4. u64 ntotal, then ntotal i64 ids
+ * The file is untrusted: check all of it before FAISS sees it, so that a
+ * damaged file is reported as such (FAISS's C API would also print its
+ * exception text to stderr). */
+#define HDR_LEN (4 + 4 + 8 + 8 + 8 + 1 + 4)
+
+static int64_t rd_i64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return (int64_t)v;
+}
+
+static int32_t rd_i32(const unsigned char *p)
+{
+    return (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) |
+                     ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
+}
+
+static int check_file(FILE *f, const char *path, struct zx_error *err)
+{
+    unsigned char h[2 * HDR_LEN + 8];
+    int64_t n, n2, nv, nids;
+    int32_t d;
+    long size;
+
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0)
+        return zx_fail_errno(err, ZX_EIO, "cannot read '%s'", path);
+    if ((size_t)size < sizeof(h) ||
+        fread(h, 1, sizeof(h), f) != sizeof(h) ||
+        memcmp(h, "IxM2", 4) || memcmp(h + HDR_LEN, "IxF2", 4))
+        return zx_fail(err, ZX_EINDEX, "'%s' is not a zoodex vector file",
+                       path);
+    d = rd_i32(h + 4);
+    n = rd_i64(h + 8);
+    n2 = rd_i64(h + HDR_LEN + 8);
+    nv = rd_i64(h + 2 * HDR_LEN);
+    if (d <= 0 || d > (1 << 20) || n < 0 || n != n2 ||
+        n > (int64_t)1 << 40 || rd_i32(h + HDR_LEN + 4) != d ||
+        nv != n * d)
+        return zx_fail(err, ZX_EINDEX, "vector file '%s' is damaged", path);
+    if ((int64_t)size != (int64_t)sizeof(h) + nv * 4 + 8 + n * 8)
+        return zx_fail(err, ZX_EINDEX, "vector file '%s' is damaged "
+                       "(%ld bytes, %" PRId64 " expected)", path, size,
+                       (int64_t)sizeof(h) + nv * 4 + 8 + n * 8);
+    if (fseek(f, (long)(sizeof(h) + (size_t)nv * 4), SEEK_SET) != 0 ||
+        fread(h, 1, 8, f) != 8)
+        return zx_fail_errno(err, ZX_EIO, "cannot read '%s'", path);
+    nids = rd_i64(h);
+    if (nids != n)
+        return zx_fail(err, ZX_EINDEX, "vector file '%s' is damaged", path);
+    if (fseek(f, 0, SEEK_SET) != 0)
+        return zx_fail_errno(err, ZX_EIO, "cannot read '%s'", path);
+    return ZX_OK;
+}
+
 int zx_vindex_load(const char *path, struct zx_vindex **out,
                    struct zx_error *err)
 {
@@ -127,6 +194,7 @@ int zx_vindex_load(const char *path, struct zx_vindex **out,
     FaissIndex *idx = NULL;
     FaissIndexIDMap2 *map;
     FILE *f;
+    int rc;
 
     *out = NULL;
     f = fopen(path, "rb");
@@ -134,6 +202,11 @@ int zx_vindex_load(const char *path, struct zx_vindex **out,
         if (errno == ENOENT)
             return ZX_ENOTFOUND;
         return zx_fail_errno(err, ZX_EIO, "cannot open '%s'", path);
+    }
+    rc = check_file(f, path, err);
+    if (rc) {
+        fclose(f);
+        return rc;
     }
     if (faiss_read_index(f, 0, &idx)) {
         fclose(f);
@@ -167,7 +240,7 @@ const int64_t *zx_vindex_ids(const struct zx_vindex *vi)
     idx_t *ids = NULL;
     size_t n = 0;
 
-    faiss_IndexIDMap2_id_map(vi->index, &ids, &n);
+    faiss_IndexIDMap2_id_map((FaissIndexIDMap2 *)vi->index, &ids, &n);
     return (const int64_t *)ids;
 }
 

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include "card.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -35,10 +36,12 @@ static json_t *scalar(const yaml_event_t *ev)
             return json_false();
         if (!strcmp(s, "null") || !strcmp(s, "~") || n == 0)
             return json_null();
-        if (n < 20 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))) {
-            long long v = strtoll(s, &end, 10);
+        if (n <= 20 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))) {
+            long long v;
 
-            if (*end == '\0')
+            errno = 0;
+            v = strtoll(s, &end, 10);
+            if (*end == '\0' && end != s && errno != ERANGE)
                 return json_integer(v);
         }
     }

@@ -46,8 +46,19 @@ int zx_valid_model_id(const char *s)
     return 1;
 }
 
-/* Weights of a model folder, in order of preference; NULL when none. */
-static char *find_weights(const char *dir)
+/* 1 for the weights file names that belong to the folder they sit in (the
+ * folder is the model, with its config.json and README.md). */
+static int folder_weights_name(const char *base)
+{
+    return !strcmp(base, "model.safetensors") ||
+           !strcmp(base, "adapter_model.safetensors") ||
+           !strcmp(base, "model.safetensors.index.json");
+}
+
+/* Weights of a model folder, in order of preference; NULL when none, and
+ * also when several lone candidates make the choice ambiguous (then
+ * *several is set when not NULL): such a folder holds separate models. */
+static char *find_weights(const char *dir, int *several)
 {
     static const char *const names[] = {
         "model.safetensors.index.json", "model.safetensors",
@@ -56,8 +67,10 @@ static char *find_weights(const char *dir)
     DIR *d;
     struct dirent *de;
     char *best = NULL;
-    size_t i;
+    size_t i, n = 0;
 
+    if (several)
+        *several = 0;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char *p = zx_path_join(dir, names[i]);
 
@@ -77,22 +90,28 @@ static char *find_weights(const char *dir)
              !strstr(de->d_name, "-of-"))) {
             char *p = zx_path_join(dir, de->d_name);
 
-            if (!zx_is_file(p) ||
-                (best && strcmp(de->d_name, strrchr(best, '/') + 1) > 0)) {
+            if (!zx_is_file(p)) {
                 free(p);
                 continue;
             }
+            n++;
             free(best);
             best = p;
         }
     }
     closedir(d);
+    if (n > 1) {
+        free(best);
+        best = NULL;
+        if (several)
+            *several = 1;
+    }
     return best;
 }
 
 int zx_model_is_dir(const char *dir)
 {
-    char *w = find_weights(dir);
+    char *w = find_weights(dir, NULL);
     int yes = w != NULL;
 
     free(w);
@@ -122,9 +141,10 @@ static void derive_id(struct zx_model_src *m, int is_file)
     if (is_file) {
         /* A weights file inside a model folder names the folder. */
         s = strrchr(p, '/');
-        if (s && (!strcmp(s + 1, "model.safetensors") ||
-                  !strcmp(s + 1, "adapter_model.safetensors")))
+        if (s && folder_weights_name(s + 1))
             *s = '\0';
+        else if (s && has_suffix(s, ".safetensors.index.json"))
+            s[strlen(s) - strlen(".safetensors.index.json")] = '\0';
         else if (s && has_suffix(s, ".safetensors"))
             s[strlen(s) - strlen(".safetensors")] = '\0';
     }
@@ -223,18 +243,45 @@ static int load_json_opt(const char *dir, const char *name, json_t **out,
     return rc;
 }
 
+/* Absolute path of `path` with symbolic links resolved, except a final
+ * link to a file: in a Hugging Face cache snapshots/<rev>/model.safetensors
+ * links into blobs/, and the snapshot path carries the id and revision. */
+static char *abs_path(const char *path)
+{
+    char real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    struct stat lst, st;
+    char *dir;
+
+    if (lstat(path, &lst) != 0 || !S_ISLNK(lst.st_mode) ||
+        stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return realpath(path, real) ? xstrdup(real) : NULL;
+    dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+                : xstrdup(".");
+    if (!realpath(dir, real)) {
+        int saved = errno;
+
+        free(dir);
+        errno = saved;
+        return NULL;
+    }
+    free(dir);
+    return zx_path_join(real, slash ? slash + 1 : path);
+}
+
 int zx_model_src_open(const char *path, const char *id,
                       struct zx_model_src **out, struct zx_error *err)
 {
     struct zx_model_src *m = xcalloc(1, sizeof(*m));
     struct zx_sha256 *h = NULL;
-    char real[PATH_MAX];
+    char *real;
     char *card = NULL, *cardpath = NULL, *dir = NULL;
     size_t cardlen = 0;
-    int rc = ZX_OK, is_file;
+    int rc = ZX_OK, is_file, several = 0;
 
     *out = NULL;
-    if (!realpath(path, real)) {
+    real = abs_path(path);
+    if (!real) {
         if (errno == ENOENT)
             rc = zx_fail(err, ZX_ENOTFOUND, "cannot open '%s': No such file "
                          "or directory", path);
@@ -242,7 +289,7 @@ int zx_model_src_open(const char *path, const char *id,
             rc = zx_fail_errno(err, ZX_EIO, "cannot open '%s'", path);
         goto out;
     }
-    m->path = xstrdup(real);
+    m->path = real;
     is_file = zx_is_file(real);
     if (is_file) {
         if (!has_suffix(real, ".safetensors") &&
@@ -256,13 +303,17 @@ int zx_model_src_open(const char *path, const char *id,
          * metadata. */
         dir = xstrdup(real);
         *strrchr(dir, '/') = '\0';
-        if (strcmp(strrchr(real, '/') + 1, "model.safetensors") &&
-            strcmp(strrchr(real, '/') + 1, "model.safetensors.index.json")) {
+        if (!folder_weights_name(strrchr(real, '/') + 1)) {
             free(dir);
             dir = NULL;
         }
     } else if (zx_is_dir(real)) {
-        m->weights = find_weights(real);
+        m->weights = find_weights(real, &several);
+        if (several) {
+            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds several "
+                         ".safetensors files: give one of them", path);
+            goto out;
+        }
         if (!m->weights) {
             rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds no .safetensors "
                          "weights", path);

@@ -1,0 +1,308 @@
+/* test_store.c - the LMDB store and the FAISS vector files. */
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "store.h"
+#include "vindex.h"
+#include "zx_fs.h"
+#include "zx_mem.h"
+
+static char tmp[64];
+
+static struct zx_store *open_rw(const char *sub)
+{
+    struct zx_store *st = NULL;
+    struct zx_error err = {0};
+    char *dir = zx_path_join(tmp, sub);
+
+    if (zx_store_open(dir, 0, &st, &err))
+        H_FAIL("open: %s", err.msg);
+    free(dir);
+    return st;
+}
+
+static void models_roundtrip(void)
+{
+    struct zx_store *st = open_rw("a");
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    json_t *rec = json_pack("{s:s,s:i}", "id", "org/m", "n", 7), *got = NULL;
+    int64_t n = 0;
+
+    CHECK_INT(zx_txn_begin(st, 1, &txn, &err), ==, 0);
+    CHECK_INT(zx_store_put_model(txn, "org/m", rec, &err), ==, 0);
+    CHECK_INT(zx_txn_commit(txn, &err), ==, 0);
+    CHECK_INT(zx_txn_begin(st, 0, &txn, &err), ==, 0);
+    CHECK_INT(zx_store_get_model(txn, "org/m", &got, &err), ==, 0);
+    CHECK(zx_json_int(got, "n", &n) && n == 7);
+    json_decref(got);
+    got = NULL;
+    CHECK_INT(zx_store_get_model(txn, "org/none", &got, &err), ==,
+              ZX_ENOTFOUND);
+    CHECK(got == NULL);
+    zx_txn_abort(txn);
+    /* An aborted write leaves nothing behind. */
+    CHECK_INT(zx_txn_begin(st, 1, &txn, &err), ==, 0);
+    CHECK_INT(zx_store_put_model(txn, "org/gone", rec, &err), ==, 0);
+    zx_txn_abort(txn);
+    CHECK_INT(zx_txn_begin(st, 0, &txn, &err), ==, 0);
+    CHECK_INT(zx_store_get_model(txn, "org/gone", &got, &err), ==,
+              ZX_ENOTFOUND);
+    zx_txn_abort(txn);
+    json_decref(rec);
+    zx_store_close(st);
+}
+
+static void vid_counter_persists(void)
+{
+    struct zx_store *st = open_rw("b");
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    uint64_t a = 0, b = 0, c = 0;
+
+    zx_txn_begin(st, 1, &txn, &err);
+    zx_store_next_vid(txn, &a, &err);
+    zx_store_next_vid(txn, &b, &err);
+    zx_txn_commit(txn, &err);
+    zx_store_close(st);
+    st = open_rw("b");
+    zx_txn_begin(st, 1, &txn, &err);
+    zx_store_next_vid(txn, &c, &err);
+    zx_txn_commit(txn, &err);
+    CHECK_INT(a, ==, 1);
+    CHECK_INT(b, ==, 2);
+    CHECK_INT(c, ==, 3);
+    zx_store_close(st);
+}
+
+struct count {
+    int n;
+    char last[64];
+};
+
+static int count_vec(const struct zx_vec *v, void *arg)
+{
+    struct count *c = arg;
+
+    c->n++;
+    snprintf(c->last, sizeof(c->last), "%s", v->model);
+    return 0;
+}
+
+static void vectors_by_group(void)
+{
+    struct zx_store *st = open_rw("c");
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    struct zx_vec v;
+    struct count c1 = {0, ""}, c2 = {0, ""}, call = {0, ""};
+    float x[3] = {1, 2, 3}, y[3];
+
+    zx_txn_begin(st, 1, &txn, &err);
+    CHECK_INT(zx_store_put_vec(txn, "00000000000000aa", 1, "m/one", x, 3,
+                               &err), ==, 0);
+    zx_store_put_vec(txn, "00000000000000aa", 2, "m/two", x, 3, &err);
+    zx_store_put_vec(txn, "00000000000000bb", 3, "m/three", x, 3, &err);
+    zx_txn_commit(txn, &err);
+    zx_txn_begin(st, 0, &txn, &err);
+    CHECK_INT(zx_store_get_vec(txn, "00000000000000aa", 2, &v, &err), ==, 0);
+    CHECK_STR(v.model, "m/two");
+    CHECK_INT(v.dim, ==, 3);
+    CHECK_STR(v.arch, "00000000000000aa");
+    memcpy(y, v.data, sizeof(y));
+    CHECK(y[2] == 3.0f);
+    CHECK_INT(zx_store_get_vec(txn, "00000000000000bb", 2, &v, &err), ==,
+              ZX_ENOTFOUND);
+    zx_store_each_vec(txn, "00000000000000aa", count_vec, &c1, &err);
+    zx_store_each_vec(txn, "00000000000000bb", count_vec, &c2, &err);
+    zx_store_each_vec(txn, NULL, count_vec, &call, &err);
+    CHECK_INT(c1.n, ==, 2);
+    CHECK_INT(c2.n, ==, 1);
+    CHECK_STR(c2.last, "m/three");
+    CHECK_INT(call.n, ==, 3);
+    zx_txn_abort(txn);
+    zx_store_close(st);
+}
+
+static void edges_both_ways(void)
+{
+    struct zx_store *st = open_rw("d");
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    json_t *info = json_pack("{s:s}", "relation", "finetune"), *arr = NULL;
+
+    zx_txn_begin(st, 1, &txn, &err);
+    zx_store_put_edge(txn, "c/1", "p/1", info, &err);
+    zx_store_put_edge(txn, "c/1", "p/2", info, &err);
+    zx_store_put_edge(txn, "c/2", "p/1", info, &err);
+    zx_store_put_edge(txn, "c/10", "p/1", info, &err); /* prefix of c/1? */
+    zx_txn_commit(txn, &err);
+    zx_txn_begin(st, 0, &txn, &err);
+    CHECK_INT(zx_store_parents(txn, "c/1", &arr, &err), ==, 0);
+    CHECK_INT(json_array_size(arr), ==, 2);
+    CHECK_STR(zx_json_str(json_array_get(arr, 0), "relation"), "finetune");
+    json_decref(arr);
+    CHECK_INT(zx_store_children(txn, "p/1", &arr, &err), ==, 0);
+    CHECK_INT(json_array_size(arr), ==, 3);
+    json_decref(arr);
+    zx_txn_abort(txn);
+    zx_txn_begin(st, 1, &txn, &err);
+    CHECK_INT(zx_store_del_edges_of(txn, "c/1", &err), ==, 0);
+    zx_txn_commit(txn, &err);
+    zx_txn_begin(st, 0, &txn, &err);
+    zx_store_children(txn, "p/1", &arr, &err);
+    CHECK_INT(json_array_size(arr), ==, 2);
+    json_decref(arr);
+    zx_store_children(txn, "p/2", &arr, &err);
+    CHECK_INT(json_array_size(arr), ==, 0);
+    json_decref(arr);
+    zx_store_parents(txn, "c/10", &arr, &err);
+    CHECK_INT(json_array_size(arr), ==, 1);
+    json_decref(arr);
+    zx_txn_abort(txn);
+    json_decref(info);
+    zx_store_close(st);
+}
+
+static void readonly_open(void)
+{
+    struct zx_store *st = NULL;
+    struct zx_error err = {0};
+    char *dir = zx_path_join(tmp, "never");
+
+    CHECK_INT(zx_store_open(dir, ZX_STORE_RDONLY, &st, &err), ==,
+              ZX_ENOTFOUND);
+    CHECK(st == NULL);
+    CHECK(!zx_is_dir(dir));
+    CHECK_MSG(err, "no index at");
+    free(dir);
+    /* A folder holding something that is not an LMDB file. */
+    dir = zx_path_join(tmp, "junk");
+    mkdir(dir, 0755);
+    {
+        char *f = zx_path_join(dir, "data.mdb");
+        FILE *fp = fopen(f, "w");
+
+        fputs("this is not lmdb", fp);
+        fclose(fp);
+        free(f);
+    }
+    memset(&err, 0, sizeof(err));
+    CHECK(zx_store_open(dir, ZX_STORE_RDONLY, &st, &err) != 0);
+    CHECK(err.msg[0] != '\0');
+    free(dir);
+}
+
+static void state_and_counts(void)
+{
+    struct zx_store *st = open_rw("e");
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    json_t *c = NULL;
+    char *v = NULL;
+
+    zx_txn_begin(st, 1, &txn, &err);
+    zx_store_put_state(txn, "crawl.mark", "2026-11-27", &err);
+    zx_txn_commit(txn, &err);
+    zx_txn_begin(st, 0, &txn, &err);
+    CHECK_INT(zx_store_get_state(txn, "crawl.mark", &v, &err), ==, 0);
+    CHECK_STR(v, "2026-11-27");
+    CHECK_INT(zx_store_counts(txn, &c, &err), ==, 0);
+    CHECK_INT(json_integer_value(json_object_get(c, "state")), ==, 1);
+    CHECK_INT(json_integer_value(json_object_get(c, "models")), ==, 0);
+    free(v);
+    json_decref(c);
+    zx_txn_abort(txn);
+    zx_store_close(st);
+}
+
+/* ===== Vector files ===== */
+
+static void vindex_search_save_load(void)
+{
+    int n = 2000, d = 256, i, j, found = 0;
+    float *x = xmalloc(sizeof(float) * (size_t)n * (size_t)d), dist[5];
+    int64_t *ids = xmalloc(sizeof(int64_t) * (size_t)n), got[5];
+    struct zx_vindex *vi = NULL, *back = NULL;
+    struct zx_error err = {0};
+    char *path = zx_path_join(tmp, "v.faiss");
+
+    uint64_t r = 12345;
+
+    for (i = 0; i < n; i++) {
+        ids[i] = 1000 + i * 7;
+        for (j = 0; j < d; j++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            x[(size_t)i * d + j] = (float)(r >> 40) / 16777216.0f;
+        }
+    }
+    CHECK_INT(zx_vindex_build(d, x, ids, (size_t)n, &vi, &err), ==, 0);
+    CHECK_INT(zx_vindex_size(vi), ==, n);
+    CHECK_INT(zx_vindex_search(vi, x + 123 * d, 5, dist, got, &found, &err),
+              ==, 0);
+    CHECK_INT(found, ==, 5);
+    CHECK_INT(got[0], ==, 1000 + 123 * 7);
+    CHECK(dist[0] == 0.0f);
+    CHECK(dist[1] >= dist[0] && dist[4] >= dist[3]);
+    CHECK_INT(zx_vindex_save(vi, path, &err), ==, 0);
+    CHECK_INT(zx_vindex_load(path, &back, &err), ==, 0);
+    CHECK_INT(zx_vindex_size(back), ==, n);
+    CHECK_INT(zx_vindex_ids(back)[5], ==, 1035);
+    CHECK_INT(zx_vindex_search(back, x + 77 * d, 5, dist, got, &found, &err),
+              ==, 0);
+    CHECK_INT(got[0], ==, 1000 + 77 * 7);
+    zx_vindex_free(vi);
+    zx_vindex_free(back);
+    /* Asking for more than there is marks the rest as missing. */
+    CHECK_INT(zx_vindex_build(d, x, ids, 2, &vi, &err), ==, 0);
+    CHECK_INT(zx_vindex_search(vi, x, 5, dist, got, &found, &err), ==, 0);
+    CHECK_INT(found, ==, 2);
+    zx_vindex_free(vi);
+    /* Missing and damaged files. */
+    back = NULL;
+    CHECK_INT(zx_vindex_load("/nonexistent/v.faiss", &back, &err), ==,
+              ZX_ENOTFOUND);
+    {
+        FILE *f = fopen(path, "w");
+
+        fputs("garbage", f);
+        fclose(f);
+    }
+    CHECK_INT(zx_vindex_load(path, &back, &err), ==, ZX_EINDEX);
+    CHECK(back == NULL);
+    CHECK_MSG(err, "not a zoodex vector file");
+    /* A truncated real file is caught before FAISS reads it. */
+    CHECK_INT(zx_vindex_build(d, x, ids, 10, &vi, &err), ==, 0);
+    CHECK_INT(zx_vindex_save(vi, path, &err), ==, 0);
+    zx_vindex_free(vi);
+    CHECK_INT(truncate(path, 400), ==, 0);
+    CHECK_INT(zx_vindex_load(path, &back, &err), ==, ZX_EINDEX);
+    CHECK_MSG(err, "damaged");
+    free(path);
+    free(x);
+    free(ids);
+}
+
+int main(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/zx-store.XXXXXX");
+    if (!mkdtemp(tmp))
+        return 2;
+    RUN(models_roundtrip);
+    RUN(vid_counter_persists);
+    RUN(vectors_by_group);
+    RUN(edges_both_ways);
+    RUN(readonly_open);
+    RUN(state_and_counts);
+    RUN(vindex_search_save_load);
+    {
+        char *cmd = xasprintf("rm -rf '%s'", tmp);
+
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot remove %s\n", tmp);
+        free(cmd);
+    }
+    return DONE();
+}
