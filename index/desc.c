@@ -326,7 +326,9 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
             zx_buf_printf(&sig, "%s%" PRIu64, k ? "," : "", t->shape[k]);
         zx_buf_addc(&sig, '\n');
     }
-    seed = zx_hash64(zx_buf_cstr(&sig), sig.len, 0);
+    /* The version seeds the signature: descriptors of different versions
+     * land in different groups and are never compared. */
+    seed = zx_hash64(zx_buf_cstr(&sig), sig.len, ZX_DESC_VERSION);
     snprintf(d->arch, sizeof(d->arch), "%016" PRIx64, seed);
     d->n_backbone = nbb;
     if (nbb) {

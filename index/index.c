@@ -16,12 +16,25 @@
 #include "zx_fs.h"
 #include "zx_mem.h"
 
+#define CACHE_SLOTS 8
+
+/* Loaded vector files, so a long-lived process (serve, benchmarks, many
+ * queries) pays for reading a group's file once per generation. */
+struct cached {
+    char arch[17];
+    int64_t gen;
+    struct zx_vindex *vi;
+    unsigned long used;
+};
+
 struct zx_index {
     char *dir;
     char *vecdir;
     struct zx_store *st;
     int lock_fd;
     int writable;
+    struct cached cache[CACHE_SLOTS];
+    unsigned long tick;
 };
 
 int zx_index_open(const char *dir, enum zx_index_mode mode,
@@ -61,8 +74,12 @@ out:
 
 void zx_index_close(struct zx_index *ix)
 {
+    int i;
+
     if (!ix)
         return;
+    for (i = 0; i < CACHE_SLOTS; i++)
+        zx_vindex_free(ix->cache[i].vi);
     zx_store_close(ix->st);
     zx_unlock_file(ix->lock_fd);
     free(ix->dir);
@@ -218,8 +235,10 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
         goto out;
     if (old && !force) {
         const char *stamp = zx_json_str(old, "stamp");
+        int64_t ver = 0;
 
-        if (stamp && !strcmp(stamp, src->stamp)) {
+        zx_json_int(json_object_get(old, "algo"), "version", &ver);
+        if (stamp && !strcmp(stamp, src->stamp) && ver == ZX_DESC_VERSION) {
             *res = ZX_ADD_UNCHANGED;
             rc = ZX_OK;
             goto out;
@@ -435,6 +454,46 @@ int zx_index_flush(struct zx_index *ix, int all, int *n_written,
 
 /* ===== Search ===== */
 
+static struct zx_vindex *cache_get(struct zx_index *ix, const char *arch,
+                                   int64_t gen)
+{
+    int i;
+
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        struct cached *c = &ix->cache[i];
+
+        if (c->vi && c->gen == gen && !strcmp(c->arch, arch)) {
+            c->used = ++ix->tick;
+            return c->vi;
+        }
+    }
+    return NULL;
+}
+
+/* Keep vi (ownership moves to the cache), evicting the least recent. */
+static void cache_put(struct zx_index *ix, const char *arch, int64_t gen,
+                      struct zx_vindex *vi)
+{
+    struct cached *victim = &ix->cache[0];
+    int i;
+
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        struct cached *c = &ix->cache[i];
+
+        if (c->vi && !strcmp(c->arch, arch)) { /* an older generation */
+            victim = c;
+            break;
+        }
+        if (!c->vi || c->used < victim->used)
+            victim = c;
+    }
+    zx_vindex_free(victim->vi);
+    snprintf(victim->arch, sizeof(victim->arch), "%s", arch);
+    victim->gen = gen;
+    victim->vi = vi;
+    victim->used = ++ix->tick;
+}
+
 /* A file of the current generation holds exactly the group's vectors
  * unless someone copied files around; a cheap count check catches that. */
 static int same_ids(struct zx_txn *txn, const char *arch,
@@ -477,19 +536,23 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
     if (rc)
         goto out;
     zx_json_int(g, "gen", &gen);
-    path = vec_path(ix, arch, gen);
-    rc = zx_vindex_load(path, &vi, NULL);
-    if (rc == ZX_ENOTFOUND || rc == ZX_EINDEX ||
-        (rc == ZX_OK && (zx_vindex_dim(vi) != ZX_FP_DIM ||
-                         !same_ids(txn, arch, vi)))) {
-        /* A stale, missing or damaged file: the store is the truth, so
-         * answer exactly from it. */
-        zx_vindex_free(vi);
-        vi = NULL;
-        rc = build_group(txn, arch, &vi, err);
+    vi = cache_get(ix, arch, gen);
+    if (!vi) {
+        path = vec_path(ix, arch, gen);
+        rc = zx_vindex_load(path, &vi, NULL);
+        if (rc == ZX_ENOTFOUND || rc == ZX_EINDEX ||
+            (rc == ZX_OK && (zx_vindex_dim(vi) != ZX_FP_DIM ||
+                             !same_ids(txn, arch, vi)))) {
+            /* A stale, missing or damaged file: the store is the truth, so
+             * answer exactly from it. */
+            zx_vindex_free(vi);
+            vi = NULL;
+            rc = build_group(txn, arch, &vi, err);
+        }
+        if (rc)
+            goto out;
+        cache_put(ix, arch, gen, vi);
     }
-    if (rc)
-        goto out;
     dist = xcalloc((size_t)kk, sizeof(*dist));
     ids = xcalloc((size_t)kk, sizeof(*ids));
     rc = zx_vindex_search(vi, q, kk, dist, ids, &found, err);
@@ -515,7 +578,6 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
     out = NULL;
 out:
     zx_txn_abort(txn);
-    zx_vindex_free(vi);
     json_decref(g);
     json_decref(out);
     free(dist);

@@ -2,7 +2,8 @@
  *
  * Every write happens in one LMDB transaction, so a crash at any point
  * leaves either the old or the new state.  Values are compact JSON except
- * vectors, which use this binary layout (little-endian):
+ * vectors, which use this binary layout (host byte order; zoodex indexes
+ * are not moved between machines of different endianness):
  *   1. 4 bytes  magic "ZXV1"
  *   2. u32      dim
  *   3. 16 bytes architecture signature (hex, no NUL)
@@ -73,7 +74,15 @@ static int check_schema(struct zx_store *st, int writable,
         rc = mdb_dbi_open(t, db_names[i], writable ? MDB_CREATE : 0,
                           &st->dbi[i]);
         if (rc == MDB_NOTFOUND && !writable) {
+            MDB_dbi main_db;
+            MDB_stat ms;
+            int empty = mdb_dbi_open(t, NULL, 0, &main_db) == 0 &&
+                        mdb_stat(t, main_db, &ms) == 0 && ms.ms_entries == 0;
+
             mdb_txn_abort(t);
+            if (empty) /* a first ingest died before its first commit */
+                return zx_fail(err, ZX_ENOTFOUND, "no index at '%s' yet (it "
+                               "is empty)", st->dir);
             return zx_fail(err, ZX_ESTORE, "'%s' is not a zoodex index",
                            st->dir);
         }

@@ -1,7 +1,10 @@
 /* vindex.h - vector indexes, FAISS's only user.
  *
- * One flat L2 index per architecture group (IndexIDMap2 over IndexFlatL2),
- * keyed by the store's 64-bit vector ids.  Files are derived data: they are
+ * One L2 index per architecture group, keyed by the store's 64-bit vector
+ * ids (an IndexIDMap2): exact (IndexFlatL2) below ZX_VINDEX_IVF_MIN
+ * vectors, an inverted file (IndexIVFFlat, sqrt(n) k-means cells, searching
+ * the ZX_VINDEX_NPROBE nearest) from there on, where an exact scan of every
+ * vector costs more than the latency budget.  Files are derived data: they are
  * written atomically (temp file, fsync, rename) and can always be rebuilt
  * from the store.  Distances returned are Euclidean (not squared).
  * Ownership: zx_vindex_* objects are owned by the caller.
@@ -13,6 +16,9 @@
 #include <stdint.h>
 
 #include "zx_err.h"
+
+#define ZX_VINDEX_IVF_MIN 20000
+#define ZX_VINDEX_NPROBE 8
 
 struct zx_vindex;
 

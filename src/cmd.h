@@ -47,7 +47,7 @@ void zx_print_json(const json_t *v);
 int zx_parse_int(const char *s, long lo, long hi, long *out);
 /* 1 when argv asks for help (-h or --help anywhere before "--"). */
 int zx_wants_help(int argc, char **argv);
-/* Show the command's man page (or its synopsis when man is missing). */
+/* Print the command's usage line and summary (`--help`). */
 int zx_help(struct zx_ctx *ctx);
 
 /* Set by SIGINT/SIGTERM handlers during long commands. */

@@ -91,6 +91,13 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         status = zx_report(ctx, rc);
         goto out;
     }
+    if (f.n == 0) { /* nothing to do: do not create an index for it */
+        if (json)
+            printf("{\n  \"found\": 0\n}\n");
+        else
+            printf("0 models found\n");
+        goto out;
+    }
     rc = zx_index_open(ctx->db, ZX_INDEX_WRITE, &ix, &ctx->err);
     if (rc) {
         status = zx_report(ctx, rc);

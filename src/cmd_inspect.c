@@ -99,8 +99,8 @@ int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx)
     if (argc - optind != 1)
         return zx_usage(ctx);
     rc = zx_ckpt_open(argv[optind], &ck, &ctx->err);
-    if (rc)
-        return zx_report(ctx, rc);
+    if (rc) /* a missing file is an error, not "model not indexed" */
+        return zx_report(ctx, rc == ZX_ENOTFOUND ? ZX_EIO : rc);
     if (json)
         arr = json_array();
     for (i = 0; i < zx_ckpt_n_tensors(ck); i++) {

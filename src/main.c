@@ -151,6 +151,34 @@ static void usage_all(FILE *f)
                "zoodex(1) say more.\n");
 }
 
+/* `zoodex help [command]`: the man page when man can show it, else the
+ * built-in summary. */
+static int help_topic(const char *name)
+{
+    char page[64];
+    size_t i;
+
+    if (!name) {
+        usage_all(stdout);
+        return 0;
+    }
+    for (i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            break;
+    if (i == N_COMMANDS) {
+        fprintf(stderr, "zoodex: '%s' is not a zoodex command\n", name);
+        return ZX_EXIT_USAGE;
+    }
+    snprintf(page, sizeof(page), "zoodex-%s", name);
+    if (isatty(STDOUT_FILENO)) {
+        fflush(stdout);
+        execlp("man", "man", page, (char *)NULL);
+    }
+    printf("usage: zoodex [--db dir] %s %s\n\n%s.\nSee %s(1).\n", name,
+           commands[i].synopsis, commands[i].summary, page);
+    return 0;
+}
+
 static char *default_db(void)
 {
     const char *e = getenv("ZOODEX_DB"), *x, *home;
@@ -173,7 +201,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct zx_ctx ctx;
-    char *db = NULL;
+    char *db = NULL, *prog;
     size_t i;
     int ch, rc;
 
@@ -207,9 +235,8 @@ int main(int argc, char **argv)
         return ZX_EXIT_USAGE;
     }
     if (!strcmp(argv[optind], "help")) {
-        usage_all(stdout);
         free(db);
-        return 0;
+        return help_topic(optind + 1 < argc ? argv[optind + 1] : NULL);
     }
     for (i = 0; i < N_COMMANDS; i++)
         if (!strcmp(commands[i].name, argv[optind]))
@@ -229,10 +256,14 @@ int main(int argc, char **argv)
     argv += optind;
     optind = 1;
     opterr = 1;
+    /* getopt prefixes its messages with argv[0]: "zoodex search: ..." */
+    prog = xasprintf("zoodex %s", current->name);
+    argv[0] = prog;
     if (zx_wants_help(argc, argv))
         rc = zx_help(&ctx);
     else
         rc = current->fn(argc, argv, &ctx);
+    free(prog);
     if (fflush(stdout) != 0 && rc == 0) {
         perror("zoodex: cannot write output");
         rc = ZX_EXIT_ERROR;

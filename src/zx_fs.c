@@ -206,10 +206,13 @@ out:
 
 int zx_mkdirs(const char *path, struct zx_error *err)
 {
-    char *p = xstrdup(path);
+    char *p;
     char *s;
     int rc = ZX_OK;
 
+    if (!*path)
+        return zx_fail(err, ZX_EUSAGE, "empty folder name");
+    p = xstrdup(path);
     for (s = p + 1; ; s++) {
         int end = (*s == '\0');
 
@@ -253,10 +256,13 @@ int zx_lock_file(const char *path, int wait, int *fd, struct zx_error *err)
     if (f < 0)
         return zx_fail_errno(err, ZX_EIO, "cannot open lock '%s'", path);
     while (flock(f, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
-        if (errno == EINTR)
+        int saved = errno;
+
+        if (saved == EINTR)
             continue;
         close(f);
-        if (errno == EWOULDBLOCK)
+        errno = saved; /* close() may change errno */
+        if (saved == EWOULDBLOCK)
             return zx_fail(err, ZX_ELOCKED, "'%s' is locked by another "
                            "zoodex process", path);
         return zx_fail_errno(err, ZX_EIO, "cannot lock '%s'", path);

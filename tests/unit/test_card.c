@@ -198,8 +198,7 @@ static void test_bom(void)
     json_t *front;
     int rc;
 
-    check_json("\xef\xbb\xbf---\nlicense: mit\n---\n",
-               "{\"license\":\"mit\"}");
+    check_json("\xef\xbb\xbf---\nlicense: mit\n---\n", "{\"license\":\"mit\"}");
     /* A BOM before plain text is still no front matter. */
     front = parse("\xef\xbb\xbf# Title\n---\na: b\n---\n", &rc, &err);
     CHECK(rc == ZX_OK && front == NULL);
@@ -210,8 +209,7 @@ static void test_bom(void)
 static void test_dots_close(void)
 {
     check_json("---\nlicense: mit\n...\nbody\n", "{\"license\":\"mit\"}");
-    check_json("---   \nlicense: mit\n---  \nbody\n",
-               "{\"license\":\"mit\"}");
+    check_json("---   \nlicense: mit\n---  \nbody\n", "{\"license\":\"mit\"}");
 }
 
 static void test_crlf(void)

@@ -77,8 +77,10 @@ static void test_f8_e5m2(void)
     CHECK_F(ZX_DTYPE_F8_E5M2, 0x7b, 57344.0);
     CHECK_F(ZX_DTYPE_F8_E5M2, 0xc0, -2.0);
     CHECK_F(ZX_DTYPE_F8_E5M2, 0x01, ldexp(1, -16));
-    CHECK(isinf(one(ZX_DTYPE_F8_E5M2, 0x7c)) && one(ZX_DTYPE_F8_E5M2, 0x7c) > 0);
-    CHECK(isinf(one(ZX_DTYPE_F8_E5M2, 0xfc)) && one(ZX_DTYPE_F8_E5M2, 0xfc) < 0);
+    CHECK(isinf(one(ZX_DTYPE_F8_E5M2, 0x7c)) &&
+          one(ZX_DTYPE_F8_E5M2, 0x7c) > 0);
+    CHECK(isinf(one(ZX_DTYPE_F8_E5M2, 0xfc)) &&
+          one(ZX_DTYPE_F8_E5M2, 0xfc) < 0);
     CHECK(isnan(one(ZX_DTYPE_F8_E5M2, 0x7d)));
 }
 
@@ -215,8 +217,7 @@ static void test_names_round_trip(void)
         CHECK_INT(zx_dtype_bits(dt), ==, want[i].bits);
         CHECK_INT(zx_dtype_is_numeric(dt), ==, want[i].numeric);
         CHECK_INT(zx_dtype_is_float(dt), ==, want[i].is_float);
-        CHECK_INT(zx_to_float(dt, buf, 0, 1, &f), ==,
-                  want[i].numeric ? 0 : -1);
+        CHECK_INT(zx_to_float(dt, buf, 0, 1, &f), ==, want[i].numeric ? 0 : -1);
     }
     CHECK_INT(zx_dtype_parse("F33"), ==, ZX_DTYPE_UNKNOWN);
     CHECK_INT(zx_dtype_parse(""), ==, ZX_DTYPE_UNKNOWN);
@@ -225,7 +226,7 @@ static void test_names_round_trip(void)
     CHECK_INT(zx_dtype_bits(ZX_DTYPE_UNKNOWN), ==, 0);
     CHECK_INT(zx_dtype_bits((enum zx_dtype)999), ==, 0);
     CHECK_STR(zx_dtype_name((enum zx_dtype)999), "UNKNOWN");
-    CHECK(!zx_dtype_is_numeric((enum zx_dtype)-1));
+    CHECK(!zx_dtype_is_numeric((enum zx_dtype) - 1));
     CHECK_INT(zx_to_float(ZX_DTYPE_UNKNOWN, buf, 0, 1, &f), ==, -1);
     CHECK_INT(zx_to_float(ZX_DTYPE_C64, buf, 0, 0, &f), ==, -1);
     CHECK_INT(zx_to_float(ZX_DTYPE_F4, buf, 0, 1, &f), ==, -1);

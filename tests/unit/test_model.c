@@ -41,8 +41,7 @@ static char *make_tmp(void)
 
 /* Write `text` (n bytes, or strlen when n is 0) to dir/name, creating the
  * folders on the way. */
-static void put(const char *dir, const char *name, const char *text,
-                size_t n)
+static void put(const char *dir, const char *name, const char *text, size_t n)
 {
     char *path = zx_path_join(dir, name), *slash;
     FILE *f;
@@ -91,8 +90,7 @@ static char *make_model(const char *tmp, const char *rel, const char *config,
     return dir;
 }
 
-static struct zx_model_src *open_ok(int line, const char *path,
-                                    const char *id)
+static struct zx_model_src *open_ok(int line, const char *path, const char *id)
 {
     struct zx_error err = {0};
     struct zx_model_src *m = NULL;
@@ -120,8 +118,7 @@ static void open_bad(int line, const char *path, const char *id, int code,
     if (m)
         H_FAIL("line %d: *out not NULL on failure", line);
 }
-#define OPEN_BAD(path, id, code, frag)                                     \
-    open_bad(__LINE__, path, id, code, frag)
+#define OPEN_BAD(path, id, code, frag) open_bad(__LINE__, path, id, code, frag)
 
 /* Declared parents as "parent relation source;" strings. */
 static char *parents_str(const struct zx_model_src *m)
@@ -130,10 +127,11 @@ static char *parents_str(const struct zx_model_src *m)
     char *s = xstrdup("");
     size_t i;
 
-    json_array_foreach(arr, i, x) {
-        char *t = xasprintf("%s%s %s %s;", s, zx_json_str(x, "parent"),
-                            zx_json_str(x, "relation"),
-                            zx_json_str(x, "source"));
+    json_array_foreach(arr, i, x)
+    {
+        char *t =
+            xasprintf("%s%s %s %s;", s, zx_json_str(x, "parent"),
+                      zx_json_str(x, "relation"), zx_json_str(x, "source"));
 
         free(s);
         s = t;
@@ -205,8 +203,10 @@ static void test_meta_num_labels(void)
     json_t *meta;
     int64_t n = 0;
 
-    dir = make_model(tmp, "o/n", "{\"num_labels\":7,\"torch_dtype\":\"float32\","
-                     "\"_name_or_path\":\"o/src\"}", NULL);
+    dir = make_model(tmp, "o/n",
+                     "{\"num_labels\":7,\"torch_dtype\":\"float32\","
+                     "\"_name_or_path\":\"o/src\"}",
+                     NULL);
     m = OPEN_OK(dir, NULL);
     if (m) {
         CHECK(m->card == NULL);
@@ -233,9 +233,12 @@ static void test_adapter(void)
     put_weights(dir, "adapter_model.safetensors");
     put(dir, "adapter_config.json",
         "{\"base_model_name_or_path\":\"org/base\",\"peft_type\":\"LORA\","
-        "\"r\":8,\"lora_alpha\":16,\"target_modules\":[\"q\",\"v\"]}", 0);
-    put(dir, "README.md", "---\nbase_model: org/base\nlibrary_name: peft\n"
-        "---\n", 0);
+        "\"r\":8,\"lora_alpha\":16,\"target_modules\":[\"q\",\"v\"]}",
+        0);
+    put(dir, "README.md",
+        "---\nbase_model: org/base\nlibrary_name: peft\n"
+        "---\n",
+        0);
     m = OPEN_OK(dir, NULL);
     if (m) {
         CHECK(strstr(m->weights, "/adapter_model.safetensors") != NULL);
@@ -281,10 +284,11 @@ static void test_declared_parents(void)
          "a/b merge card;c/d merge card;"},
         {"{\"base_model\":[\"a/b\",\"c/d\"]}", "{}",
          "a/b adapter card;c/d adapter card;"},
-        {"{\"base_model\":\"a/b\",\"base_model_relation\":\"quantized\"}",
-         NULL, "a/b quantized card;"},
+        {"{\"base_model\":\"a/b\",\"base_model_relation\":\"quantized\"}", NULL,
+         "a/b quantized card;"},
         {"{\"base_model\":[\"a/b\",\"c/d\"],\"base_model_relation\":"
-         "\"finetune\"}", NULL, "a/b finetune card;c/d finetune card;"},
+         "\"finetune\"}",
+         NULL, "a/b finetune card;c/d finetune card;"},
         {"{\"base_model\":\"a/b\",\"base_model_relation\":\"bogus\"}", NULL,
          "a/b finetune card;"},
         {"{\"base_model\":\"me/self\"}", NULL, ""},
@@ -306,8 +310,8 @@ static void test_declared_parents(void)
 
         m.id = (char *)"me/self";
         m.card = cases[i].card ? json_loads(cases[i].card, 0, NULL) : NULL;
-        m.adapter = cases[i].adapter ? json_loads(cases[i].adapter, 0, NULL)
-                                     : NULL;
+        m.adapter =
+            cases[i].adapter ? json_loads(cases[i].adapter, 0, NULL) : NULL;
         got = parents_str(&m);
         if (strcmp(got, cases[i].want))
             H_FAIL("case %zu: \"%s\" vs \"%s\"", i, got, cases[i].want);
@@ -414,8 +418,10 @@ static void test_single_files(void)
     free(dir);
     dir = zx_path_join(tmp, "org/sharded");
     put_weights(dir, "model-00001-of-00001.safetensors");
-    put(dir, "model.safetensors.index.json", "{\"weight_map\":{\"w\":"
-        "\"model-00001-of-00001.safetensors\"}}", 0);
+    put(dir, "model.safetensors.index.json",
+        "{\"weight_map\":{\"w\":"
+        "\"model-00001-of-00001.safetensors\"}}",
+        0);
     put(dir, "config.json", "{\"model_type\":\"bert\"}", 0);
     m = OPEN_OK(dir, NULL);
     if (m) {
@@ -574,7 +580,8 @@ static void test_scan_zoo(void)
     size_t i;
 
     CHECK_INT(zx_json_load_file("fixtures/zoo/MANIFEST.json", 1u << 20,
-                                &manifest, &err), ==, ZX_OK);
+                                &manifest, &err),
+              ==, ZX_OK);
     models = json_object_get(manifest, "models");
     CHECK_INT(json_array_size(models), ==, 17);
     CHECK_INT(zx_model_scan("fixtures/zoo", collect, &s, &err), ==, 0);
@@ -590,7 +597,8 @@ static void test_scan_zoo(void)
             H_FAIL("visited %s", s.paths[i]);
         if (!m)
             continue;
-        json_array_foreach(models, k, x) {
+        json_array_foreach(models, k, x)
+        {
             found += !strcmp(zx_json_str(x, "id"), m->id);
         }
         if (found != 1)
@@ -660,8 +668,9 @@ static void test_valid_model_id(void)
         "org/name", "name", "a.b_c-d/E9", "Org-1/model.v2_final", "x/y-",
     };
     static const char *const bad[] = {
-        "", "/x", "x/", "a/b/c", "../x", "a/..b", "a..b", "-a", ".a",
-        "a/.b", "a/-b", "a b", "a/b\n", "a\\b", "org/na:me", "é/x", "a//b",
+        "",      "/x",   "x/",        "a/b/c", "../x", "a/..b",
+        "a..b",  "-a",   ".a",        "a/.b",  "a/-b", "a b",
+        "a/b\n", "a\\b", "org/na:me", "é/x",   "a//b",
     };
     char longid[256];
     size_t i;

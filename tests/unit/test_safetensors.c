@@ -98,8 +98,7 @@ static char *make_tmp(void)
     return d;
 }
 
-static void put_file(const char *dir, const char *name, const void *p,
-                     size_t n)
+static void put_file(const char *dir, const char *name, const void *p, size_t n)
 {
     char *path = zx_path_join(dir, name);
     FILE *f = fopen(path, "wb");
@@ -120,12 +119,16 @@ static void put_shard(const char *dir, const char *file, const char *a,
     size_t len;
 
     if (b)
-        snprintf(hdr, sizeof(hdr), "{\"%s\":{\"dtype\":\"F32\",\"shape\":"
+        snprintf(hdr, sizeof(hdr),
+                 "{\"%s\":{\"dtype\":\"F32\",\"shape\":"
                  "[2],\"data_offsets\":[0,8]},\"%s\":{\"dtype\":\"F32\","
-                 "\"shape\":[2],\"data_offsets\":[8,16]}}", a, b);
+                 "\"shape\":[2],\"data_offsets\":[8,16]}}",
+                 a, b);
     else
-        snprintf(hdr, sizeof(hdr), "{\"%s\":{\"dtype\":\"F32\",\"shape\":"
-                 "[2],\"data_offsets\":[0,8]}}", a);
+        snprintf(hdr, sizeof(hdr),
+                 "{\"%s\":{\"dtype\":\"F32\",\"shape\":"
+                 "[2],\"data_offsets\":[0,8]}}",
+                 a);
     buf = st_build(hdr, 0, b ? 16 : 8, &len);
     put_file(dir, file, buf, len);
     free(buf);
@@ -214,51 +217,59 @@ static void test_rule4_invalid_json(void)
 static void test_rule4_invalid_utf8(void)
 {
     BAD("{\"w\xff\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":"
-        "[0,4]}}", 4, ZX_EFORMAT, "invalid JSON");
+        "[0,4]}}",
+        4, ZX_EFORMAT, "invalid JSON");
     /* An overlong encoding of '/' is not UTF-8 either. */
     BAD("{\"\xc0\xaf\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":"
-        "[0,4]}}", 4, ZX_EFORMAT, "invalid JSON");
+        "[0,4]}}",
+        4, ZX_EFORMAT, "invalid JSON");
 }
 
 static void test_rule4_unknown_dtype(void)
 {
-    BAD("{\"w\":{\"dtype\":\"F31\",\"shape\":[1],\"data_offsets\":[0,4]}}",
-        4, ZX_EFORMAT, "unknown dtype 'F31'");
-    BAD("{\"w\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
-        4, ZX_EFORMAT, "unknown dtype");
+    BAD("{\"w\":{\"dtype\":\"F31\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+        ZX_EFORMAT, "unknown dtype 'F31'");
+    BAD("{\"w\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+        ZX_EFORMAT, "unknown dtype");
     /* A NUL inside the string must not make it "F32". */
     BAD("{\"w\":{\"dtype\":\"F32\\u0000x\",\"shape\":[1],\"data_offsets\":"
-        "[0,4]}}", 4, ZX_EFORMAT, "unknown dtype");
+        "[0,4]}}",
+        4, ZX_EFORMAT, "unknown dtype");
     BAD("{\"w\":{\"dtype\":32,\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
         ZX_EFORMAT, "lacks dtype");
 }
 
 static void test_rule4_bad_shape(void)
 {
-    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}",
-        4, ZX_EFORMAT, "bad shape");
+    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4,
+        ZX_EFORMAT, "bad shape");
     BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[\"1\"],\"data_offsets\":"
-        "[0,4]}}", 4, ZX_EFORMAT, "bad shape");
+        "[0,4]}}",
+        4, ZX_EFORMAT, "bad shape");
     BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1.0],\"data_offsets\":"
-        "[0,4]}}", 4, ZX_EFORMAT, "bad shape");
+        "[0,4]}}",
+        4, ZX_EFORMAT, "bad shape");
     BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[null],\"data_offsets\":"
-        "[0,4]}}", 4, ZX_EFORMAT, "bad shape");
-    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":3,\"data_offsets\":[0,12]}}",
-        12, ZX_EFORMAT, "lacks dtype, shape or data_offsets");
+        "[0,4]}}",
+        4, ZX_EFORMAT, "bad shape");
+    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":3,\"data_offsets\":[0,12]}}", 12,
+        ZX_EFORMAT, "lacks dtype, shape or data_offsets");
 }
 
 static void test_rule6_shape_overflow(void)
 {
     /* 2^32 * 2^32 = 2^64 elements. */
     BAD("{\"w\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],"
-        "\"data_offsets\":[0,0]}}", 0, ZX_EFORMAT, "overflows");
+        "\"data_offsets\":[0,0]}}",
+        0, ZX_EFORMAT, "overflows");
     /* 2^62 * 2 elements fit in u64 but their bit count does not. */
     BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,2],"
-        "\"data_offsets\":[0,0]}}", 0, ZX_EFORMAT, "overflows");
+        "\"data_offsets\":[0,0]}}",
+        0, ZX_EFORMAT, "overflows");
     /* A zero dimension makes any product fine (and empty). */
     BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[0,9223372036854775807,"
-        "9223372036854775807],\"data_offsets\":[0,4]}}", 4, ZX_EFORMAT,
-        "need 0");
+        "9223372036854775807],\"data_offsets\":[0,4]}}",
+        4, ZX_EFORMAT, "need 0");
 }
 
 static void test_rule4_missing_fields(void)
@@ -277,34 +288,37 @@ static void test_rule4_data_offsets_arity(void)
 {
     BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4]}}", 4,
         ZX_EFORMAT, "data_offsets");
-    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}",
-        4, ZX_EFORMAT, "data_offsets");
-    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,-4]}}",
-        4, ZX_EFORMAT, "bad data_offsets");
-    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}",
-        4, ZX_EFORMAT, "bad data_offsets");
+    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", 4,
+        ZX_EFORMAT, "data_offsets");
+    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,-4]}}", 4,
+        ZX_EFORMAT, "bad data_offsets");
+    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}", 4,
+        ZX_EFORMAT, "bad data_offsets");
 }
 
 static void test_rule5_end_before_begin(void)
 {
-    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}",
-        8, ZX_EFORMAT, "ends before it begins");
+    BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8,
+        ZX_EFORMAT, "ends before it begins");
 }
 
 static void test_rule6_wrong_length(void)
 {
     BAD("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":"
-        "[0,20]}}", 20, ZX_EFORMAT, "has 20 bytes of data but its dtype "
+        "[0,20]}}",
+        20, ZX_EFORMAT,
+        "has 20 bytes of data but its dtype "
         "and shape need 24");
-    BAD("{\"w\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,12]}}",
-        12, ZX_EFORMAT, "need 6");
+    BAD("{\"w\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,12]}}", 12,
+        ZX_EFORMAT, "need 6");
 }
 
 static void test_rule5_hole(void)
 {
     BAD("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
         "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
-        12, ZX_EFORMAT, "tensor 'b' starts at 8 but the previous data ends "
+        12, ZX_EFORMAT,
+        "tensor 'b' starts at 8 but the previous data ends "
         "at 4 (overlap or hole)");
 }
 
@@ -321,8 +335,8 @@ static void test_rule5_overlap(void)
 
 static void test_rule5_first_not_at_zero(void)
 {
-    BAD("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
-        8, ZX_EFORMAT, "starts at 4 but the previous data ends at 0");
+    BAD("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8,
+        ZX_EFORMAT, "starts at 4 but the previous data ends at 0");
 }
 
 static void test_rule7_trailing_bytes(void)
@@ -339,8 +353,9 @@ static void test_rule7_trailing_bytes(void)
     BAD(hdr, 3, ZX_EFORMAT, "tensor data ends at byte");
     /* file_size 0 skips rule 7: what a header-only fetch gets. */
     b = st_build(hdr, 0, 0, &len);
-    CHECK_INT(zx_st_parse_header((const char *)b + 8, len - 8, 0, "t", &h,
-                                 &err), ==, ZX_OK);
+    CHECK_INT(
+        zx_st_parse_header((const char *)b + 8, len - 8, 0, "t", &h, &err), ==,
+        ZX_OK);
     CHECK(h && h->data_len == 4 && h->n_tensors == 1);
     zx_st_header_free(h);
     free(b);
@@ -349,10 +364,11 @@ static void test_rule7_trailing_bytes(void)
 static void test_rule6_partial_bytes(void)
 {
     /* F4: 3 elements are 12 bits, not a whole number of bytes. */
-    BAD("{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,1]}}",
-        1, ZX_EFORMAT, "whole number of bytes");
+    BAD("{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,1]}}", 1,
+        ZX_EFORMAT, "whole number of bytes");
     BAD("{\"a\":{\"dtype\":\"F6_E2M3\",\"shape\":[2],\"data_offsets\":"
-        "[0,1]}}", 1, ZX_EFORMAT, "whole number of bytes");
+        "[0,1]}}",
+        1, ZX_EFORMAT, "whole number of bytes");
 }
 
 static void test_rule4_metadata(void)
@@ -372,13 +388,15 @@ static void test_rule4_duplicate_keys(void)
         "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
         8, ZX_EFORMAT, "duplicate");
     BAD("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],"
-        "\"data_offsets\":[0,4]}}", 4, ZX_EFORMAT, "duplicate");
+        "\"data_offsets\":[0,4]}}",
+        4, ZX_EFORMAT, "duplicate");
 }
 
 static void test_too_many_dims(void)
 {
     BAD("{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
-        "1,1],\"data_offsets\":[0,4]}}", 4, ZX_ETOOBIG, "17 dimensions");
+        "1,1],\"data_offsets\":[0,4]}}",
+        4, ZX_ETOOBIG, "17 dimensions");
     /* Sixteen is the limit and allowed. */
     zx_st_header_free(GOOD("{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,"
                            "1,1,1,1,1,1,1,1,1,1,2],\"data_offsets\":[0,8]}}",
@@ -403,7 +421,8 @@ static void test_space_padding(void)
 static void test_zero_dim_tensor(void)
 {
     struct zx_st_header *h = GOOD("{\"s\":{\"dtype\":\"F64\",\"shape\":[],"
-                                  "\"data_offsets\":[0,8]}}", 0, 8);
+                                  "\"data_offsets\":[0,8]}}",
+                                  0, 8);
 
     if (!h)
         return;
@@ -417,11 +436,11 @@ static void test_zero_dim_tensor(void)
 
 static void test_empty_tensor(void)
 {
-    struct zx_st_header *h = GOOD(
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        "\"e\":{\"dtype\":\"F32\",\"shape\":[3,0],\"data_offsets\":[8,8]},"
-        "\"f\":{\"dtype\":\"BF16\",\"shape\":[0],\"data_offsets\":[8,8]}}",
-        0, 8);
+    struct zx_st_header *h =
+        GOOD("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+             "\"e\":{\"dtype\":\"F32\",\"shape\":[3,0],\"data_offsets\":[8,8]},"
+             "\"f\":{\"dtype\":\"BF16\",\"shape\":[0],\"data_offsets\":[8,8]}}",
+             0, 8);
 
     if (!h)
         return;
@@ -441,7 +460,8 @@ static void test_metadata_kept(void)
 {
     struct zx_st_header *h = GOOD(
         "{\"__metadata__\":{\"format\":\"pt\",\"a\":\"b\"},\"w\":{\"dtype\":"
-        "\"U8\",\"shape\":[3],\"data_offsets\":[0,3]}}", 1, 3);
+        "\"U8\",\"shape\":[3],\"data_offsets\":[0,3]}}",
+        1, 3);
 
     if (!h)
         return;
@@ -543,12 +563,14 @@ static void test_sharded_ok(void)
 
     put_shard(dir, "model-00001-of-00002.safetensors", "b", "a");
     put_shard(dir, "model-00002-of-00002.safetensors", "c", NULL);
-    CHECK_INT(open_index_in(dir, "{\"metadata\":{\"total_size\":24},"
+    CHECK_INT(open_index_in(dir,
+                            "{\"metadata\":{\"total_size\":24},"
                             "\"weight_map\":{"
                             "\"c\":\"model-00002-of-00002.safetensors\","
                             "\"a\":\"model-00001-of-00002.safetensors\","
                             "\"b\":\"model-00001-of-00002.safetensors\"}}",
-                            &ck, &err), ==, ZX_OK);
+                            &ck, &err),
+              ==, ZX_OK);
     if (!ck) {
         H_FAIL("%s", err.msg);
         goto out;
@@ -579,9 +601,11 @@ static void test_sharded_subfolder(void)
     CHECK_INT(zx_mkdirs(sub, &err), ==, ZX_OK);
     put_shard(sub, "s1.safetensors", "a", NULL);
     put_shard(dir, "s2.safetensors", "b", NULL);
-    CHECK_INT(open_index_in(dir, "{\"weight_map\":{\"a\":\"w/s1.safetensors\","
-                            "\"b\":\"s2.safetensors\"}}", &ck, &err), ==,
-              ZX_OK);
+    CHECK_INT(open_index_in(dir,
+                            "{\"weight_map\":{\"a\":\"w/s1.safetensors\","
+                            "\"b\":\"s2.safetensors\"}}",
+                            &ck, &err),
+              ==, ZX_OK);
     CHECK(ck && zx_ckpt_n_tensors(ck) == 2);
     zx_ckpt_close(ck);
     free(sub);
@@ -596,9 +620,11 @@ static void test_sharded_missing_shard(void)
     char *dir = make_tmp();
 
     put_shard(dir, "s1.safetensors", "a", NULL);
-    CHECK_INT(open_index_in(dir, "{\"weight_map\":{\"a\":\"s1.safetensors\","
-                            "\"b\":\"s2.safetensors\"}}", &ck, &err), ==,
-              ZX_ENOTFOUND);
+    CHECK_INT(open_index_in(dir,
+                            "{\"weight_map\":{\"a\":\"s1.safetensors\","
+                            "\"b\":\"s2.safetensors\"}}",
+                            &ck, &err),
+              ==, ZX_ENOTFOUND);
     CHECK_MSG(err, "s2.safetensors");
     CHECK(ck == NULL);
     rm_rf(dir);
@@ -613,23 +639,29 @@ static void test_sharded_unmapped_tensor(void)
 
     put_shard(dir, "s1.safetensors", "a", "extra");
     put_shard(dir, "s2.safetensors", "b", NULL);
-    CHECK_INT(open_index_in(dir, "{\"weight_map\":{\"a\":\"s1.safetensors\","
-                            "\"b\":\"s2.safetensors\"}}", &ck, &err), ==,
-              ZX_EFORMAT);
+    CHECK_INT(open_index_in(dir,
+                            "{\"weight_map\":{\"a\":\"s1.safetensors\","
+                            "\"b\":\"s2.safetensors\"}}",
+                            &ck, &err),
+              ==, ZX_EFORMAT);
     CHECK_MSG(err, "tensor 'extra' found in");
     CHECK_MSG(err, "is not mapped there");
     /* Mapped to the wrong shard. */
-    CHECK_INT(open_index_in(dir, "{\"weight_map\":{\"a\":\"s2.safetensors\","
+    CHECK_INT(open_index_in(dir,
+                            "{\"weight_map\":{\"a\":\"s2.safetensors\","
                             "\"extra\":\"s1.safetensors\","
-                            "\"b\":\"s2.safetensors\"}}", &ck, &err), ==,
-              ZX_EFORMAT);
+                            "\"b\":\"s2.safetensors\"}}",
+                            &ck, &err),
+              ==, ZX_EFORMAT);
     CHECK_MSG(err, "tensor 'a' found in");
     /* Mapped but held by no shard. */
     put_shard(dir, "s1.safetensors", "a", NULL);
-    CHECK_INT(open_index_in(dir, "{\"weight_map\":{\"a\":\"s1.safetensors\","
+    CHECK_INT(open_index_in(dir,
+                            "{\"weight_map\":{\"a\":\"s1.safetensors\","
                             "\"ghost\":\"s1.safetensors\","
-                            "\"b\":\"s2.safetensors\"}}", &ck, &err), ==,
-              ZX_EFORMAT);
+                            "\"b\":\"s2.safetensors\"}}",
+                            &ck, &err),
+              ==, ZX_EFORMAT);
     CHECK_MSG(err, "maps 3 tensors but the shards hold 2");
     CHECK(ck == NULL);
     rm_rf(dir);
@@ -647,10 +679,12 @@ static void test_sharded_suffix_names(void)
     CHECK_INT(zx_mkdirs(sub, &err), ==, ZX_OK);
     put_shard(dir, "a.safetensors", "x", NULL);
     put_shard(sub, "a.safetensors", "y", "z");
-    CHECK_INT(open_index_in(dir, "{\"weight_map\":{\"x\":\"a.safetensors\","
+    CHECK_INT(open_index_in(dir,
+                            "{\"weight_map\":{\"x\":\"a.safetensors\","
                             "\"y\":\"a.safetensors\","
-                            "\"z\":\"sub/a.safetensors\"}}", &ck, &err), ==,
-              ZX_EFORMAT);
+                            "\"z\":\"sub/a.safetensors\"}}",
+                            &ck, &err),
+              ==, ZX_EFORMAT);
     CHECK_MSG(err, "tensor 'y' found in");
     CHECK(ck == NULL);
     zx_ckpt_close(ck);
@@ -696,9 +730,11 @@ static void test_sharded_duplicate_tensor(void)
 
     put_shard(dir, "s1.safetensors", "a", "b");
     put_shard(dir, "s2.safetensors", "b", NULL);
-    CHECK_INT(open_index_in(dir, "{\"weight_map\":{\"a\":\"s1.safetensors\","
-                            "\"b\":\"s2.safetensors\"}}", &ck, &err), ==,
-              ZX_EFORMAT);
+    CHECK_INT(open_index_in(dir,
+                            "{\"weight_map\":{\"a\":\"s1.safetensors\","
+                            "\"b\":\"s2.safetensors\"}}",
+                            &ck, &err),
+              ==, ZX_EFORMAT);
     CHECK_MSG(err, "tensor 'b' appears in two shards");
     CHECK(ck == NULL);
     rm_rf(dir);
@@ -809,9 +845,9 @@ static void check_golden(const char *path, const char *tsv)
                       hex);
         if (strcmp(t->name, f[0]) || strcmp(zx_dtype_name(t->dtype), f[1]) ||
             strcmp(shape, f[2]) || strcmp(hex, f[3])) {
-            H_FAIL("%s: tensor %zu: %s %s [%s] %.12s vs %s %s [%s] %.12s",
-                   path, i, t->name, zx_dtype_name(t->dtype), shape, hex,
-                   f[0], f[1], f[2], f[3]);
+            H_FAIL("%s: tensor %zu: %s %s [%s] %.12s vs %s %s [%s] %.12s", path,
+                   i, t->name, zx_dtype_name(t->dtype), shape, hex, f[0], f[1],
+                   f[2], f[3]);
             continue;
         }
         if (zx_dtype_is_numeric(t->dtype) && t->n_elems) {
@@ -869,8 +905,7 @@ static void test_real_files(void)
         "real/pitloom/safetensors/whisper-tiny-random.safetensors",
         "real/resnet-tiny-beans-hf/model.safetensors",
     };
-    char *dir = xasprintf("%s/fixtures/real/pitloom/safetensors",
-                          h_shared());
+    char *dir = xasprintf("%s/fixtures/real/pitloom/safetensors", h_shared());
     DIR *d = opendir(dir);
     struct dirent *de;
     size_t i, n_pitloom = 0;
@@ -944,8 +979,9 @@ static void test_zoo_sharded_real(void)
     struct zx_ckpt *ck = NULL;
 
     CHECK_INT(zx_ckpt_open("fixtures/zoo/other-lab/minibert-lang/"
-                           "model.safetensors.index.json", &ck, &err), ==,
-              ZX_OK);
+                           "model.safetensors.index.json",
+                           &ck, &err),
+              ==, ZX_OK);
     if (!ck) {
         H_FAIL("%s", err.msg);
         return;
