@@ -4,9 +4,11 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zx_buf.h"
 #include "zx_hash.h"
@@ -260,15 +262,83 @@ static void fingerprint(const struct zx_ckpt *ck, const size_t *bb,
 
 /* ===== The pass ===== */
 
+/* Per-tensor work (content digest, kurtosis) is independent, so two
+ * workers share it: they take tensors in file order from a shared cursor
+ * and write results into per-tensor slots; sums are then formed in tensor
+ * order, so the result does not depend on the scheduling. */
+struct pass {
+    const struct zx_ckpt *ck;
+    const struct pos *order;
+    size_t n;
+    size_t next;              /* guarded by mu */
+    pthread_mutex_t mu;
+    char (*digests)[33];
+    double *kurt;             /* NAN when not a square float layer */
+};
+
+static int is_square_float(const struct zx_tensor *t)
+{
+    return t->ndim == 2 && t->shape[0] == t->shape[1] && t->shape[0] > 1 &&
+           zx_dtype_is_float(t->dtype) && zx_dtype_is_numeric(t->dtype);
+}
+
+static void *pass_worker(void *arg)
+{
+    struct pass *p = arg;
+    float *buf = xmalloc(BLOCK * sizeof(float));
+
+    for (;;) {
+        size_t i, ti;
+        const struct zx_tensor *t;
+        const unsigned char *data;
+        struct zx_xxh *h;
+
+        pthread_mutex_lock(&p->mu);
+        i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n)
+            break;
+        ti = p->order[i].idx;
+        t = zx_ckpt_tensor(p->ck, ti);
+        data = zx_ckpt_data(p->ck, ti);
+        h = zx_xxh_new();
+        if (data)
+            zx_xxh_update(h, data, (size_t)t->n_bytes);
+        zx_xxh_final_hex(h, p->digests[ti]);
+        p->kurt[ti] = data && is_square_float(t)
+                          ? tensor_kurtosis(t, data, buf) : NAN;
+        if (!zx_desc_is_backbone(t))
+            zx_ckpt_drop(p->ck, ti);
+    }
+    free(buf);
+    return NULL;
+}
+
+static void run_pass(struct pass *p)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int nw = cpus >= 2 ? 2 : 1, i, started = 0;
+    pthread_t th[2];
+
+    pthread_mutex_init(&p->mu, NULL);
+    for (i = 1; i < nw; i++)
+        if (pthread_create(&th[i], NULL, pass_worker, p) == 0)
+            started++;
+    pass_worker(p);
+    for (i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+}
+
 int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
                     json_t **tensors, struct zx_error *err)
 {
     size_t n = zx_ckpt_n_tensors(ck), i, nbb = 0, *bb;
     struct pos *order;
-    float *buf = xmalloc(BLOCK * sizeof(float));
     char (*digests)[33] = xcalloc(n + 1, sizeof(*digests));
     struct zx_buf sig = {0}, line = {0};
     struct zx_sha256 *wd;
+    struct pass p;
     uint64_t seed, best = 0;
     int dt;
 
@@ -276,7 +346,6 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
     if (tensors)
         *tensors = NULL;
     if (n == 0) {
-        free(buf);
         free(digests);
         return zx_fail(err, ZX_EFORMAT, "checkpoint has no tensors");
     }
@@ -288,30 +357,24 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
         order[i].idx = i;
     }
     qsort(order, n, sizeof(*order), cmp_pos);
+    memset(&p, 0, sizeof(p));
+    p.ck = ck;
+    p.order = order;
+    p.n = n;
+    p.digests = digests;
+    p.kurt = xcalloc(n, sizeof(double));
+    run_pass(&p);
     for (i = 0; i < n; i++) {
-        size_t ti = order[i].idx;
-        const struct zx_tensor *t = zx_ckpt_tensor(ck, ti);
-        const unsigned char *data = zx_ckpt_data(ck, ti);
-        struct zx_xxh *h = zx_xxh_new();
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
 
-        if (data)
-            zx_xxh_update(h, data, (size_t)t->n_bytes);
-        zx_xxh_final_hex(h, digests[ti]);
         d->params_by_dtype[t->dtype] += t->n_elems;
         d->n_params += t->n_elems;
-        if (data && t->ndim == 2 && t->shape[0] == t->shape[1] &&
-            t->shape[0] > 1 && zx_dtype_is_float(t->dtype) &&
-            zx_dtype_is_numeric(t->dtype)) {
-            double k = tensor_kurtosis(t, data, buf);
-
-            if (!isnan(k)) {
-                d->kurtosis += k;
-                d->n_kurt_layers++;
-            }
+        if (!isnan(p.kurt[i])) {
+            d->kurtosis += p.kurt[i];
+            d->n_kurt_layers++;
         }
-        if (!zx_desc_is_backbone(t))
-            zx_ckpt_drop(ck, ti);
     }
+    free(p.kurt);
     d->n_tensors = n;
     /* Backbone: by name, for the signature and the sampling order. */
     for (i = 0; i < n; i++)
@@ -374,7 +437,6 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
     zx_buf_release(&line);
     free(order);
     free(bb);
-    free(buf);
     free(digests);
     return ZX_OK;
 }

@@ -40,5 +40,12 @@ lib openssl/ src/zx_hash.c
 lib xxhash.h src/zx_hash.c
 lib curl/ ingest/hub.c
 lib archive ingest/unpack.c
+# banned functions (git's banned.h list): unbounded or unchecked
+if grep -nE '(^|[^_a-z])(strcpy|strcat|sprintf|vsprintf|strtok|gets|atoi|atol)[[:space:]]*\(' \
+        src/*.[ch] ingest/*.[ch] index/*.[ch] query/*.[ch] | grep -v '^[^:]*:[0-9]*: *\*'; then
+    bad "banned function used (above)"
+else
+    pass=$((pass + 1))
+fi
 printf '%-36s %d passed, %d failed\n' "check-deps:" "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -495,18 +495,27 @@ static const char *stamp_of(const char *dir, char out[65])
     return out;
 }
 
-/* Shift a file's mtime by `secs` (rewrites on a coarse-timestamp file
- * system may otherwise keep the same mtime). */
-static void age(const char *dir, const char *name, int secs)
+/* A file's modification time, and setting it back: rewrites within one
+ * tick of a coarse-timestamp file system keep the same mtime, so the tests
+ * set it explicitly. */
+static struct timespec mtime_of(const char *dir, const char *name)
 {
     char *p = zx_path_join(dir, name);
     struct stat st;
+
+    memset(&st, 0, sizeof(st));
+    CHECK(stat(p, &st) == 0);
+    free(p);
+    return st.st_mtim;
+}
+
+static void set_mtime(const char *dir, const char *name, struct timespec t)
+{
+    char *p = zx_path_join(dir, name);
     struct timespec ts[2];
 
-    CHECK(stat(p, &st) == 0);
-    ts[0] = st.st_atim;
-    ts[1] = st.st_mtim;
-    ts[1].tv_sec += secs;
+    ts[0] = t;
+    ts[1] = t;
     CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0);
     free(p);
 }
@@ -515,6 +524,7 @@ static void test_stamp(void)
 {
     char *tmp = make_tmp(), *dir;
     char a[65], b[65], c[65];
+    struct timespec t;
 
     dir = make_model(tmp, "org/name", "{\"x\":1}", "---\nlicense: mit\n---\n");
     stamp_of(dir, a);
@@ -522,8 +532,9 @@ static void test_stamp(void)
     CHECK_INT(strlen(a), ==, 64);
     CHECK_STR(a, b);
     /* config.json: same size, same mtime, other bytes. */
+    t = mtime_of(dir, "config.json");
     put(dir, "config.json", "{\"x\":2}", 0);
-    age(dir, "config.json", 0);
+    set_mtime(dir, "config.json", t);
     stamp_of(dir, c);
     CHECK(strcmp(a, c) != 0);
     stamp_of(dir, b);
@@ -532,9 +543,12 @@ static void test_stamp(void)
     put(dir, "README.md", "---\nlicense: bsd\n---\n", 0);
     stamp_of(dir, a);
     CHECK(strcmp(a, c) != 0);
-    /* Weights rewritten with the same size. */
+    /* Weights rewritten with the same size: caught by the mtime (their
+     * bytes are not hashed). */
+    t = mtime_of(dir, "model.safetensors");
     put_weights(dir, "model.safetensors");
-    age(dir, "model.safetensors", 1);
+    t.tv_sec += 1;
+    set_mtime(dir, "model.safetensors", t);
     stamp_of(dir, b);
     CHECK(strcmp(a, b) != 0);
     /* adapter_config.json appears. */
