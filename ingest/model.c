@@ -437,7 +437,8 @@ static int scan(const char *dir, int depth,
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n) /* names is NULL in an empty folder */
+        qsort(names, n, sizeof(*names), cmp_str);
     for (i = 0; i < n && !rc; i++) {
         char *p = zx_path_join(dir, names[i]);
         struct stat st;
