@@ -216,8 +216,12 @@ static int cmp_pos(const void *a, const void *b)
     return 0;
 }
 
-static void fingerprint(const struct zx_ckpt *ck, const size_t *bb,
-                        size_t nbb, uint64_t seed, float *fp)
+/* The coordinates of the fingerprint: neuron k is global backbone row
+ * r_k = h(seed, k) mod rows; its coordinates are columns h(seed, k, j) mod
+ * cols of that row.  bb lists the backbone tensors by name. */
+static void sample_points(const struct zx_ckpt *ck, const size_t *bb,
+                          size_t nbb, uint64_t seed,
+                          struct zx_fp_point *pts)
 {
     uint64_t *start = xcalloc(nbb + 1, sizeof(*start));
     uint64_t rows = 0;
@@ -233,7 +237,6 @@ static void fingerprint(const struct zx_ckpt *ck, const size_t *bb,
         uint64_t r = mix(seed ^ SEED_ROW, (uint64_t)k) % rows, cols, row;
         size_t lo = 0, hi = nbb;
         const struct zx_tensor *t;
-        const unsigned char *data;
 
         while (hi - lo > 1) { /* last tensor whose start <= r */
             size_t mid = (lo + hi) / 2;
@@ -244,20 +247,77 @@ static void fingerprint(const struct zx_ckpt *ck, const size_t *bb,
                 hi = mid;
         }
         t = zx_ckpt_tensor(ck, bb[lo]);
-        data = zx_ckpt_data(ck, bb[lo]);
         row = r - start[lo];
         cols = t->n_elems / t->shape[0];
         for (j = 0; j < ZX_FP_COLS; j++) {
             uint64_t c = mix(seed ^ SEED_COL,
                              (uint64_t)(k * ZX_FP_COLS + j)) % cols;
 
-            zx_to_float(t->dtype, data, row * cols + c, 1,
-                        &fp[k * ZX_FP_COLS + j]);
-            if (!isfinite(fp[k * ZX_FP_COLS + j]))
-                fp[k * ZX_FP_COLS + j] = 0;
+            pts[k * ZX_FP_COLS + j].tensor = bb[lo];
+            pts[k * ZX_FP_COLS + j].elem = row * cols + c;
         }
     }
     free(start);
+}
+
+void zx_desc_fill_fp(struct zx_desc *d, const float *vals)
+{
+    int i;
+
+    for (i = 0; i < ZX_FP_DIM; i++)
+        d->fp[i] = isfinite(vals[i]) ? vals[i] : 0.0f;
+}
+
+int zx_desc_layout(const struct zx_ckpt *ck, struct zx_desc *d,
+                   struct zx_fp_point *pts)
+{
+    size_t n = zx_ckpt_n_tensors(ck), i, nbb = 0, *bb;
+    struct zx_buf sig = {0};
+    uint64_t seed, best = 0;
+    int dt;
+
+    memset(d, 0, sizeof(*d));
+    d->kurtosis = NAN;
+    if (n == 0)
+        return ZX_EFORMAT;
+    bb = xcalloc(n, sizeof(*bb));
+    for (i = 0; i < n; i++) {
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+
+        d->params_by_dtype[t->dtype] += t->n_elems;
+        d->n_params += t->n_elems;
+        if (zx_desc_is_backbone(t))
+            bb[nbb++] = i; /* the table is sorted by name already */
+    }
+    d->n_tensors = n;
+    for (i = 0; i < nbb; i++) {
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, bb[i]);
+        int k;
+
+        zx_buf_printf(&sig, "%s\t", t->name);
+        for (k = 0; k < t->ndim; k++)
+            zx_buf_printf(&sig, "%s%" PRIu64, k ? "," : "", t->shape[k]);
+        zx_buf_addc(&sig, '\n');
+    }
+    /* The version seeds the signature: descriptors of different versions
+     * land in different groups and are never compared. */
+    seed = zx_hash64(zx_buf_cstr(&sig), sig.len, ZX_DESC_VERSION);
+    snprintf(d->arch, sizeof(d->arch), "%016" PRIx64, seed);
+    d->n_backbone = nbb;
+    if (nbb) {
+        sample_points(ck, bb, nbb, seed, pts);
+        d->has_fp = 1;
+    }
+    for (dt = 0; dt < ZX_DTYPE_COUNT; dt++) {
+        if (d->params_by_dtype[dt] > best) {
+            best = d->params_by_dtype[dt];
+            snprintf(d->main_dtype, sizeof(d->main_dtype), "%s",
+                     zx_dtype_name((enum zx_dtype)dt));
+        }
+    }
+    zx_buf_release(&sig);
+    free(bb);
+    return ZX_OK;
 }
 
 /* ===== The pass ===== */
@@ -333,24 +393,24 @@ static void run_pass(struct pass *p)
 int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
                     json_t **tensors, struct zx_error *err)
 {
-    size_t n = zx_ckpt_n_tensors(ck), i, nbb = 0, *bb;
+    size_t n = zx_ckpt_n_tensors(ck), i;
     struct pos *order;
     char (*digests)[33] = xcalloc(n + 1, sizeof(*digests));
-    struct zx_buf sig = {0}, line = {0};
+    struct zx_fp_point *pts = xcalloc(ZX_FP_DIM, sizeof(*pts));
+    struct zx_buf line = {0};
     struct zx_sha256 *wd;
     struct pass p;
-    uint64_t seed, best = 0;
-    int dt;
+    int k;
 
     memset(d, 0, sizeof(*d));
     if (tensors)
         *tensors = NULL;
     if (n == 0) {
         free(digests);
+        free(pts);
         return zx_fail(err, ZX_EFORMAT, "checkpoint has no tensors");
     }
     order = xcalloc(n, sizeof(*order));
-    bb = xcalloc(n, sizeof(*bb));
     for (i = 0; i < n; i++) {
         order[i].file = zx_ckpt_tensor(ck, i)->file;
         order[i].offset = zx_ckpt_tensor(ck, i)->offset;
@@ -364,42 +424,27 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
     p.digests = digests;
     p.kurt = xcalloc(n, sizeof(double));
     run_pass(&p);
+    zx_desc_layout(ck, d, pts);
+    d->kurtosis = 0;
     for (i = 0; i < n; i++) {
-        const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
-
-        d->params_by_dtype[t->dtype] += t->n_elems;
-        d->n_params += t->n_elems;
         if (!isnan(p.kurt[i])) {
             d->kurtosis += p.kurt[i];
             d->n_kurt_layers++;
         }
     }
     free(p.kurt);
-    d->n_tensors = n;
-    /* Backbone: by name, for the signature and the sampling order. */
+    if (d->has_fp) {
+        float vals[ZX_FP_DIM];
+
+        for (k = 0; k < ZX_FP_DIM; k++)
+            zx_to_float(zx_ckpt_tensor(ck, pts[k].tensor)->dtype,
+                        zx_ckpt_data(ck, pts[k].tensor), pts[k].elem, 1,
+                        &vals[k]);
+        zx_desc_fill_fp(d, vals);
+    }
     for (i = 0; i < n; i++)
         if (zx_desc_is_backbone(zx_ckpt_tensor(ck, i)))
-            bb[nbb++] = i; /* the table is sorted by name already */
-    for (i = 0; i < nbb; i++) {
-        const struct zx_tensor *t = zx_ckpt_tensor(ck, bb[i]);
-        int k;
-
-        zx_buf_printf(&sig, "%s\t", t->name);
-        for (k = 0; k < t->ndim; k++)
-            zx_buf_printf(&sig, "%s%" PRIu64, k ? "," : "", t->shape[k]);
-        zx_buf_addc(&sig, '\n');
-    }
-    /* The version seeds the signature: descriptors of different versions
-     * land in different groups and are never compared. */
-    seed = zx_hash64(zx_buf_cstr(&sig), sig.len, ZX_DESC_VERSION);
-    snprintf(d->arch, sizeof(d->arch), "%016" PRIx64, seed);
-    d->n_backbone = nbb;
-    if (nbb) {
-        fingerprint(ck, bb, nbb, seed, d->fp);
-        d->has_fp = 1;
-    }
-    for (i = 0; i < nbb; i++)
-        zx_ckpt_drop(ck, bb[i]);
+            zx_ckpt_drop(ck, i);
     /* Weights digest over name-sorted tensors. */
     wd = zx_sha256_new();
     if (tensors)
@@ -407,7 +452,6 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
     for (i = 0; i < n; i++) {
         const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
         json_t *shape = json_array();
-        int k;
 
         zx_buf_reset(&line);
         zx_buf_printf(&line, "%s\t%s\t", t->name, zx_dtype_name(t->dtype));
@@ -426,17 +470,9 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
             json_decref(shape);
     }
     zx_sha256_final_hex(wd, d->weights_digest);
-    for (dt = 0; dt < ZX_DTYPE_COUNT; dt++) {
-        if (d->params_by_dtype[dt] > best) {
-            best = d->params_by_dtype[dt];
-            snprintf(d->main_dtype, sizeof(d->main_dtype), "%s",
-                     zx_dtype_name((enum zx_dtype)dt));
-        }
-    }
-    zx_buf_release(&sig);
     zx_buf_release(&line);
     free(order);
-    free(bb);
+    free(pts);
     free(digests);
     return ZX_OK;
 }

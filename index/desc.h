@@ -47,6 +47,23 @@ struct zx_desc {
     char main_dtype[16];         /* dtype holding most parameters */
 };
 
+/* One fingerprint coordinate: element `elem` of tensor `tensor`. */
+struct zx_fp_point {
+    size_t tensor;
+    uint64_t elem;
+};
+
+/* What the tensor table alone gives (no tensor bytes are read): the
+ * signature, counts, main dtype and, when the model has backbone tensors,
+ * the ZX_FP_DIM coordinates of its fingerprint in pts (has_fp = 1).
+ * kurtosis is NAN and weights_digest empty.  Returns ZX_OK or ZX_EFORMAT
+ * (no tensors).  This is what a crawl computes from Range reads. */
+int zx_desc_layout(const struct zx_ckpt *ck, struct zx_desc *d,
+                   struct zx_fp_point *pts);
+/* Store the values at those coordinates as the fingerprint (non-finite
+ * values become 0). */
+void zx_desc_fill_fp(struct zx_desc *d, const float *vals);
+
 /* 1 when tensor t belongs to the architecture signature. */
 int zx_desc_is_backbone(const struct zx_tensor *t);
 

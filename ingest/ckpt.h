@@ -127,6 +127,18 @@ int zx_ckpt_open(const char *path, struct zx_ckpt **out,
                  struct zx_error *err);
 void zx_ckpt_close(struct zx_ckpt *ck); /* NULL-safe */
 
+/* A checkpoint known only by its headers (files on the Hub, read by
+ * Range): n files named names[i], whose first bytes are heads[i] (at least
+ * the 8-byte length and the whole JSON header) and whose sizes are
+ * sizes[i].  zx_ckpt_data() returns NULL for its tensors.  Returns ZX_OK,
+ * ZX_EFORMAT, ZX_ETOOBIG, or ZX_EINCOMPAT when a head is shorter than its
+ * header (*need gets the bytes needed, may be NULL). */
+int zx_ckpt_from_heads(const char *const *names,
+                       const unsigned char *const *heads,
+                       const size_t *head_lens, const uint64_t *sizes,
+                       size_t n, uint64_t *need, struct zx_ckpt **out,
+                       struct zx_error *err);
+
 size_t zx_ckpt_n_tensors(const struct zx_ckpt *ck);
 const struct zx_tensor *zx_ckpt_tensor(const struct zx_ckpt *ck, size_t i);
 /* Index of the tensor called `name`, or -1. */

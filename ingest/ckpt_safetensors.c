@@ -574,6 +574,86 @@ out:
     return rc;
 }
 
+int zx_ckpt_from_heads(const char *const *names,
+                       const unsigned char *const *heads,
+                       const size_t *head_lens, const uint64_t *sizes,
+                       size_t n, uint64_t *need, struct zx_ckpt **out,
+                       struct zx_error *err)
+{
+    struct zx_ckpt *ck = xcalloc(1, sizeof(*ck));
+    size_t f, i;
+    int rc = ZX_OK;
+
+    *out = NULL;
+    if (need)
+        *need = 0;
+    if (n > ZX_CKPT_MAX_SHARDS) {
+        rc = zx_fail(err, ZX_ETOOBIG, "more than %u shards",
+                     ZX_CKPT_MAX_SHARDS);
+        goto out;
+    }
+    ck->maps = xcalloc(n + 1, sizeof(*ck->maps));
+    ck->paths = xcalloc(n + 1, sizeof(*ck->paths));
+    for (f = 0; f < n; f++) {
+        struct zx_st_header *h = NULL;
+        uint64_t hl;
+
+        ck->maps[f].fd = -1;
+        ck->maps[f].size = sizes[f];
+        ck->paths[f] = xstrdup(names[f]);
+        ck->n_files++;
+        rc = zx_st_header_len(heads[f], head_lens[f], &hl, err);
+        if (rc) {
+            zx_error_prefix(err, "'%s'", names[f]);
+            goto out;
+        }
+        if (sizes[f] < 8 || hl > sizes[f] - 8) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': header length %" PRIu64
+                         " runs past the end of the file (%" PRIu64
+                         " bytes)", names[f], hl, sizes[f]);
+            goto out;
+        }
+        if (8 + hl > head_lens[f]) {
+            if (need)
+                *need = 8 + hl;
+            rc = ZX_EINCOMPAT;
+            goto out;
+        }
+        rc = zx_st_parse_header((const char *)heads[f] + 8, (size_t)hl,
+                                sizes[f], names[f], &h, err);
+        if (rc)
+            goto out;
+        if (ck->n_tensors + h->n_tensors > ZX_CKPT_MAX_TENSORS) {
+            zx_st_header_free(h);
+            rc = zx_fail(err, ZX_ETOOBIG, "'%s': too many tensors", names[f]);
+            goto out;
+        }
+        ck->tensors = xreallocarray(ck->tensors,
+                                    ck->n_tensors + h->n_tensors + 1,
+                                    sizeof(*ck->tensors));
+        for (i = 0; i < h->n_tensors; i++) {
+            ck->tensors[ck->n_tensors] = h->tensors[i];
+            ck->tensors[ck->n_tensors].file = (unsigned)f;
+            h->tensors[i].name = NULL;
+            ck->n_tensors++;
+        }
+        zx_st_header_free(h);
+    }
+    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
+    for (i = 1; i < ck->n_tensors; i++) {
+        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0) {
+            rc = zx_fail(err, ZX_EFORMAT, "tensor '%.64s' appears in two "
+                         "shards", ck->tensors[i].name);
+            goto out;
+        }
+    }
+    *out = ck;
+    ck = NULL;
+out:
+    zx_ckpt_close(ck);
+    return rc;
+}
+
 int zx_ckpt_open(const char *path, struct zx_ckpt **out,
                  struct zx_error *err)
 {

@@ -32,13 +32,17 @@ struct zx_model_src {
 
 /* Open the model at `path` (folder or .safetensors file).  `id` overrides
  * the derived id (may be NULL).  Returns ZX_OK, ZX_ENOTFOUND,
- * ZX_EUNSUPPORTED (no safetensors weights), ZX_EFORMAT (bad JSON/YAML),
- * ZX_ETOOBIG or ZX_EIO. */
+ * ZX_EUNSUPPORTED (no safetensors weights, or several lone .safetensors
+ * files: each is a model of its own), ZX_EFORMAT (bad JSON/YAML),
+ * ZX_ETOOBIG or ZX_EIO.  A final symbolic link to a file is not resolved
+ * (a Hugging Face cache snapshot links into blobs/). */
 int zx_model_src_open(const char *path, const char *id,
                       struct zx_model_src **out, struct zx_error *err);
 void zx_model_src_free(struct zx_model_src *m); /* NULL-safe */
 
-/* 1 when `dir` holds a model (weights next to config.json or alone). */
+/* 1 when `dir` holds a model: model.safetensors[.index.json],
+ * adapter_model.safetensors, or exactly one other *.safetensors.index.json
+ * or lone *.safetensors (shards "-of-" do not count). */
 int zx_model_is_dir(const char *dir);
 
 /* Call cb(path, arg) for every model folder or stray .safetensors file

@@ -642,6 +642,9 @@ static void test_scan_layout(void)
     q = zx_path_join(tmp, "d");
     CHECK(symlink("a", q) == 0);
     free(q);
+    q = zx_path_join(tmp, "e/empty");
+    CHECK_INT(zx_mkdirs(q, &err), ==, ZX_OK);
+    free(q);
     q = zx_path_join(p, "link.safetensors");
     CHECK(symlink("y.safetensors", q) == 0);
     free(q);

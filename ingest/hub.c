@@ -1,0 +1,687 @@
+/* hub.c - the Hub client on libcurl's multi interface.
+ *
+ * One loop drives every transfer: requests wait in the run's array with a
+ * ready time; while fewer than max_parallel are active and the rate limit
+ * allows, ready ones start; finished ones are either done, redirected
+ * (requeued at once with the new URL) or retried (requeued after a
+ * backoff).  Redirects are followed here, not by libcurl, so that headers
+ * of the 302 itself (X-Linked-Etag, X-Linked-Size, X-Repo-Commit) are kept
+ * and the Bearer token goes to the endpoint's host only.
+ * SPDX-License-Identifier: MIT */
+#include "hub.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "zx_log.h"
+#include "zx_mem.h"
+
+#define DEFAULT_MAX_BODY (64u << 20)
+#define MAX_REDIRECTS 10
+#define MAX_HINT 600.0
+
+#ifndef ZX_VERSION
+#define ZX_VERSION "0.1.0"
+#endif
+
+struct zx_hub {
+    struct zx_hub_opts o;
+    CURLM *multi;
+    char *host;           /* the endpoint's host[:port], for the token */
+    char *ua;
+    struct zx_hub_stats st;
+    double next_start;    /* rate limit */
+    unsigned rng;
+};
+
+/* One active transfer. */
+struct xfer {
+    CURL *easy;
+    struct zx_req *r;
+    struct curl_slist *hdrs;
+    double hint;          /* Retry-After / RateLimit seconds, -1 if none */
+    char *location;
+    uint64_t clen;
+    int have_clen;
+};
+
+/* ===== Options ===== */
+
+static char *env_dup(const char *name)
+{
+    const char *v = getenv(name);
+
+    return v && *v ? xstrdup(v) : NULL;
+}
+
+void zx_hub_default_opts(struct zx_hub_opts *o)
+{
+    char *ep = env_dup("HF_ENDPOINT");
+    const char *off = getenv("HF_HUB_OFFLINE");
+    size_t n;
+
+    memset(o, 0, sizeof(*o));
+    o->endpoint = ep ? ep : xstrdup("https://huggingface.co");
+    n = strlen(o->endpoint);
+    while (n > 0 && o->endpoint[n - 1] == '/')
+        o->endpoint[--n] = '\0';
+    o->token = env_dup("HF_TOKEN");
+    o->offline = off && (!strcmp(off, "1") || !strcasecmp(off, "true") ||
+                         !strcasecmp(off, "yes") || !strcasecmp(off, "on"));
+    o->max_parallel = 8;
+    o->max_rps = 0;
+    o->max_retries = 6;
+    o->backoff_base = 0.25;
+    o->backoff_max = 30;
+    o->timeout = 120;
+    o->connect_timeout = 15;
+}
+
+void zx_hub_opts_release(struct zx_hub_opts *o)
+{
+    if (!o)
+        return;
+    free(o->endpoint);
+    free(o->token);
+    o->endpoint = o->token = NULL;
+}
+
+/* ===== Requests ===== */
+
+void zx_req_init(struct zx_req *r, const char *url)
+{
+    memset(r, 0, sizeof(*r));
+    r->url = xstrdup(url);
+}
+
+void zx_req_range(struct zx_req *r, uint64_t off, uint64_t len)
+{
+    r->has_range = 1;
+    r->range_off = off;
+    r->range_len = len;
+}
+
+static void clear_results(struct zx_req *r)
+{
+    r->status = 0;
+    zx_buf_reset(&r->body);
+    free(r->link_next);
+    free(r->error_code);
+    free(r->error_msg);
+    r->link_next = r->error_code = r->error_msg = NULL;
+    r->total_size = 0;
+    r->err[0] = '\0';
+}
+
+void zx_req_release(struct zx_req *r)
+{
+    if (!r)
+        return;
+    clear_results(r);
+    zx_buf_release(&r->body);
+    free(r->url);
+    free(r->final_url);
+    free(r->repo_commit);
+    free(r->linked_etag);
+    r->url = r->final_url = r->repo_commit = r->linked_etag = NULL;
+}
+
+/* ===== Helpers ===== */
+
+char *zx_hub_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    struct zx_buf b = {0};
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            zx_buf_addc(&b, (char)c);
+        } else {
+            zx_buf_addc(&b, '%');
+            zx_buf_addc(&b, hex[c >> 4]);
+            zx_buf_addc(&b, hex[c & 15]);
+        }
+    }
+    return zx_buf_detach(&b);
+}
+
+char *zx_hub_parse_link(const char *v)
+{
+    /* Link: <url>; rel="next", <url2>; rel="prev" */
+    while (v && *v) {
+        const char *lt = strchr(v, '<'), *gt, *end, *rel;
+        size_t n;
+
+        if (!lt)
+            return NULL;
+        gt = strchr(lt, '>');
+        if (!gt)
+            return NULL;
+        end = strchr(gt, ',');
+        n = end ? (size_t)(end - gt) : strlen(gt);
+        rel = NULL;
+        {
+            const char *p = gt;
+
+            while (p < gt + n) {
+                const char *r = strstr(p, "rel=");
+
+                if (!r || r >= gt + n)
+                    break;
+                rel = r + 4;
+                break;
+            }
+        }
+        if (rel && (!strncmp(rel, "\"next\"", 6) ||
+                    (!strncmp(rel, "next", 4) &&
+                     (rel[4] == '\0' || rel[4] == ';' || rel[4] == ',' ||
+                      isspace((unsigned char)rel[4]))))) {
+            size_t ul = (size_t)(gt - lt - 1);
+
+            if ((ul > 7 && !strncmp(lt + 1, "http://", 7)) ||
+                (ul > 8 && !strncmp(lt + 1, "https://", 8)))
+                return xstrndup(lt + 1, ul);
+            return NULL;
+        }
+        v = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+double zx_hub_backoff(const struct zx_hub_opts *o, int a, double hint)
+{
+    double d = o->backoff_base * pow(2.0, a);
+    double jitter = 0.5 + 0.5 * ((double)rand() / RAND_MAX);
+
+    if (d > o->backoff_max)
+        d = o->backoff_max;
+    d *= jitter;
+    if (hint > 0) {
+        if (hint > MAX_HINT)
+            hint = MAX_HINT;
+        if (d < hint)
+            d = hint;
+    }
+    return d;
+}
+
+/* host[:port] of a URL (owned), or NULL. */
+static char *url_host(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *res = NULL;
+
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+            res = xasprintf("%s:%s", host, port);
+        else
+            res = xstrdup(host);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return res;
+}
+
+/* Resolve `loc` against `base` (owned), or NULL. */
+static char *url_join(const char *base, const char *loc)
+{
+    CURLU *u = curl_url();
+    char *out = NULL, *res = NULL;
+
+    if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, loc, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+        res = xstrdup(out);
+    curl_free(out);
+    curl_url_cleanup(u);
+    return res;
+}
+
+/* ===== The hub ===== */
+
+int zx_hub_new(const struct zx_hub_opts *o, struct zx_hub **out,
+               struct zx_error *err)
+{
+    static int inited;
+    struct zx_hub *h;
+
+    *out = NULL;
+    if (!inited) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return zx_fail(err, ZX_ENET, "cannot initialise libcurl");
+        inited = 1;
+    }
+    h = xcalloc(1, sizeof(*h));
+    h->o = *o;
+    h->o.endpoint = xstrdup(o->endpoint);
+    h->o.token = o->token ? xstrdup(o->token) : NULL;
+    if (h->o.max_parallel < 1)
+        h->o.max_parallel = 1;
+    h->host = url_host(h->o.endpoint);
+    if (!h->host) {
+        zx_hub_free(h);
+        return zx_fail(err, ZX_EUSAGE, "'%s' is not a valid Hub endpoint",
+                       o->endpoint);
+    }
+    h->multi = curl_multi_init();
+    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)h->o.max_parallel);
+    h->ua = xasprintf("zoodex/%s; %s", ZX_VERSION, curl_version());
+    h->rng = (unsigned)time(NULL);
+    srand(h->rng);
+    *out = h;
+    return ZX_OK;
+}
+
+void zx_hub_free(struct zx_hub *h)
+{
+    if (!h)
+        return;
+    if (h->multi)
+        curl_multi_cleanup(h->multi);
+    zx_hub_opts_release(&h->o);
+    free(h->host);
+    free(h->ua);
+    free(h);
+}
+
+const struct zx_hub_stats *zx_hub_stats(const struct zx_hub *h)
+{
+    return &h->st;
+}
+
+const char *zx_hub_endpoint(const struct zx_hub *h)
+{
+    return h->o.endpoint;
+}
+
+/* ===== Callbacks ===== */
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    struct xfer *x = arg;
+    size_t len = size * n, cap = x->r->max_bytes ? x->r->max_bytes
+                                                 : DEFAULT_MAX_BODY;
+
+    if (x->location)
+        return len; /* a redirect's body: ignore */
+    if (x->r->body.len + len > cap) {
+        snprintf(x->r->err, sizeof(x->r->err),
+                 "response body exceeds the limit of %zu bytes", cap);
+        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+    }
+    zx_buf_add(&x->r->body, p, len);
+    return len;
+}
+
+static char *hdr_value(const char *line, size_t len, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *v, *e;
+
+    if (len <= nl + 1 || strncasecmp(line, name, nl) || line[nl] != ':')
+        return NULL;
+    v = line + nl + 1;
+    e = line + len;
+    while (v < e && isspace((unsigned char)*v))
+        v++;
+    while (e > v && isspace((unsigned char)e[-1]))
+        e--;
+    return xstrndup(v, (size_t)(e - v));
+}
+
+static void set_str(char **dst, char *v)
+{
+    if (!v)
+        return;
+    free(*dst);
+    *dst = v;
+}
+
+static double parse_hint(const char *name, const char *v)
+{
+    char *end;
+    double d;
+
+    if (!strcasecmp(name, "retry-after")) {
+        d = strtod(v, &end);
+        return end != v && d >= 0 ? d : -1;
+    }
+    /* RateLimit: "api";r=0;t=53  (IETF draft): t is seconds to reset,
+     * and only matters when nothing remains (r=0). */
+    {
+        const char *r = strstr(v, "r="), *t = strstr(v, "t=");
+
+        if (!t)
+            return -1;
+        if (r && strtol(r + 2, NULL, 10) > 0)
+            return -1;
+        d = strtod(t + 2, &end);
+        return end != t + 2 && d >= 0 ? d : -1;
+    }
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct xfer *x = arg;
+    struct zx_req *r = x->r;
+    size_t len = size * n;
+    char *v;
+
+    if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+        /* a new response (after 100-continue): reset what we collected */
+        free(x->location);
+        x->location = NULL;
+        x->hint = -1;
+        x->have_clen = 0;
+        return len;
+    }
+    if ((v = hdr_value(p, len, "location")))
+        set_str(&x->location, v);
+    else if ((v = hdr_value(p, len, "link"))) {
+        set_str(&r->link_next, zx_hub_parse_link(v));
+        free(v);
+    } else if ((v = hdr_value(p, len, "x-repo-commit")))
+        set_str(&r->repo_commit, v);
+    else if ((v = hdr_value(p, len, "x-linked-etag"))) {
+        size_t l = strlen(v);
+
+        if (l >= 2 && v[0] == '"' && v[l - 1] == '"') {
+            memmove(v, v + 1, l - 2);
+            v[l - 2] = '\0';
+        }
+        set_str(&r->linked_etag, v);
+    } else if ((v = hdr_value(p, len, "x-linked-size"))) {
+        r->linked_size = strtoull(v, NULL, 10);
+        free(v);
+    } else if ((v = hdr_value(p, len, "x-error-code")))
+        set_str(&r->error_code, v);
+    else if ((v = hdr_value(p, len, "x-error-message")))
+        set_str(&r->error_msg, v);
+    else if ((v = hdr_value(p, len, "content-range"))) {
+        const char *slash = strrchr(v, '/');
+
+        if (slash && slash[1] != '*')
+            r->total_size = strtoull(slash + 1, NULL, 10);
+        free(v);
+    } else if ((v = hdr_value(p, len, "content-length"))) {
+        x->clen = strtoull(v, NULL, 10);
+        x->have_clen = 1;
+        free(v);
+    } else if ((v = hdr_value(p, len, "retry-after"))) {
+        double d = parse_hint("retry-after", v);
+
+        if (d > x->hint)
+            x->hint = d;
+        free(v);
+    } else if ((v = hdr_value(p, len, "ratelimit"))) {
+        double d = parse_hint("ratelimit", v);
+
+        if (d > x->hint)
+            x->hint = d;
+        free(v);
+    }
+    return len;
+}
+
+/* ===== The loop ===== */
+
+static int retryable_status(long s)
+{
+    return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 ||
+           s == 504;
+}
+
+static int retryable_curl(CURLcode c)
+{
+    switch (c) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_BAD_CONTENT_ENCODING:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static struct xfer *start(struct zx_hub *h, struct zx_req *r)
+{
+    struct xfer *x = xcalloc(1, sizeof(*x));
+    const char *url = r->final_url ? r->final_url : r->url;
+    char *full = NULL, *host;
+
+    if (url[0] == '/')
+        url = full = xasprintf("%s%s", h->o.endpoint, url);
+    if (!r->final_url)
+        r->final_url = xstrdup(url);
+    x->r = r;
+    x->hint = -1;
+    clear_results(r);
+    r->attempts++;
+    x->easy = curl_easy_init();
+    curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_USERAGENT, h->ua);
+    curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(x->easy, CURLOPT_TIMEOUT, h->o.timeout);
+    curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, h->o.connect_timeout);
+    curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "");
+    if (r->head)
+        curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+    if (r->has_range) {
+        char range[64];
+
+        if (r->range_len)
+            snprintf(range, sizeof(range), "%llu-%llu",
+                     (unsigned long long)r->range_off,
+                     (unsigned long long)(r->range_off + r->range_len - 1));
+        else
+            snprintf(range, sizeof(range), "%llu-",
+                     (unsigned long long)r->range_off);
+        curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+    }
+    /* The token goes to the endpoint's host only, never after a redirect
+     * to another host (the CDN). */
+    host = url_host(url);
+    if (h->o.token && host && !strcmp(host, h->host)) {
+        curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+        curl_easy_setopt(x->easy, CURLOPT_XOAUTH2_BEARER, h->o.token);
+    }
+    free(host);
+    free(full);
+    curl_multi_add_handle(h->multi, x->easy);
+    h->st.requests++;
+    return x;
+}
+
+static void finish_xfer(struct zx_hub *h, struct xfer *x)
+{
+    curl_multi_remove_handle(h->multi, x->easy);
+    curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->hdrs);
+    free(x->location);
+    free(x);
+}
+
+/* Decide what happens after a transfer ended: 0 done, 1 requeue. */
+static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
+{
+    struct zx_req *r = x->r;
+    long status = 0;
+
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (cc == CURLE_OK)
+        h->st.bytes += r->body.len;
+    if (cc != CURLE_OK) {
+        if (!r->err[0])
+            snprintf(r->err, sizeof(r->err), "%s", curl_easy_strerror(cc));
+        r->status = 0;
+        if (retryable_curl(cc) && r->attempts <= h->o.max_retries) {
+            r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, -1);
+            h->st.retries++;
+            return 1;
+        }
+        return 0;
+    }
+    r->status = status;
+    if ((status == 301 || status == 302 || status == 303 || status == 307 ||
+         status == 308) && x->location) {
+        char *next = url_join(r->final_url, x->location);
+
+        if (!next || ++r->redirects > MAX_REDIRECTS) {
+            free(next);
+            snprintf(r->err, sizeof(r->err), "%s",
+                     next ? "too many redirects" : "bad redirect location");
+            r->status = 0;
+            return 0;
+        }
+        free(r->final_url);
+        r->final_url = next;
+        r->ready_at = now;
+        h->st.redirects++;
+        r->attempts--; /* a redirect is not a retry */
+        return 1;
+    }
+    if (retryable_status(status) && r->attempts <= h->o.max_retries) {
+        r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, x->hint);
+        h->st.retries++;
+        return 1;
+    }
+    if (!r->has_range || status != 206)
+        r->total_size = r->total_size ? r->total_size
+                                      : (x->have_clen ? x->clen : 0);
+    if (r->has_range && status == 200 && r->range_len &&
+        r->body.len >= r->range_off + r->range_len) {
+        /* The server ignored Range: keep the slice asked for. */
+        memmove(r->body.data, r->body.data + r->range_off,
+                (size_t)r->range_len);
+        r->body.len = (size_t)r->range_len;
+        r->body.data[r->body.len] = '\0';
+        r->status = 206;
+    }
+    return 0;
+}
+
+int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
+               struct zx_error *err)
+{
+    struct xfer **active = xcalloc((size_t)h->o.max_parallel,
+                                   sizeof(*active));
+    char *queued = xcalloc(n + 1, 1);
+    size_t i, left = n, transport_fail = 0;
+    int n_active = 0, j;
+
+    if (h->o.offline) {
+        free(active);
+        free(queued);
+        return zx_fail(err, ZX_ENET, "the Hub is offline (HF_HUB_OFFLINE "
+                       "is set)");
+    }
+    for (i = 0; i < n; i++) {
+        queued[i] = 1;
+        reqs[i]->ready_at = 0;
+        reqs[i]->attempts = 0;
+        reqs[i]->redirects = 0;
+        free(reqs[i]->final_url);
+        reqs[i]->final_url = NULL;
+    }
+    while (left > 0) {
+        double now = zx_now(), wait = 0.2;
+        int still = 0, msgs = 0;
+        CURLMsg *m;
+
+        /* Start what is ready. */
+        for (i = 0; i < n && n_active < h->o.max_parallel; i++) {
+            if (!queued[i])
+                continue;
+            if (reqs[i]->ready_at > now) {
+                if (reqs[i]->ready_at - now < wait)
+                    wait = reqs[i]->ready_at - now;
+                continue;
+            }
+            if (h->o.max_rps > 0 && now < h->next_start) {
+                if (h->next_start - now < wait)
+                    wait = h->next_start - now;
+                break;
+            }
+            if (h->o.max_rps > 0)
+                h->next_start = (h->next_start > now ? h->next_start : now) +
+                                1.0 / h->o.max_rps;
+            for (j = 0; j < h->o.max_parallel; j++)
+                if (!active[j])
+                    break;
+            active[j] = start(h, reqs[i]);
+            queued[i] = 0;
+            n_active++;
+        }
+        curl_multi_perform(h->multi, &still);
+        while ((m = curl_multi_info_read(h->multi, &msgs))) {
+            struct xfer *x = NULL;
+
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            for (j = 0; j < h->o.max_parallel; j++)
+                if (active[j] == x)
+                    break;
+            if (after(h, x, m->data.result, zx_now())) {
+                for (i = 0; i < n; i++)
+                    if (reqs[i] == x->r)
+                        queued[i] = 1;
+            } else {
+                if (x->r->status == 0)
+                    transport_fail++;
+                left--;
+            }
+            if (j < h->o.max_parallel)
+                active[j] = NULL;
+            n_active--;
+            finish_xfer(h, x);
+        }
+        if (left > 0) {
+            int ms = (int)(wait * 1000);
+
+            if (ms < 1)
+                ms = 1;
+            if (n_active == 0) {
+                struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+                nanosleep(&ts, NULL);
+            } else {
+                curl_multi_poll(h->multi, NULL, 0, ms, NULL);
+            }
+        }
+    }
+    free(active);
+    free(queued);
+    if (n && transport_fail == n)
+        return zx_fail(err, ZX_ENET, "the Hub at %s is unreachable: %s",
+                       h->o.endpoint, reqs[0]->err);
+    return ZX_OK;
+}

@@ -1,0 +1,113 @@
+/* hub.h - the Hugging Face Hub client, libcurl's only user.
+ *
+ * Data flow: callers fill an array of struct zx_req (a URL or a path on the
+ * endpoint, optionally a byte range) and hand it to zx_hub_run(), which
+ * runs them concurrently (curl multi, at most opts.max_parallel in flight,
+ * at most opts.max_rps started per second), follows redirects itself (so
+ * that the headers of the redirect, X-Linked-Etag and X-Repo-Commit, are
+ * kept and the token is never sent to another host), retries 408, 429,
+ * 5xx and transport errors with bounded, jittered exponential backoff that
+ * honours Retry-After and RateLimit, and caps every body.  A finished
+ * request carries its final status and body; HTTP errors are results for
+ * the caller to interpret, not failures of zx_hub_run().
+ *
+ * Environment (zx_hub_default_opts): HF_ENDPOINT (default
+ * https://huggingface.co), HF_TOKEN (sent as a Bearer token to the
+ * endpoint's host only, never logged), HF_HUB_OFFLINE=1 (no request is
+ * made: ZX_ENET at once).
+ * Ownership: requests belong to the caller; zx_req_release() frees what a
+ * run stored in them.  Threads: one struct zx_hub per thread.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_HUB_H
+#define ZX_HUB_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zx_buf.h"
+#include "zx_err.h"
+
+struct zx_hub_opts {
+    char *endpoint;       /* no trailing slash */
+    char *token;          /* NULL: anonymous */
+    int offline;
+    int max_parallel;     /* transfers in flight (8) */
+    double max_rps;       /* requests started per second, 0 = no limit */
+    int max_retries;      /* per request (6) */
+    double backoff_base;  /* seconds (0.25) */
+    double backoff_max;   /* seconds (30) */
+    long timeout;         /* seconds per attempt (120) */
+    long connect_timeout; /* seconds (15) */
+};
+
+/* Defaults, then the environment.  Strings are owned by opts: release
+ * them with zx_hub_opts_release(). */
+void zx_hub_default_opts(struct zx_hub_opts *o);
+void zx_hub_opts_release(struct zx_hub_opts *o);
+
+struct zx_hub_stats {
+    uint64_t requests;    /* HTTP requests sent, redirects and retries too */
+    uint64_t retries;
+    uint64_t redirects;
+    uint64_t bytes;       /* body bytes received */
+};
+
+struct zx_req {
+    /* in */
+    char *url;            /* absolute, or a path on the endpoint */
+    int head;             /* HEAD instead of GET */
+    int has_range;
+    uint64_t range_off, range_len;
+    size_t max_bytes;     /* body cap (default 64 MiB) */
+    void *user;           /* for the caller */
+    /* out */
+    long status;          /* final HTTP status, 0 after a transport error */
+    struct zx_buf body;
+    char *final_url;
+    char *link_next;      /* Link: <...>; rel="next" */
+    char *repo_commit;    /* X-Repo-Commit (also from a redirect) */
+    char *linked_etag;    /* X-Linked-Etag, unquoted (the LFS sha256) */
+    uint64_t linked_size; /* X-Linked-Size */
+    uint64_t total_size;  /* Content-Range's total, else Content-Length */
+    char *error_code;     /* X-Error-Code */
+    char *error_msg;      /* X-Error-Message */
+    int attempts;
+    char err[256];        /* transport error text, "" if none */
+    /* private to hub.c */
+    int redirects;
+    double ready_at;
+    int gone_cross_host;
+};
+
+struct zx_hub;
+
+int zx_hub_new(const struct zx_hub_opts *o, struct zx_hub **out,
+               struct zx_error *err);
+void zx_hub_free(struct zx_hub *h); /* NULL-safe */
+const struct zx_hub_stats *zx_hub_stats(const struct zx_hub *h);
+const char *zx_hub_endpoint(const struct zx_hub *h);
+
+/* Run n requests to completion.  Returns ZX_OK when every request got an
+ * HTTP answer (look at ->status), ZX_ENET when the Hub is offline or every
+ * request failed at the transport level after its retries (the Hub is
+ * unreachable), ZX_ENOMEM/ZX_EUSAGE otherwise.  A request that failed
+ * alone has status 0 and a message in ->err. */
+int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
+               struct zx_error *err);
+
+/* Set a request's URL (copied) and clear its results. */
+void zx_req_init(struct zx_req *r, const char *url);
+void zx_req_range(struct zx_req *r, uint64_t off, uint64_t len);
+void zx_req_release(struct zx_req *r); /* NULL-safe */
+
+/* The next-page URL of an RFC 8288 Link header value, or NULL (owned).
+ * Only absolute http(s) URLs with rel="next" count. */
+char *zx_hub_parse_link(const char *value);
+
+/* Percent-encode one path or query component (owned). */
+char *zx_hub_escape(const char *s);
+
+/* Exponential backoff with jitter for attempt a (0-based), in seconds,
+ * never above max; `hint` (Retry-After / RateLimit t) raises the floor. */
+double zx_hub_backoff(const struct zx_hub_opts *o, int a, double hint);
+
+#endif
