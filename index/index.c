@@ -141,8 +141,10 @@ static json_t *build_record(const struct zx_model_src *src,
     if (src->revision)
         json_object_set_new(rec, "revision", json_string(src->revision));
     json_object_set_new(rec, "source", json_string(src->path));
-    json_object_set_new(rec, "weights", json_string(src->weights));
-    json_object_set_new(rec, "stamp", json_string(src->stamp));
+    if (src->weights)
+        json_object_set_new(rec, "weights", json_string(src->weights));
+    if (src->stamp[0])
+        json_object_set_new(rec, "stamp", json_string(src->stamp));
     json_object_set_new(rec, "ingested", json_string(ts));
     json_object_set_new(rec, "meta", zx_model_meta(src));
     json_object_set_new(rec, "declared_parents",
@@ -151,9 +153,14 @@ static json_t *build_record(const struct zx_model_src *src,
     json_object_set_new(rec, "arch", json_string(d->arch));
     json_object_set_new(rec, "vid", d->has_fp ? json_integer((json_int_t)vid)
                                               : json_null());
-    json_object_set_new(rec, "kurtosis", json_real(d->kurtosis));
-    json_object_set_new(rec, "kurtosis_layers",
-                        json_integer(d->n_kurt_layers));
+    if (isnan(d->kurtosis)) { /* a light descriptor: not computed */
+        json_object_set_new(rec, "kurtosis", json_null());
+        json_object_set_new(rec, "kurtosis_layers", json_null());
+    } else {
+        json_object_set_new(rec, "kurtosis", json_real(d->kurtosis));
+        json_object_set_new(rec, "kurtosis_layers",
+                            json_integer(d->n_kurt_layers));
+    }
     json_object_set_new(rec, "params", json_integer((json_int_t)d->n_params));
     json_object_set_new(rec, "params_by_dtype", by);
     json_object_set_new(rec, "dtype", json_string(d->main_dtype));
@@ -162,8 +169,10 @@ static json_t *build_record(const struct zx_model_src *src,
     json_object_set_new(rec, "n_backbone",
                         json_integer((json_int_t)d->n_backbone));
     json_object_set_new(rec, "weights_digest",
-                        json_string(d->weights_digest));
-    json_object_set(rec, "tensors", tensors);
+                        d->weights_digest[0] ? json_string(d->weights_digest)
+                                             : json_null());
+    if (tensors)
+        json_object_set(rec, "tensors", tensors);
     free(ts);
     return rec;
 }
@@ -211,53 +220,69 @@ static int drop_old_vector(struct zx_txn *txn, json_t *old,
     return rc;
 }
 
-int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
-                 int force, enum zx_add_result *res, int *bad_input,
-                 struct zx_error *err)
+/* json_equal, with two absent values equal. */
+static int same_json(json_t *a, json_t *b)
+{
+    return (!a && !b) || (a && b && json_equal(a, b));
+}
+
+/* Remove model `id` entirely (record, vector, edges) inside txn. */
+static int remove_in_txn(struct zx_txn *txn, const char *id,
+                         struct zx_error *err)
+{
+    json_t *old = NULL;
+    int rc = zx_store_get_model(txn, id, &old, err);
+
+    if (rc == ZX_ENOTFOUND)
+        return ZX_OK;
+    if (!rc)
+        rc = drop_old_vector(txn, old, err);
+    if (!rc)
+        rc = zx_store_del_edges_of(txn, id, err);
+    if (!rc)
+        rc = zx_store_del_model(txn, id, err);
+    json_decref(old);
+    return rc;
+}
+
+int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
+                 const struct zx_desc *d, json_t *tensors, json_t *extra,
+                 enum zx_add_result *res, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    struct zx_desc *d = xcalloc(1, sizeof(*d));
-    json_t *old = NULL, *rec = NULL, *tensors = NULL, *parents, *p;
+    json_t *old = NULL, *rec = NULL, *parents, *p, *hub;
+    const char *hub_id = NULL;
+    char *hub_key = NULL, *prev_id = NULL;
     int64_t vid = 0;
     size_t i;
     int rc;
 
     *res = ZX_ADD_NEW;
-    *bad_input = 0;
-    /* Cheap check first, in a read transaction. */
-    rc = zx_txn_begin(ix->st, 0, &txn, err);
-    if (rc)
-        goto out;
-    rc = zx_store_get_model(txn, src->id, &old, err);
-    zx_txn_abort(txn);
-    txn = NULL;
-    if (rc && rc != ZX_ENOTFOUND)
-        goto out;
-    if (old && !force) {
-        const char *stamp = zx_json_str(old, "stamp");
-        int64_t ver = 0;
-
-        zx_json_int(json_object_get(old, "algo"), "version", &ver);
-        if (stamp && !strcmp(stamp, src->stamp) && ver == ZX_DESC_VERSION) {
-            *res = ZX_ADD_UNCHANGED;
-            rc = ZX_OK;
-            goto out;
-        }
-    }
-    json_decref(old);
-    old = NULL;
-    /* The expensive part happens outside the write transaction. */
-    rc = zx_index_describe(src, d, &tensors, err);
-    if (rc) {
-        *bad_input = 1;
-        goto out;
-    }
+    hub = extra ? json_object_get(extra, "hub") : NULL;
+    hub_id = hub ? zx_json_str(hub, "_id") : NULL;
     rc = zx_txn_begin(ix->st, 1, &txn, err);
     if (rc)
         goto out;
+    if (hub_id) {
+        /* Models are keyed by the Hub's stable _id: a renamed repo
+         * replaces its old record instead of adding a duplicate. */
+        hub_key = xasprintf("hubid:%s", hub_id);
+        rc = zx_store_get_state(txn, hub_key, &prev_id, err);
+        if (rc == ZX_ENOTFOUND)
+            rc = ZX_OK;
+        if (!rc && prev_id && strcmp(prev_id, src->id)) {
+            rc = remove_in_txn(txn, prev_id, err);
+            *res = ZX_ADD_UPDATED;
+        }
+        if (!rc)
+            rc = zx_store_put_state(txn, hub_key, src->id, err);
+        if (rc)
+            goto out;
+    }
     rc = zx_store_get_model(txn, src->id, &old, err);
     if (rc && rc != ZX_ENOTFOUND)
         goto out;
+    rc = ZX_OK;
     if (old) {
         *res = ZX_ADD_UPDATED;
         if (!zx_json_int(old, "vid", &vid) || !d->has_fp)
@@ -277,8 +302,29 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
         vid = (int64_t)v;
     }
     rec = build_record(src, d, tensors, (uint64_t)vid);
+    if (extra) {
+        json_t *more = json_object_get(extra, "parents"), *dp;
+
+        json_object_update_missing(rec, extra);
+        json_object_del(rec, "parents");
+        dp = json_object_get(rec, "declared_parents");
+        json_array_foreach(more, i, p) {
+            json_t *x;
+            size_t j;
+            int dup = 0;
+
+            json_array_foreach(dp, j, x) {
+                dup |= !strcmp(zx_json_str(x, "parent"),
+                               zx_json_str(p, "parent"));
+            }
+            if (!dup)
+                json_array_append(dp, p);
+        }
+    }
     if (old && json_equal(json_object_get(old, "weights_digest"),
                           json_object_get(rec, "weights_digest")) &&
+        same_json(json_object_get(old, "revision"),
+                  json_object_get(rec, "revision")) &&
         json_equal(json_object_get(old, "meta"),
                    json_object_get(rec, "meta")))
         *res = ZX_ADD_UNCHANGED; /* touched files, same content */
@@ -309,6 +355,51 @@ out:
     zx_txn_abort(txn);
     json_decref(old);
     json_decref(rec);
+    free(hub_key);
+    free(prev_id);
+    return rc;
+}
+
+int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
+                 int force, enum zx_add_result *res, int *bad_input,
+                 struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct zx_desc *d = xcalloc(1, sizeof(*d));
+    json_t *old = NULL, *tensors = NULL;
+    int rc;
+
+    *res = ZX_ADD_NEW;
+    *bad_input = 0;
+    /* Cheap check first, in a read transaction. */
+    rc = zx_txn_begin(ix->st, 0, &txn, err);
+    if (rc)
+        goto out;
+    rc = zx_store_get_model(txn, src->id, &old, err);
+    zx_txn_abort(txn);
+    txn = NULL;
+    if (rc && rc != ZX_ENOTFOUND)
+        goto out;
+    rc = ZX_OK;
+    if (old && !force) {
+        const char *stamp = zx_json_str(old, "stamp");
+        int64_t ver = 0;
+
+        zx_json_int(json_object_get(old, "algo"), "version", &ver);
+        if (stamp && !strcmp(stamp, src->stamp) && ver == ZX_DESC_VERSION) {
+            *res = ZX_ADD_UNCHANGED;
+            goto out;
+        }
+    }
+    /* The expensive part happens outside the write transaction. */
+    rc = zx_index_describe(src, d, &tensors, err);
+    if (rc) {
+        *bad_input = 1;
+        goto out;
+    }
+    rc = zx_index_put(ix, src, d, tensors, NULL, res, err);
+out:
+    json_decref(old);
     json_decref(tensors);
     free(d);
     return rc;

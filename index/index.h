@@ -51,6 +51,15 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
                  int force, enum zx_add_result *res, int *bad_input,
                  struct zx_error *err);
 
+/* Store a described model in one transaction: its record (with the
+ * members of `extra` added: "hub" {_id, sha, ...} keys the model by the
+ * Hub's _id so a rename replaces the old record; "parents" adds declared
+ * parents), its vector, its group counter and its declared edges.
+ * `tensors` may be NULL.  Returns ZX_OK or a store error. */
+int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
+                 const struct zx_desc *d, json_t *tensors, json_t *extra,
+                 enum zx_add_result *res, struct zx_error *err);
+
 /* Describe a model without storing it: opens its weights and computes
  * every descriptor. */
 int zx_index_describe(const struct zx_model_src *src, struct zx_desc *d,

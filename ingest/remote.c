@@ -1,0 +1,649 @@
+/* remote.c - Range reads of Hub models for light descriptors.
+ * SPDX-License-Identifier: MIT */
+#include "remote.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "card.h"
+#include "hfcache.h"
+#include "zx_fs.h"
+#include "zx_mem.h"
+
+#define HEAD_BYTES 100000u
+#define MAX_META_BYTES (16u << 20)
+#define COALESCE_GAP 4096u
+#define MAX_HEADER_BYTES (100u << 20)
+
+/* Per-model scratch between the rounds. */
+struct work {
+    struct zx_remote *m;
+    char *weights;               /* the file named in siblings */
+    int sharded;
+    unsigned char **heads;       /* per file */
+    size_t *head_lens;
+    uint64_t *sizes;
+};
+
+struct zx_remote *zx_remote_new(const char *id, json_t *info)
+{
+    struct zx_remote *m = xcalloc(1, sizeof(*m));
+    const char *sha = zx_json_str(info, "sha");
+
+    m->id = xstrdup(id);
+    m->hub_id = zx_json_str(info, "_id") ? xstrdup(zx_json_str(info, "_id"))
+                                         : NULL;
+    m->rev = xstrdup(sha ? sha : "main");
+    m->info = info;
+    m->src.id = xstrdup(id);
+    m->src.revision = sha ? xstrdup(sha) : NULL;
+    m->src.path = xasprintf("hub:%s@%s", id, m->rev);
+    return m;
+}
+
+void zx_remote_free(struct zx_remote *m)
+{
+    size_t i;
+
+    if (!m)
+        return;
+    free(m->id);
+    free(m->hub_id);
+    free(m->rev);
+    json_decref(m->info);
+    free(m->src.id);
+    free(m->src.revision);
+    free(m->src.path);
+    free(m->src.weights);
+    json_decref(m->src.config);
+    json_decref(m->src.card);
+    json_decref(m->src.adapter);
+    zx_ckpt_close(m->ck);
+    for (i = 0; i < m->n_files; i++) {
+        free(m->files[i]);
+        free(m->file_sha256 ? m->file_sha256[i] : NULL);
+    }
+    free(m->files);
+    free(m->file_sha256);
+    free(m->values);
+    free(m);
+}
+
+static int has_sibling(json_t *info, const char *name)
+{
+    json_t *s, *x;
+    size_t i;
+
+    s = json_object_get(info, "siblings");
+    json_array_foreach(s, i, x) {
+        const char *r = zx_json_str(x, "rfilename");
+
+        if (r && !strcmp(r, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* Which file holds the weights, from the listing's siblings. */
+static char *pick_weights(json_t *info, int *sharded)
+{
+    static const char *const pref[] = {"model.safetensors.index.json",
+                                       "model.safetensors",
+                                       "adapter_model.safetensors"};
+    json_t *s = json_object_get(info, "siblings"), *x;
+    const char *best = NULL;
+    size_t i;
+
+    *sharded = 0;
+    if (!json_is_array(s))
+        return xstrdup("model.safetensors"); /* not listed: try the usual */
+    for (i = 0; i < 3; i++) {
+        if (has_sibling(info, pref[i])) {
+            *sharded = i == 0;
+            return xstrdup(pref[i]);
+        }
+    }
+    json_array_foreach(s, i, x) {
+        const char *r = zx_json_str(x, "rfilename");
+        size_t l = r ? strlen(r) : 0;
+
+        if (r && !strchr(r, '/') && l > 12 &&
+            !strcmp(r + l - 12, ".safetensors") && !strstr(r, "-of-") &&
+            (!best || strcmp(r, best) < 0))
+            best = r;
+    }
+    return best ? xstrdup(best) : NULL;
+}
+
+static char *resolve_url(const struct zx_remote *m, const char *file)
+{
+    char *ef = zx_hub_escape(file), *er = zx_hub_escape(m->rev), *u;
+    const char *slash = strchr(m->id, '/');
+    char *org = slash ? xstrndup(m->id, (size_t)(slash - m->id))
+                      : xstrdup(m->id);
+    char *eo = zx_hub_escape(org), *en = zx_hub_escape(slash ? slash + 1 : "");
+
+    if (slash)
+        u = xasprintf("/%s/%s/resolve/%s/%s", eo, en, er, ef);
+    else
+        u = xasprintf("/%s/resolve/%s/%s", eo, er, ef);
+    free(ef);
+    free(er);
+    free(org);
+    free(eo);
+    free(en);
+    return u;
+}
+
+/* A request answered from the HF cache instead of the network: 1 when so. */
+static int from_cache(const struct zx_remote *m, const char *file,
+                      struct zx_req *r)
+{
+    char *p = zx_hfcache_lookup(m->id, m->rev, file);
+    int fd, ok = 0;
+    off_t size;
+
+    if (!p)
+        return 0;
+    fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && (size = lseek(fd, 0, SEEK_END)) >= 0) {
+        uint64_t off = r->has_range ? r->range_off : 0;
+        uint64_t len = r->has_range && r->range_len ? r->range_len
+                                                    : (uint64_t)size;
+
+        if (off > (uint64_t)size)
+            off = (uint64_t)size;
+        if (len > (uint64_t)size - off)
+            len = (uint64_t)size - off;
+        if (len <= MAX_HEADER_BYTES) {
+            zx_buf_reset(&r->body);
+            zx_buf_grow(&r->body, (size_t)len);
+            if (pread(fd, r->body.data, (size_t)len, (off_t)off) ==
+                (ssize_t)len) {
+                r->body.len = (size_t)len;
+                r->body.data[len] = '\0';
+                r->status = r->has_range ? 206 : 200;
+                r->total_size = (uint64_t)size;
+                ok = 1;
+            }
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    free(p);
+    return ok;
+}
+
+/* ===== Rounds ===== */
+
+struct round {
+    struct zx_req **reqs;
+    struct zx_req **net;     /* the ones that go to the network */
+    size_t n, n_net, cap;
+};
+
+static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
+                              const char *file, int ranged, uint64_t off,
+                              uint64_t len, void *user)
+{
+    struct zx_req *r = xcalloc(1, sizeof(*r));
+    char *u = resolve_url(m, file);
+
+    zx_req_init(r, u);
+    free(u);
+    if (ranged)
+        zx_req_range(r, off, len);
+    r->max_bytes = ranged && len ? (size_t)len + 1
+                                 : (ranged ? MAX_HEADER_BYTES : MAX_META_BYTES);
+    r->user = user;
+    if (rd->n == rd->cap) {
+        rd->cap = rd->cap ? rd->cap * 2 : 32;
+        rd->reqs = xreallocarray(rd->reqs, rd->cap, sizeof(*rd->reqs));
+        rd->net = xreallocarray(rd->net, rd->cap, sizeof(*rd->net));
+    }
+    rd->reqs[rd->n++] = r;
+    if (!from_cache(m, file, r))
+        rd->net[rd->n_net++] = r;
+    return r;
+}
+
+static int run_round(struct zx_hub *hub, struct round *rd,
+                     struct zx_error *err)
+{
+    return rd->n_net ? zx_hub_run(hub, rd->net, rd->n_net, err) : ZX_OK;
+}
+
+static void free_round(struct round *rd)
+{
+    size_t i;
+
+    for (i = 0; i < rd->n; i++) {
+        zx_req_release(rd->reqs[i]);
+        free(rd->reqs[i]);
+    }
+    free(rd->reqs);
+    free(rd->net);
+    memset(rd, 0, sizeof(*rd));
+}
+
+/* Classify a failed answer; 1 when the model is done (skip or error). */
+static int judge(struct zx_remote *m, struct zx_req *r, const char *file,
+                 int optional)
+{
+    if (m->skip || m->err[0])
+        return 1;
+    m->bytes += r->body.len;
+    if (r->status == 200 || r->status == 206)
+        return 0;
+    if (r->error_code && !strcmp(r->error_code, "GatedRepo")) {
+        m->skip = "gated";
+        return 1;
+    }
+    if (r->error_code && !strcmp(r->error_code, "EntryNotFound") &&
+        optional) {
+        zx_buf_reset(&r->body);
+        return 0;
+    }
+    if (r->status == 401 || (r->error_code &&
+                             (!strcmp(r->error_code, "RepoNotFound") ||
+                              !strcmp(r->error_code, "RevisionNotFound")))) {
+        m->skip = "private-or-missing";
+        return 1;
+    }
+    if (r->status == 404 && !optional) {
+        m->skip = "no-safetensors";
+        return 1;
+    }
+    if (r->status == 404)
+        return 0;
+    if (r->status == 0)
+        snprintf(m->err, sizeof(m->err), "%s: %s", file,
+                 r->err[0] ? r->err : "no answer");
+    else
+        snprintf(m->err, sizeof(m->err), "%s: HTTP %ld%s%s", file, r->status,
+                 r->error_msg ? ": " : "", r->error_msg ? r->error_msg : "");
+    return 1;
+}
+
+static int parse_meta(struct zx_remote *m, struct zx_req *r, const char *name,
+                      json_t **out)
+{
+    struct zx_error e = {0};
+    int rc;
+
+    if (!r || r->status != 200 || !r->body.len)
+        return 0;
+    rc = zx_json_parse(r->body.data, r->body.len, MAX_META_BYTES, name, out,
+                       &e);
+    if (!rc && !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        rc = zx_fail(&e, ZX_EFORMAT, "%s: not a JSON object", name);
+    }
+    if (rc)
+        snprintf(m->err, sizeof(m->err), "%s: %.400s", m->id, e.msg);
+    return rc;
+}
+
+int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
+                    struct zx_error *err)
+{
+    struct work *w = xcalloc(n + 1, sizeof(*w));
+    struct round rd = {0};
+    struct zx_req **cfg, **card, **adp, **wr;
+    size_t i, f;
+    int rc = ZX_OK;
+
+    cfg = xcalloc(n + 1, sizeof(*cfg));
+    card = xcalloc(n + 1, sizeof(*card));
+    adp = xcalloc(n + 1, sizeof(*adp));
+    wr = xcalloc(n + 1, sizeof(*wr));
+    /* Round 1: metadata and the first bytes of the weights. */
+    for (i = 0; i < n; i++) {
+        struct zx_remote *m = ms[i];
+
+        w[i].m = m;
+        w[i].weights = pick_weights(m->info, &w[i].sharded);
+        if (!w[i].weights) {
+            m->skip = "no-safetensors";
+            continue;
+        }
+        if (!json_is_array(json_object_get(m->info, "siblings")) ||
+            has_sibling(m->info, "config.json"))
+            cfg[i] = add_req(&rd, m, "config.json", 0, 0, 0, NULL);
+        if (!json_is_array(json_object_get(m->info, "siblings")) ||
+            has_sibling(m->info, "README.md"))
+            card[i] = add_req(&rd, m, "README.md", 0, 0, 0, NULL);
+        if (has_sibling(m->info, "adapter_config.json"))
+            adp[i] = add_req(&rd, m, "adapter_config.json", 0, 0, 0, NULL);
+        wr[i] = w[i].sharded
+                    ? add_req(&rd, m, w[i].weights, 0, 0, 0, NULL)
+                    : add_req(&rd, m, w[i].weights, 1, 0, HEAD_BYTES, NULL);
+    }
+    rc = run_round(hub, &rd, err);
+    if (rc)
+        goto out;
+    for (i = 0; i < n; i++) {
+        struct zx_remote *m = ms[i];
+
+        if (m->skip)
+            continue;
+        if ((cfg[i] && judge(m, cfg[i], "config.json", 1)) ||
+            (card[i] && judge(m, card[i], "README.md", 1)) ||
+            (adp[i] && judge(m, adp[i], "adapter_config.json", 1)) ||
+            judge(m, wr[i], w[i].weights, 0))
+            continue;
+        if (parse_meta(m, cfg[i], "config.json", &m->src.config) ||
+            parse_meta(m, adp[i], "adapter_config.json", &m->src.adapter))
+            continue;
+        if (card[i] && card[i]->status == 200 && card[i]->body.len) {
+            struct zx_error e = {0};
+
+            if (zx_card_parse(card[i]->body.data, card[i]->body.len,
+                              "README.md", &m->src.card, &e)) {
+                snprintf(m->err, sizeof(m->err), "%s: %.400s", m->id, e.msg);
+                continue;
+            }
+        }
+        if (!w[i].sharded) {
+            m->n_files = 1;
+            m->files = xcalloc(1, sizeof(char *));
+            m->file_sha256 = xcalloc(1, sizeof(char *));
+            m->files[0] = xstrdup(w[i].weights);
+            m->file_sha256[0] = wr[i]->linked_etag
+                                    ? xstrdup(wr[i]->linked_etag) : NULL;
+            w[i].heads = xcalloc(1, sizeof(*w[i].heads));
+            w[i].head_lens = xcalloc(1, sizeof(size_t));
+            w[i].sizes = xcalloc(1, sizeof(uint64_t));
+            w[i].head_lens[0] = wr[i]->body.len;
+            w[i].heads[0] = (unsigned char *)zx_buf_detach(&wr[i]->body);
+            w[i].sizes[0] = wr[i]->total_size ? wr[i]->total_size
+                                              : wr[i]->linked_size;
+        } else {
+            /* The shards named by the index, each once, sorted. */
+            json_t *idx = NULL, *wm, *v;
+            const char *key;
+            struct zx_error e = {0};
+
+            if (zx_json_parse(wr[i]->body.data, wr[i]->body.len,
+                              MAX_META_BYTES, w[i].weights, &idx, &e) ||
+                !json_is_object(wm = json_object_get(idx, "weight_map"))) {
+                snprintf(m->err, sizeof(m->err), "%s: %.400s", m->id,
+                         e.msg[0] ? e.msg : "index has no weight_map");
+                json_decref(idx);
+                continue;
+            }
+            json_object_foreach(wm, key, v) {
+                const char *s = json_string_value(v);
+                size_t k;
+                int seen = 0;
+
+                if (!s || strstr(s, "..") || s[0] == '/')
+                    continue;
+                for (k = 0; k < m->n_files; k++)
+                    seen |= !strcmp(m->files[k], s);
+                if (seen || m->n_files >= ZX_CKPT_MAX_SHARDS)
+                    continue;
+                m->files = xreallocarray(m->files, m->n_files + 1,
+                                         sizeof(char *));
+                m->files[m->n_files++] = xstrdup(s);
+            }
+            json_decref(idx);
+            if (!m->n_files) {
+                snprintf(m->err, sizeof(m->err), "%s: index names no shard",
+                         m->id);
+                continue;
+            }
+            m->file_sha256 = xcalloc(m->n_files, sizeof(char *));
+            w[i].heads = xcalloc(m->n_files, sizeof(*w[i].heads));
+            w[i].head_lens = xcalloc(m->n_files, sizeof(size_t));
+            w[i].sizes = xcalloc(m->n_files, sizeof(uint64_t));
+        }
+    }
+    free_round(&rd);
+    /* Round 2: shard heads. */
+    for (i = 0; i < n; i++) {
+        if (ms[i]->skip || ms[i]->err[0] || !w[i].sharded)
+            continue;
+        for (f = 0; f < ms[i]->n_files; f++)
+            add_req(&rd, ms[i], ms[i]->files[f], 1, 0, HEAD_BYTES,
+                    (void *)(uintptr_t)(i * ZX_CKPT_MAX_SHARDS + f));
+    }
+    rc = run_round(hub, &rd, err);
+    if (rc)
+        goto out;
+    for (i = 0; i < rd.n; i++) {
+        struct zx_req *r = rd.reqs[i];
+        size_t mi = (uintptr_t)r->user / ZX_CKPT_MAX_SHARDS;
+        size_t fi = (uintptr_t)r->user % ZX_CKPT_MAX_SHARDS;
+
+        if (judge(ms[mi], r, ms[mi]->files[fi], 0))
+            continue;
+        ms[mi]->file_sha256[fi] = r->linked_etag ? xstrdup(r->linked_etag)
+                                                 : NULL;
+        w[mi].head_lens[fi] = r->body.len;
+        w[mi].heads[fi] = (unsigned char *)zx_buf_detach(&r->body);
+        w[mi].sizes[fi] = r->total_size ? r->total_size : r->linked_size;
+    }
+    free_round(&rd);
+    /* Round 3: the rest of long headers. */
+    for (i = 0; i < n; i++) {
+        if (ms[i]->skip || ms[i]->err[0])
+            continue;
+        for (f = 0; f < ms[i]->n_files; f++) {
+            uint64_t hl = 0;
+            int k;
+
+            if (w[i].head_lens[f] < 8)
+                continue;
+            for (k = 7; k >= 0; k--)
+                hl = (hl << 8) | w[i].heads[f][k];
+            if (hl > ZX_CKPT_MAX_HEADER || 8 + hl <= w[i].head_lens[f])
+                continue;
+            add_req(&rd, ms[i], ms[i]->files[f], 1, w[i].head_lens[f],
+                    8 + hl - w[i].head_lens[f],
+                    (void *)(uintptr_t)(i * ZX_CKPT_MAX_SHARDS + f));
+        }
+    }
+    rc = run_round(hub, &rd, err);
+    if (rc)
+        goto out;
+    for (i = 0; i < rd.n; i++) {
+        struct zx_req *r = rd.reqs[i];
+        size_t mi = (uintptr_t)r->user / ZX_CKPT_MAX_SHARDS;
+        size_t fi = (uintptr_t)r->user % ZX_CKPT_MAX_SHARDS;
+        struct work *wk = &w[mi];
+
+        if (judge(ms[mi], r, ms[mi]->files[fi], 0))
+            continue;
+        wk->heads[fi] = xrealloc(wk->heads[fi],
+                                 wk->head_lens[fi] + r->body.len + 1);
+        memcpy(wk->heads[fi] + wk->head_lens[fi], r->body.data, r->body.len);
+        wk->head_lens[fi] += r->body.len;
+    }
+    free_round(&rd);
+    /* Tensor tables from the headers. */
+    for (i = 0; i < n; i++) {
+        struct zx_remote *m = ms[i];
+        struct zx_error e = {0};
+
+        if (m->skip || m->err[0])
+            continue;
+        for (f = 0; f < m->n_files; f++)
+            m->weights_bytes += w[i].sizes[f];
+        if (zx_ckpt_from_heads((const char *const *)m->files,
+                               (const unsigned char *const *)w[i].heads,
+                               w[i].head_lens, w[i].sizes, m->n_files, NULL,
+                               &m->ck, &e))
+            snprintf(m->err, sizeof(m->err), "%s: %.400s", m->id,
+                     e.msg[0] ? e.msg : "safetensors header incomplete");
+    }
+out:
+    free_round(&rd);
+    for (i = 0; i < n; i++) {
+        size_t k;
+
+        for (k = 0; w[i].heads && k < ms[i]->n_files; k++)
+            free(w[i].heads[k]);
+        free(w[i].heads);
+        free(w[i].head_lens);
+        free(w[i].sizes);
+        free(w[i].weights);
+    }
+    free(w);
+    free(cfg);
+    free(card);
+    free(adp);
+    free(wr);
+    return rc;
+}
+
+/* ===== Values at given coordinates ===== */
+
+struct point_ref {
+    size_t k;           /* index into the caller's points */
+    unsigned file;
+    uint64_t off;
+    unsigned bytes;
+    enum zx_dtype dtype;
+};
+
+static int cmp_point(const void *a, const void *b)
+{
+    const struct point_ref *x = a, *y = b;
+
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return (x->off > y->off) - (x->off < y->off);
+}
+
+int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms,
+                          size_t n, const struct zx_remote_point *const *pts,
+                          size_t npts, struct zx_error *err)
+{
+    struct point_ref **refs = xcalloc(n + 1, sizeof(*refs));
+    struct round rd = {0};
+    size_t i, k;
+    int rc;
+
+    for (i = 0; i < n; i++) {
+        struct zx_remote *m = ms[i];
+
+        if (!pts[i] || m->skip || m->err[0])
+            continue;
+        refs[i] = xcalloc(npts, sizeof(**refs));
+        for (k = 0; k < npts; k++) {
+            refs[i][k].k = k;
+            refs[i][k].file = pts[i][k].file;
+            refs[i][k].off = pts[i][k].offset;
+            refs[i][k].dtype = pts[i][k].dtype;
+            refs[i][k].bytes = zx_dtype_bits(pts[i][k].dtype) / 8;
+        }
+        qsort(refs[i], npts, sizeof(**refs), cmp_point);
+        /* Neighbours within COALESCE_GAP bytes share one request. */
+        for (k = 0; k < npts;) {
+            size_t e = k;
+            uint64_t end = refs[i][k].off + refs[i][k].bytes;
+
+            while (e + 1 < npts && refs[i][e + 1].file == refs[i][k].file &&
+                   refs[i][e + 1].off <= end + COALESCE_GAP) {
+                e++;
+                if (refs[i][e].off + refs[i][e].bytes > end)
+                    end = refs[i][e].off + refs[i][e].bytes;
+            }
+            add_req(&rd, m, m->files[refs[i][k].file], 1, refs[i][k].off,
+                    end - refs[i][k].off,
+                    (void *)(uintptr_t)(i * (npts + 1) + k));
+            k = e + 1;
+        }
+        m->values = xcalloc(npts, sizeof(float));
+    }
+    rc = run_round(hub, &rd, err);
+    for (i = 0; !rc && i < rd.n; i++) {
+        struct zx_req *r = rd.reqs[i];
+        size_t mi = (uintptr_t)r->user / (npts + 1);
+        size_t k0 = (uintptr_t)r->user % (npts + 1);
+        struct zx_remote *m = ms[mi];
+        struct point_ref *pr = refs[mi];
+
+        if (judge(m, r, m->files[pr[k0].file], 0))
+            continue;
+        for (k = k0; k < npts && pr[k].file == pr[k0].file &&
+                     pr[k].off >= r->range_off &&
+                     pr[k].off + pr[k].bytes <= r->range_off + r->body.len;
+             k++)
+            zx_to_float(pr[k].dtype,
+                        (const unsigned char *)r->body.data +
+                            (pr[k].off - r->range_off),
+                        0, 1, &m->values[pr[k].k]);
+    }
+    free_round(&rd);
+    for (i = 0; i < n; i++)
+        free(refs[i]);
+    free(refs);
+    return rc;
+}
+
+/* ===== Hub lineage metadata ===== */
+
+static void add_parent(json_t *arr, const char *self, const char *parent,
+                       const char *rel)
+{
+    json_t *x;
+    size_t i;
+
+    if (!parent || !*parent || !strcmp(parent, self) ||
+        !zx_valid_model_id(parent))
+        return;
+    json_array_foreach(arr, i, x) {
+        if (!strcmp(zx_json_str(x, "parent"), parent))
+            return;
+    }
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "parent", parent,
+                                         "relation", rel, "source", "hub"));
+}
+
+json_t *zx_remote_hub_parents(const char *self, json_t *info)
+{
+    static const char *const rels[] = {"finetune", "adapter", "quantized",
+                                       "merge"};
+    json_t *arr = json_array(), *tags = json_object_get(info, "tags"), *x;
+    json_t *bm = json_object_get(info, "baseModels");
+    size_t i, r;
+
+    json_array_foreach(tags, i, x) {
+        const char *t = json_string_value(x);
+
+        if (!t || strncmp(t, "base_model:", 11))
+            continue;
+        t += 11;
+        for (r = 0; r < 4; r++) {
+            size_t l = strlen(rels[r]);
+
+            if (!strncmp(t, rels[r], l) && t[l] == ':') {
+                add_parent(arr, self, t + l + 1, rels[r]);
+                break;
+            }
+        }
+    }
+    /* A plain base_model:<id> tag after the relation-typed ones. */
+    json_array_foreach(tags, i, x) {
+        const char *t = json_string_value(x);
+
+        if (t && !strncmp(t, "base_model:", 11) && strchr(t + 11, ':') == NULL)
+            add_parent(arr, self, t + 11, "finetune");
+    }
+    if (json_is_object(bm)) {
+        const char *rel = zx_json_str(bm, "relation");
+
+        json_array_foreach(json_object_get(bm, "models"), i, x) {
+            add_parent(arr, self, zx_json_str(x, "id"),
+                       rel ? rel : "finetune");
+        }
+    }
+    return arr;
+}

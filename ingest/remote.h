@@ -1,0 +1,74 @@
+/* remote.h - models on the Hub, read by Range without downloading them.
+ *
+ * zx_remote_fetch() takes a batch of listed models and, with a few rounds
+ * of concurrent requests, gets what a light descriptor needs:
+ *   1. config.json, README.md, adapter_config.json (when listed) and the
+ *      first 100,000 bytes of the weights (or the sharded index);
+ *   2. the first 100,000 bytes of every shard, then the rest of any header
+ *      longer than that;
+ * and zx_remote_read_points() then reads the values at given coordinates
+ * (the fingerprint's, chosen by index/ from the tensor table), neighbouring
+ * ranges coalesced into one request.
+ * Files already in a Hugging Face cache are read from there.  Gated,
+ * private and missing repos end with a skip reason, not an error.
+ * Ownership: a struct zx_remote owns everything it points to.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_REMOTE_H
+#define ZX_REMOTE_H
+#include <stdint.h>
+
+#include "ckpt.h"
+#include "hub.h"
+#include "model.h"
+#include "zx_json.h"
+
+struct zx_remote {
+    /* in */
+    char *id;            /* "org/name" */
+    char *hub_id;        /* the Hub's stable _id, or NULL */
+    char *rev;           /* commit sha, or "main" */
+    json_t *info;        /* the listing entry or model info (owned) */
+    /* out */
+    struct zx_model_src src;   /* id, config, card, adapter; no weights */
+    struct zx_ckpt *ck;        /* tensor table from the headers */
+    char **files;              /* weight files, repo-relative */
+    char **file_sha256;        /* LFS sha256 per file, or NULL */
+    size_t n_files;
+    float *values;             /* values read by zx_remote_read_points() */
+    uint64_t bytes;            /* body bytes fetched for this model */
+    uint64_t weights_bytes;    /* total size of the weight files */
+    const char *skip;          /* "gated", "private-or-missing",
+                                  "no-safetensors", or NULL */
+    char err[512];             /* set when it failed */
+};
+
+/* A remote model for `info` (taken over) listed as `id`. */
+struct zx_remote *zx_remote_new(const char *id, json_t *info);
+void zx_remote_free(struct zx_remote *m); /* NULL-safe */
+
+/* Fetch a batch.  Returns ZX_OK (look at each model's skip/err), or ZX_ENET
+ * when the Hub could not be reached at all. */
+int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
+                    struct zx_error *err);
+
+/* A coordinate to read: the element at byte `offset` of weight file
+ * `file` (an index into ->files), stored as `dtype`. */
+struct zx_remote_point {
+    unsigned file;
+    uint64_t offset;
+    enum zx_dtype dtype;
+};
+
+/* Read npts values per model (pts[i] may be NULL to skip model i) into
+ * ms[i]->values.  Returns ZX_OK or ZX_ENET; per-model failures go to
+ * ->err / ->skip. */
+int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms,
+                          size_t n, const struct zx_remote_point *const *pts,
+                          size_t npts, struct zx_error *err);
+
+/* Declared parents from Hub metadata: tags "base_model:<rel>:<id>" /
+ * "base_model:<id>" and baseModels {relation, models:[{id}]}: an owned
+ * array of {"parent","relation","source":"hub"}. */
+json_t *zx_remote_hub_parents(const char *self, json_t *info);
+
+#endif
