@@ -76,7 +76,7 @@ demo: all                                               ## ingest the sample zoo
 
 fuzz:                                                   ## clang + libFuzzer, FUZZ_TIME s each
 	@for f in $(FUZZERS); do mkdir -p $(O)/fuzz/corpus-$$f && \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isrc -Iingest -Iindex -Iquery \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -Isrc -Iingest -Iindex -Iquery \
 	    $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	    -o $(O)/fuzz/$$f tests/fuzz/fuzz_$$f.c $(LIB_SRC) $(LIBS) && \
 	  $(O)/fuzz/$$f -max_total_time=$(FUZZ_TIME) $(O)/fuzz/corpus-$$f tests/fuzz/seeds/$$f || exit 1; done

@@ -17,6 +17,8 @@ enum zx_exit {
     ZX_EXIT_PARTIAL = 3,   /* some inputs failed / verify found problems */
     ZX_EXIT_LOCKED = 4,    /* another zoodex process writes the index */
     ZX_EXIT_NOTFOUND = 5,  /* the model asked about is not indexed */
+    ZX_EXIT_UNREACHABLE = 6, /* crawl: the Hub could not be reached */
+    ZX_EXIT_NOTHING = 7,   /* crawl: nothing new or changed */
     ZX_EXIT_INTERRUPTED = 130,
 };
 
@@ -54,6 +56,7 @@ int zx_help(struct zx_ctx *ctx);
 extern volatile int zx_interrupted;
 void zx_catch_signals(void);
 
+int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_list(int argc, char **argv, struct zx_ctx *ctx);

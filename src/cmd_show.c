@@ -89,10 +89,13 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
            zx_json_str(rec, "dtype"));
     printf("%-16s %s (%lld models)\n", "weight group", zx_json_str(rec, "arch"),
            (long long)json_integer_value(json_object_get(rec, "group_size")));
-    printf("%-16s %.6f over %lld square layers\n", "kurtosis",
-           json_number_value(json_object_get(rec, "kurtosis")),
-           (long long)json_integer_value(
-               json_object_get(rec, "kurtosis_layers")));
+    if (json_is_null(json_object_get(rec, "kurtosis")))
+        printf("%-16s not computed (crawled by Range reads)\n", "kurtosis");
+    else
+        printf("%-16s %.6f over %lld square layers\n", "kurtosis",
+               json_number_value(json_object_get(rec, "kurtosis")),
+               (long long)json_integer_value(
+                   json_object_get(rec, "kurtosis_layers")));
     print_str(rec, "weights_digest", "weights digest");
     print_list(json_object_get(rec, "parents"), "parent", "parents");
     print_list(json_object_get(rec, "children"), "child", "children");

@@ -1049,9 +1049,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _other(self):
         self._drain()
+        self._rl = None
         r = Resp(405, jdump({"error": "Method not allowed"}), JSON_CT,
                  [("Allow", "GET, HEAD")])
-        self.finish_request(r, head=False, fault=None)
+        self.emit(r, head=False, kind=None, fault=None)
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other
 
@@ -1075,8 +1076,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.command = ""
         if not hasattr(self, "path"):
             self.path = ""
+        self._rl = None
         try:
-            self.finish_request(r, head=False, fault=None)
+            self.emit(r, head=False, kind=None, fault=None)
         except Exception:
             pass
 
@@ -1108,7 +1110,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle_request(self, head):
         hub = self.hub()
         args = hub.args
-        t0 = time.time()
         self._drain()
         if args.latency_ms:
             time.sleep(args.latency_ms / 1000.0)
@@ -1117,6 +1118,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault and fault["delay_ms"]:
             time.sleep(fault["delay_ms"] / 1000.0)
         kind = fault["fault"] if fault else None
+        self._rl = None
         try:
             if self.kind() == "cdn":
                 r = self.fault_response(fault) or self.route_cdn(head, kind)
@@ -1127,9 +1129,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except Exception:
             traceback.print_exc()
             r = api_error(500, "Internal Error")
+        self.emit(r, head, kind, fault)
+
+    def emit(self, r, head, kind, fault):
+        """Add the per-server headers, write, and log one response."""
         if self.kind() == "api" and not r.bare:
             self.add_hub_headers(r, fault)
-        self.finish_request(r, head, kind, t0)
+        elif self.kind() == "cdn" and kind == "429":
+            ra = fault.get("retry_after") if fault else None
+            t = int(ra) if ra is not None else 1
+            r.headers += [("RateLimit", '"resolvers";r=0;t=%d' % t),
+                          ("RateLimit-Policy", '"fixed window";"resolvers";'
+                           'q=%d;w=%d' % (self.hub().args.resolver_quota,
+                                          self.hub().args.window))]
+        self.finish_request(r, head, kind)
 
     def route_api_with_checks(self, fault, kind):
         hub = self.hub()
@@ -1156,9 +1169,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def add_hub_headers(self, r, fault):
         """hub.md 2.7 and 6 item 8: headers on every API response."""
-        bucket, remaining, reset, quota = getattr(
-            self, "_rl", ("api", self.hub().args.quota, self.hub().args.window,
-                          self.hub().args.quota))
+        a = self.hub().args
+        bucket, remaining, reset, quota = self._rl or (
+            "api", a.quota, a.window, a.quota)
         if r.status == 429:
             remaining = 0
             if fault and fault["fault"] == "429":
@@ -1726,8 +1739,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # --- writing (faults that act on the transport live here) ---
 
-    def finish_request(self, r, head, fault, t0=None):
-        kind = fault if isinstance(fault, str) or fault is None else None
+    def finish_request(self, r, head, kind):
         sent, status = 0, r.status
         try:
             sent = self.write_response(r, head, kind)

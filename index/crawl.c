@@ -1,0 +1,447 @@
+/* crawl.c - the nightly crawl: list, compare, fetch by Range, index.
+ * SPDX-License-Identifier: MIT */
+#include "crawl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remote.h"
+#include "zx_buf.h"
+#include "zx_hash.h"
+#include "zx_log.h"
+#include "zx_mem.h"
+
+#define LIST_FIELDS                                                        \
+    "sha,lastModified,createdAt,tags,pipeline_tag,library_name,gated,"    \
+    "private,downloads,likes,baseModels,siblings"
+
+void zx_crawl_default_opts(struct zx_crawl_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->page_size = 1000;
+    o->batch = 32;
+}
+
+void zx_crawl_report_release(struct zx_crawl_report *rep)
+{
+    json_decref(rep->failures);
+    json_decref(rep->skips);
+    rep->failures = rep->skips = NULL;
+}
+
+/* The first listing page's URL (owned) and the key of this query's mark. */
+static char *list_url(const struct zx_crawl_opts *o, char **mark_key)
+{
+    struct zx_buf b = {0}, q = {0};
+    const char *f = LIST_FIELDS, *c;
+    char hex[65];
+    size_t i;
+
+    zx_buf_printf(&b, "/api/models?sort=lastModified&direction=-1&limit=%d",
+                  o->page_size);
+    while (*f) {
+        c = strchr(f, ',');
+        zx_buf_printf(&b, "&expand[]=%.*s", c ? (int)(c - f) : (int)strlen(f),
+                      f);
+        f = c ? c + 1 : f + strlen(f);
+    }
+    if (o->author) {
+        char *e = zx_hub_escape(o->author);
+
+        zx_buf_printf(&b, "&author=%s", e);
+        zx_buf_printf(&q, "author=%s\n", o->author);
+        free(e);
+    }
+    for (i = 0; i < o->n_filters; i++) {
+        char *e = zx_hub_escape(o->filters[i]);
+
+        zx_buf_printf(&b, "&filter=%s", e);
+        zx_buf_printf(&q, "filter=%s\n", o->filters[i]);
+        free(e);
+    }
+    if (o->search) {
+        char *e = zx_hub_escape(o->search);
+
+        zx_buf_printf(&b, "&search=%s", e);
+        zx_buf_printf(&q, "search=%s\n", o->search);
+        free(e);
+    }
+    zx_sha256_hex(zx_buf_cstr(&q), q.len, hex);
+    *mark_key = xasprintf("crawl.mark:%.16s", hex);
+    zx_buf_release(&q);
+    return zx_buf_detach(&b);
+}
+
+/* What the store already knows of a listed model. */
+enum known { K_NEW, K_SAME, K_CHANGED, K_SKIPPED };
+
+static enum known classify(struct zx_txn *txn, const char *id,
+                           const char *hub_id, const char *sha)
+{
+    json_t *rec = NULL, *sk = NULL;
+    char *key, *prev = NULL, *skip = NULL;
+    const char *look = id;
+    enum known k = K_NEW;
+
+    if (hub_id) {
+        key = xasprintf("skip:%s", hub_id);
+        if (zx_store_get_state(txn, key, &skip, NULL) == ZX_OK &&
+            zx_json_parse(skip, strlen(skip), 1 << 16, "skip", &sk,
+                          NULL) == ZX_OK &&
+            sha && zx_json_str(sk, "sha") &&
+            !strcmp(zx_json_str(sk, "sha"), sha))
+            k = K_SKIPPED;
+        free(key);
+        free(skip);
+        json_decref(sk);
+        if (k == K_SKIPPED)
+            return k;
+        key = xasprintf("hubid:%s", hub_id);
+        if (zx_store_get_state(txn, key, &prev, NULL) == ZX_OK)
+            look = prev;
+        free(key);
+    }
+    if (zx_store_get_model(txn, look, &rec, NULL) == ZX_OK) {
+        const char *rev = zx_json_str(rec, "revision");
+
+        k = rev && sha && !strcmp(rev, sha) && !strcmp(look, id) ? K_SAME
+                                                                 : K_CHANGED;
+    }
+    json_decref(rec);
+    free(prev);
+    return k;
+}
+
+static int record_skip(struct zx_index *ix, struct zx_remote *m,
+                       const char *reason, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *v;
+    char *key, *s;
+    int rc;
+
+    if (!m->hub_id)
+        return ZX_OK;
+    rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
+    if (rc)
+        return rc;
+    key = xasprintf("skip:%s", m->hub_id);
+    v = json_pack("{s:s,s:s,s:s}", "model", m->id, "reason", reason, "sha",
+                  m->rev);
+    s = zx_json_dump(v);
+    rc = zx_store_put_state(txn, key, s, err);
+    if (!rc)
+        rc = zx_txn_commit(txn, err);
+    else
+        zx_txn_abort(txn);
+    free(key);
+    free(s);
+    json_decref(v);
+    return rc;
+}
+
+/* Describe and store one fetched model. */
+static int store_remote(struct zx_index *ix, struct zx_remote *m,
+                        enum zx_add_result *res, struct zx_error *err)
+{
+    struct zx_desc *d = xcalloc(1, sizeof(*d));
+    struct zx_fp_point pts[ZX_FP_DIM];
+    json_t *extra, *hub, *files = json_array();
+    size_t i;
+    int rc;
+
+    zx_desc_layout(m->ck, d, pts);
+    if (d->has_fp) {
+        if (m->values)
+            zx_desc_fill_fp(d, m->values);
+        else
+            d->has_fp = 0;
+    }
+    hub = json_object();
+    json_object_set_new(hub, "_id", json_string(m->hub_id ? m->hub_id : ""));
+    json_object_set_new(hub, "sha", json_string(m->rev));
+    {
+        static const char *const keep[] = {"createdAt", "lastModified",
+                                           "downloads", "likes", "gated",
+                                           "pipeline_tag", "library_name",
+                                           "tags"};
+
+        for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+            json_t *v = json_object_get(m->info, keep[i]);
+
+            if (v)
+                json_object_set(hub, keep[i], v);
+        }
+    }
+    for (i = 0; i < m->n_files; i++)
+        json_array_append_new(
+            files, json_pack("{s:s,s:s?}", "name", m->files[i], "sha256",
+                             m->file_sha256 ? m->file_sha256[i] : NULL));
+    extra = json_pack("{s:o,s:o,s:o,s:b,s:I}", "hub", hub, "parents",
+                      zx_remote_hub_parents(m->id, m->info), "files", files,
+                      "light", 1, "bytes_fetched", (json_int_t)m->bytes);
+    rc = zx_index_put(ix, &m->src, d, NULL, extra, res, err);
+    json_decref(extra);
+    free(d);
+    return rc;
+}
+
+/* Fetch and index one batch of listed models. */
+static int run_batch(struct zx_index *ix, struct zx_hub *hub,
+                     struct zx_remote **ms, size_t n,
+                     struct zx_crawl_report *rep, struct zx_error *err)
+{
+    struct zx_remote_point **pts = xcalloc(n + 1, sizeof(*pts));
+    size_t i, k;
+    int rc = zx_remote_fetch(hub, ms, n, err);
+
+    if (rc)
+        goto out;
+    for (i = 0; i < n; i++) {
+        struct zx_desc d;
+        struct zx_fp_point fp[ZX_FP_DIM];
+
+        if (ms[i]->skip || ms[i]->err[0] || !ms[i]->ck)
+            continue;
+        if (zx_desc_layout(ms[i]->ck, &d, fp) || !d.has_fp)
+            continue;
+        pts[i] = xcalloc(ZX_FP_DIM, sizeof(**pts));
+        for (k = 0; k < ZX_FP_DIM; k++) {
+            const struct zx_tensor *t = zx_ckpt_tensor(ms[i]->ck,
+                                                       fp[k].tensor);
+
+            pts[i][k].file = t->file;
+            pts[i][k].offset = t->offset +
+                               fp[k].elem * (zx_dtype_bits(t->dtype) / 8);
+            pts[i][k].dtype = t->dtype;
+        }
+    }
+    rc = zx_remote_read_points(hub, ms, n,
+                               (const struct zx_remote_point *const *)pts,
+                               ZX_FP_DIM, err);
+    if (rc)
+        goto out;
+    for (i = 0; i < n; i++) {
+        struct zx_remote *m = ms[i];
+        enum zx_add_result res;
+
+
+        if (m->skip) {
+            rep->skipped++;
+            json_array_append_new(rep->skips,
+                                  json_pack("{s:s,s:s}", "model", m->id,
+                                            "reason", m->skip));
+            rc = record_skip(ix, m, m->skip, err);
+            if (rc)
+                goto out;
+            continue;
+        }
+        if (m->err[0] || !m->ck) {
+            rep->failed++;
+            json_array_append_new(rep->failures,
+                                  json_pack("{s:s,s:s}", "model", m->id,
+                                            "error", m->err));
+            continue;
+        }
+        rc = store_remote(ix, m, &res, err);
+        if (rc)
+            goto out;
+        if (res == ZX_ADD_NEW)
+            rep->indexed_new++;
+        else if (res == ZX_ADD_UPDATED)
+            rep->updated++;
+        else
+            rep->unchanged++;
+    }
+out:
+    for (i = 0; i < n; i++)
+        free(pts[i]);
+    free(pts);
+    return rc;
+}
+
+int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
+             const struct zx_crawl_opts *o, volatile int *stop,
+             struct zx_crawl_report *rep, struct zx_error *err)
+{
+    struct zx_remote **batch = xcalloc((size_t)o->batch + 1, sizeof(*batch));
+    char *url, *mark_key = NULL, *mark = NULL, *newest = NULL;
+    const char *floor;
+    size_t nb = 0, i;
+    uint64_t queued = 0;
+    double t0 = zx_now();
+    int rc = ZX_OK, done = 0;
+
+    memset(rep, 0, sizeof(*rep));
+    rep->failures = json_array();
+    rep->skips = json_array();
+    url = list_url(o, &mark_key);
+    {
+        struct zx_txn *txn = NULL;
+
+        rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+        if (rc)
+            goto out;
+        if (zx_store_get_state(txn, mark_key, &mark, NULL) != ZX_OK)
+            mark = NULL;
+        zx_txn_abort(txn);
+    }
+    floor = o->since ? o->since : mark;
+    while (url && !done) {
+        struct zx_req page, *pp = &page;
+        json_t *arr = NULL, *e;
+        struct zx_error pe = {0};
+        size_t idx;
+
+        if (stop && *stop) {
+            rep->interrupted = 1;
+            break;
+        }
+        zx_req_init(&page, url);
+        page.max_bytes = 256u << 20;
+        rc = zx_hub_run(hub, &pp, 1, err);
+        if (!rc && page.status != 200) {
+            rc = page.status == 0 || page.status >= 500 || page.status == 429
+                     ? zx_fail(err, ZX_ENET, "listing models failed: %s",
+                               page.status ? "the Hub keeps failing"
+                                           : page.err)
+                     : zx_fail(err, ZX_ENET, "listing models: HTTP %ld%s%s",
+                               page.status, page.error_msg ? ": " : "",
+                               page.error_msg ? page.error_msg : "");
+        }
+        if (!rc && (zx_json_parse(page.body.data, page.body.len,
+                                  page.max_bytes, "model listing", &arr,
+                                  &pe) ||
+                    !json_is_array(arr)))
+            rc = zx_fail(err, ZX_ENET, "the Hub sent a bad model listing: %s",
+                         pe.msg[0] ? pe.msg : "not an array");
+        free(url);
+        url = rc ? NULL : (page.link_next ? xstrdup(page.link_next) : NULL);
+        zx_req_release(&page);
+        if (rc) {
+            json_decref(arr);
+            goto out;
+        }
+        rep->pages++;
+        json_array_foreach(arr, idx, e) {
+            const char *id = zx_json_str(e, "id"), *lm;
+            const char *sha = zx_json_str(e, "sha");
+            enum known k;
+            struct zx_txn *txn = NULL;
+
+            if (!id || !zx_valid_model_id(id))
+                continue;
+            lm = zx_json_str(e, "lastModified");
+            if (floor && lm && strcmp(lm, floor) < 0) {
+                rep->reached_mark = 1;
+                done = 1;
+                break;
+            }
+            if (!newest && lm)
+                newest = xstrdup(lm);
+            rep->seen++;
+            rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+            if (rc)
+                break;
+            k = classify(txn, id, zx_json_str(e, "_id"), sha);
+            zx_txn_abort(txn);
+            if (k == K_SAME) {
+                rep->unchanged++;
+                continue;
+            }
+            if (k == K_SKIPPED) {
+                rep->skipped++;
+                continue;
+            }
+            if (json_is_true(json_object_get(e, "private"))) {
+                struct zx_remote *m = zx_remote_new(id, json_incref(e));
+
+                rep->skipped++;
+                json_array_append_new(rep->skips,
+                                      json_pack("{s:s,s:s}", "model", id,
+                                                "reason", "private"));
+                if (!o->dry_run)
+                    rc = record_skip(ix, m, "private", err);
+                zx_remote_free(m);
+                if (rc)
+                    break;
+                continue;
+            }
+            if ((o->max_models && queued >= (uint64_t)o->max_models) ||
+                (o->max_bytes && zx_hub_stats(hub)->bytes >= o->max_bytes)) {
+                rep->limited = 1;
+                done = 1;
+                break;
+            }
+            queued++;
+            if (o->dry_run) {
+                if (k == K_NEW)
+                    rep->indexed_new++;
+                else
+                    rep->updated++;
+                continue;
+            }
+            batch[nb++] = zx_remote_new(id, json_incref(e));
+            if (nb == (size_t)o->batch) {
+                rc = run_batch(ix, hub, batch, nb, rep, err);
+                for (i = 0; i < nb; i++)
+                    zx_remote_free(batch[i]);
+                nb = 0;
+                if (rc)
+                    break;
+                if (stop && *stop) {
+                    rep->interrupted = 1;
+                    done = 1;
+                    break;
+                }
+                rc = zx_index_flush(ix, 0, NULL, err);
+                if (rc)
+                    break;
+            }
+        }
+        json_decref(arr);
+        if (rc)
+            goto out;
+    }
+    if (nb && !rep->interrupted) {
+        rc = run_batch(ix, hub, batch, nb, rep, err);
+        if (rc)
+            goto out;
+    }
+    if (!rep->interrupted && !rep->limited && !o->dry_run && newest &&
+        (!mark || strcmp(newest, mark) > 0)) {
+        struct zx_txn *txn = NULL;
+
+        rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
+        if (!rc)
+            rc = zx_store_put_state(txn, mark_key, newest, err);
+        if (!rc)
+            rc = zx_txn_commit(txn, err);
+        else
+            zx_txn_abort(txn);
+        if (rc)
+            goto out;
+    }
+    rep->complete = !rep->interrupted && !rep->limited;
+out:
+    for (i = 0; i < nb; i++)
+        zx_remote_free(batch[i]);
+    free(batch);
+    free(url);
+    free(mark_key);
+    free(mark);
+    free(newest);
+    if (!o->dry_run) {
+        struct zx_error fe = {0};
+
+        /* Vector files follow the store even after a failure. */
+        if (zx_index_flush(ix, 0, NULL, &fe) && !rc)
+            rc = zx_fail(err, fe.code, "%s", fe.msg);
+    }
+    rep->bytes = zx_hub_stats(hub)->bytes;
+    rep->requests = zx_hub_stats(hub)->requests;
+    rep->retries = zx_hub_stats(hub)->retries;
+    rep->elapsed = zx_now() - t0;
+    return rc;
+}

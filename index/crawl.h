@@ -1,0 +1,56 @@
+/* crawl.h - keep the index current with the Hugging Face Hub.
+ *
+ * A crawl lists models newest-modified first (sort=lastModified), stops at
+ * the mark the last complete run left for the same query (or at --since),
+ * and indexes only new or changed revisions (the listing's sha against the
+ * stored revision).  Models are keyed by the Hub's _id.  Gated, private
+ * and missing models are recorded with their reason and revision, and not
+ * tried again until their sha changes.  The mark moves only when a run
+ * lists everything down to it, so an interrupted run (SIGINT, SIGTERM,
+ * kill -9) is simply resumed by the next one: what it had committed is
+ * skipped as unchanged.
+ * SPDX-License-Identifier: MIT */
+#ifndef ZX_CRAWL_H
+#define ZX_CRAWL_H
+#include <stdint.h>
+
+#include "hub.h"
+#include "index.h"
+
+struct zx_crawl_opts {
+    const char *author;
+    const char **filters;   /* ANDed tags */
+    size_t n_filters;
+    const char *search;
+    const char *since;      /* ISO date; overrides the stored mark */
+    long max_models;        /* models to index (new or changed), 0 = all */
+    uint64_t max_bytes;     /* stop after fetching this much, 0 = no cap */
+    int dry_run;
+    int page_size;          /* listing page size (1000) */
+    int batch;              /* models fetched together (4 x parallel) */
+};
+
+struct zx_crawl_report {
+    uint64_t seen, indexed_new, updated, unchanged, skipped, failed;
+    uint64_t bytes, requests, retries, pages;
+    double elapsed;
+    int reached_mark;   /* listing stopped at the previous run's mark */
+    int complete;       /* listed everything asked for: mark advanced */
+    int interrupted;
+    int limited;        /* --max-models or --max-bytes stopped it */
+    json_t *failures;   /* [{"model","error"}] */
+    json_t *skips;      /* [{"model","reason"}] */
+};
+
+void zx_crawl_default_opts(struct zx_crawl_opts *o);
+
+/* Run one crawl.  *stop is polled between batches (signals).  Returns
+ * ZX_OK (read the report), ZX_ENET when the Hub could not be reached, or
+ * a store error.  The report's JSON members are owned by the caller
+ * (zx_crawl_report_release). */
+int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
+             const struct zx_crawl_opts *o, volatile int *stop,
+             struct zx_crawl_report *rep, struct zx_error *err);
+void zx_crawl_report_release(struct zx_crawl_report *rep);
+
+#endif

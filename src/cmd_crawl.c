@@ -1,0 +1,215 @@
+/* cmd_crawl.c - `zoodex crawl`: bring the index up to date with the Hub.
+ *
+ * Exit statuses a cron job can act on: 0 models were indexed, 7 nothing to
+ * do, 3 some models failed, 6 the Hub could not be reached, 4 another
+ * zoodex process holds the index, 130 interrupted (progress is kept).
+ * SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "crawl.h"
+#include "hub.h"
+#include "index.h"
+#include "zx_mem.h"
+
+static int parse_bytes(const char *s, uint64_t *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || v < 0)
+        return -1;
+    switch (*end) {
+    case 'k': case 'K': v *= 1024.0; end++; break;
+    case 'm': case 'M': v *= 1048576.0; end++; break;
+    case 'g': case 'G': v *= 1073741824.0; end++; break;
+    case 't': case 'T': v *= 1099511627776.0; end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int valid_date(const char *s)
+{
+    /* YYYY-MM-DD, optionally followed by a time */
+    return strlen(s) >= 10 && s[4] == '-' && s[7] == '-' &&
+           s[0] >= '0' && s[0] <= '9';
+}
+
+int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
+{
+    static const struct option opts[] = {
+        {"author", required_argument, NULL, 'a'},
+        {"filter", required_argument, NULL, 'f'},
+        {"search", required_argument, NULL, 's'},
+        {"since", required_argument, NULL, 'S'},
+        {"max-models", required_argument, NULL, 'n'},
+        {"max-bytes", required_argument, NULL, 'b'},
+        {"dry-run", no_argument, NULL, 'd'},
+        {"parallel", required_argument, NULL, 'p'},
+        {"rate", required_argument, NULL, 'r'},
+        {"page-size", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    struct zx_crawl_opts o;
+    struct zx_crawl_report rep;
+    struct zx_hub_opts ho;
+    struct zx_hub *hub = NULL;
+    struct zx_index *ix = NULL;
+    const char **filters = NULL;
+    size_t nf = 0;
+    long v;
+    int json = 0, ch, rc, status;
+
+    zx_crawl_default_opts(&o);
+    zx_hub_default_opts(&ho);
+    memset(&rep, 0, sizeof(rep));
+    while ((ch = getopt_long(argc, argv, "a:f:s:S:n:b:dp:r:P:j", opts,
+                             NULL)) != -1) {
+        switch (ch) {
+        case 'a':
+            o.author = optarg;
+            break;
+        case 'f':
+            filters = xreallocarray(filters, nf + 1, sizeof(*filters));
+            filters[nf++] = optarg;
+            break;
+        case 's':
+            o.search = optarg;
+            break;
+        case 'S':
+            if (!valid_date(optarg))
+                goto usage;
+            o.since = optarg;
+            break;
+        case 'n':
+            if (zx_parse_int(optarg, 1, 1L << 40, &v))
+                goto usage;
+            o.max_models = v;
+            break;
+        case 'b':
+            if (parse_bytes(optarg, &o.max_bytes))
+                goto usage;
+            break;
+        case 'd':
+            o.dry_run = 1;
+            break;
+        case 'p':
+            if (zx_parse_int(optarg, 1, 256, &v))
+                goto usage;
+            ho.max_parallel = (int)v;
+            break;
+        case 'r': {
+            char *end;
+
+            ho.max_rps = strtod(optarg, &end);
+            if (*end || ho.max_rps < 0)
+                goto usage;
+            break;
+        }
+        case 'P':
+            if (zx_parse_int(optarg, 1, 10000, &v))
+                goto usage;
+            o.page_size = (int)v;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        default:
+            goto usage;
+        }
+    }
+    if (optind != argc)
+        goto usage;
+    o.filters = filters;
+    o.n_filters = nf;
+    o.batch = ho.max_parallel * 4;
+    rc = zx_hub_new(&ho, &hub, &ctx->err);
+    if (!rc)
+        rc = zx_index_open(ctx->db, ZX_INDEX_WRITE, &ix, &ctx->err);
+    if (rc) {
+        status = zx_report(ctx, rc);
+        goto out;
+    }
+    zx_catch_signals();
+    rc = zx_crawl(ix, hub, &o, &zx_interrupted, &rep, &ctx->err);
+    if (rc == ZX_ENET) {
+        fprintf(stderr, "zoodex crawl: %s\n", ctx->err.msg);
+        status = ZX_EXIT_UNREACHABLE;
+    } else if (rc) {
+        status = zx_report(ctx, rc);
+        goto out;
+    } else if (rep.interrupted) {
+        status = ZX_EXIT_INTERRUPTED;
+    } else if (rep.failed) {
+        status = ZX_EXIT_PARTIAL;
+    } else if (rep.indexed_new + rep.updated == 0) {
+        status = ZX_EXIT_NOTHING;
+    } else {
+        status = ZX_EXIT_OK;
+    }
+    if (json) {
+        json_t *r = json_pack(
+            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:b,s:b,"
+            "s:b,s:O,s:O,s:i}",
+            "seen", (json_int_t)rep.seen, "new", (json_int_t)rep.indexed_new,
+            "updated", (json_int_t)rep.updated, "unchanged",
+            (json_int_t)rep.unchanged, "skipped", (json_int_t)rep.skipped,
+            "failed", (json_int_t)rep.failed, "bytes", (json_int_t)rep.bytes,
+            "requests", (json_int_t)rep.requests, "retries",
+            (json_int_t)rep.retries, "pages", (json_int_t)rep.pages,
+            "elapsed", rep.elapsed, "complete", rep.complete, "reached_mark",
+            rep.reached_mark, "interrupted", rep.interrupted, "limited",
+            rep.limited, "dry_run", o.dry_run, "failures",
+            rep.failures ? rep.failures : json_array(), "skips",
+            rep.skips ? rep.skips : json_array(), "exit", status);
+
+        zx_print_json(r);
+        json_decref(r);
+    } else {
+        printf("crawl%s: %llu seen, %llu new, %llu updated, %llu unchanged, "
+               "%llu skipped, %llu failed; %llu bytes in %llu requests "
+               "(%llu retries), %.1f s%s\n",
+               o.dry_run ? " (dry run)" : "",
+               (unsigned long long)rep.seen,
+               (unsigned long long)rep.indexed_new,
+               (unsigned long long)rep.updated,
+               (unsigned long long)rep.unchanged,
+               (unsigned long long)rep.skipped,
+               (unsigned long long)rep.failed, (unsigned long long)rep.bytes,
+               (unsigned long long)rep.requests,
+               (unsigned long long)rep.retries, rep.elapsed,
+               rep.interrupted ? " (interrupted)"
+               : rep.limited   ? " (stopped at a limit)"
+                               : "");
+    }
+    {
+        json_t *f;
+        size_t i;
+
+        json_array_foreach(rep.failures, i, f) {
+            fprintf(stderr, "zoodex crawl: %s: %s\n", zx_json_str(f, "model"),
+                    zx_json_str(f, "error"));
+        }
+    }
+out:
+    zx_crawl_report_release(&rep);
+    zx_index_close(ix);
+    zx_hub_free(hub);
+    zx_hub_opts_release(&ho);
+    free(filters);
+    return status;
+usage:
+    zx_hub_opts_release(&ho);
+    free(filters);
+    return zx_usage(ctx);
+}
