@@ -445,3 +445,106 @@ out:
     rep->elapsed = zx_now() - t0;
     return rc;
 }
+
+/* ===== One model, in full ===== */
+
+int zx_crawl_is_hub_spec(const char *s)
+{
+    const char *at = strchr(s, '@');
+    char *id = at ? xstrndup(s, (size_t)(at - s)) : xstrdup(s);
+    int ok = strchr(id, '/') && zx_valid_model_id(id) &&
+             (!at || (at[1] && !strchr(at + 1, '/') && !strstr(at, "..")));
+
+    free(id);
+    return ok;
+}
+
+static json_t *hub_summary(json_t *info)
+{
+    static const char *const keep[] = {"_id", "sha", "createdAt",
+                                       "lastModified", "downloads", "likes",
+                                       "gated", "pipeline_tag",
+                                       "library_name", "tags"};
+    json_t *hub = json_object();
+    size_t i;
+
+    for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+        json_t *v = json_object_get(info, keep[i]);
+
+        if (v)
+            json_object_set(hub, keep[i], v);
+    }
+    return hub;
+}
+
+int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
+                        const char *spec, int force,
+                        enum zx_add_result *res, int *bad_input,
+                        struct zx_error *err)
+{
+    const char *at = strchr(spec, '@');
+    char *id = at ? xstrndup(spec, (size_t)(at - spec)) : xstrdup(spec);
+    char *base = NULL, *dir = NULL, *flat = xstrdup(id), *slash;
+    struct zx_model_src *src = NULL;
+    struct zx_desc *d = xcalloc(1, sizeof(*d));
+    json_t *info = NULL, *tensors = NULL, *extra = NULL;
+    const char *real_id;
+    int rc;
+
+    *bad_input = 1;
+    *res = ZX_ADD_NEW;
+    if (!zx_crawl_is_hub_spec(spec)) {
+        rc = zx_fail(err, ZX_EUSAGE, "'%s' is not org/name[@revision]", spec);
+        goto out;
+    }
+    slash = strchr(flat, '/');
+    *slash = '\0';
+    base = xasprintf("%s/downloads/%s--%s", zx_index_dir(ix), flat,
+                     slash + 1);
+    rc = zx_remote_download(hub, id, at ? at + 1 : NULL, base, &dir, &info,
+                            err);
+    if (rc)
+        goto out;
+    /* A renamed repo answers under its new name. */
+    real_id = zx_json_str(info, "id") ? zx_json_str(info, "id") : id;
+    rc = zx_model_src_open(dir, real_id, &src, err);
+    if (rc)
+        goto out;
+    free(src->revision);
+    src->revision = xstrdup(zx_json_str(info, "sha"));
+    if (!force) {
+        struct zx_txn *txn = NULL;
+        json_t *old = NULL;
+
+        if (zx_txn_begin(zx_index_store(ix), 0, &txn, err) == ZX_OK &&
+            zx_store_get_model(txn, real_id, &old, NULL) == ZX_OK &&
+            zx_json_str(old, "revision") &&
+            !strcmp(zx_json_str(old, "revision"), src->revision) &&
+            !json_is_true(json_object_get(old, "light"))) {
+            *res = ZX_ADD_UNCHANGED;
+            json_decref(old);
+            zx_txn_abort(txn);
+            goto out;
+        }
+        json_decref(old);
+        zx_txn_abort(txn);
+    }
+    rc = zx_index_describe(src, d, &tensors, err);
+    if (rc)
+        goto out;
+    *bad_input = 0;
+    extra = json_pack("{s:o,s:o,s:b}", "hub", hub_summary(info), "parents",
+                      zx_remote_hub_parents(real_id, info), "light", 0);
+    rc = zx_index_put(ix, src, d, tensors, extra, res, err);
+out:
+    zx_model_src_free(src);
+    json_decref(info);
+    json_decref(tensors);
+    json_decref(extra);
+    free(d);
+    free(id);
+    free(base);
+    free(dir);
+    free(flat);
+    return rc;
+}

@@ -44,6 +44,19 @@ struct zx_crawl_report {
 
 void zx_crawl_default_opts(struct zx_crawl_opts *o);
 
+/* `zoodex ingest org/name[@rev]`: download the model in full (see
+ * zx_remote_download; files go to <index>/downloads/<org>--<name>/<sha>/
+ * and stay there for later stages), compute its full descriptors and store
+ * it keyed by its Hub _id.  Returns ZX_OK, ZX_EUSAGE (bad spec), the
+ * download's errors, or a store error (*bad_input = 0). */
+int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
+                        const char *spec, int force,
+                        enum zx_add_result *res, int *bad_input,
+                        struct zx_error *err);
+
+/* 1 when s looks like "org/name" or "org/name@rev". */
+int zx_crawl_is_hub_spec(const char *s);
+
 /* Run one crawl.  *stop is polled between batches (signals).  Returns
  * ZX_OK (read the report), ZX_ENET when the Hub could not be reached, or
  * a store error.  The report's JSON members are owned by the caller

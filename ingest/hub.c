@@ -18,6 +18,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "zx_log.h"
 #include "zx_mem.h"
@@ -312,9 +314,27 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
     struct xfer *x = arg;
     size_t len = size * n, cap = x->r->max_bytes ? x->r->max_bytes
                                                  : DEFAULT_MAX_BODY;
+    long code = 0;
 
     if (x->location)
         return len; /* a redirect's body: ignore */
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (x->r->sink_fd > 0 && (code == 200 || code == 206)) {
+        size_t done = 0;
+
+        while (done < len) {
+            ssize_t w = write(x->r->sink_fd, p + done, len - done);
+
+            if (w < 0) {
+                snprintf(x->r->err, sizeof(x->r->err), "cannot write the "
+                         "download: %s", strerror(errno));
+                return 0;
+            }
+            done += (size_t)w;
+        }
+        x->r->sink_bytes += len;
+        return len;
+    }
     if (x->r->body.len + len > cap) {
         snprintf(x->r->err, sizeof(x->r->err),
                  "response body exceeds the limit of %zu bytes", cap);
@@ -538,11 +558,13 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     if (cc == CURLE_OK)
         h->st.bytes += r->body.len;
+    h->st.bytes += r->sink_bytes;
     if (cc != CURLE_OK) {
         if (!r->err[0])
             snprintf(r->err, sizeof(r->err), "%s", curl_easy_strerror(cc));
         r->status = 0;
-        if (retryable_curl(cc) && r->attempts <= h->o.max_retries) {
+        if (retryable_curl(cc) && r->attempts <= h->o.max_retries &&
+            !(r->sink_fd > 0 && r->sink_bytes > 0)) {
             r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, -1);
             h->st.retries++;
             return 1;
@@ -550,6 +572,12 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
         return 0;
     }
     r->status = status;
+    if (r->sink_fd > 0 && retryable_status(status) && r->sink_bytes == 0 &&
+        r->attempts <= h->o.max_retries) {
+        r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, x->hint);
+        h->st.retries++;
+        return 1;
+    }
     if ((status == 301 || status == 302 || status == 303 || status == 307 ||
          status == 308) && x->location) {
         char *next = url_join(r->final_url, x->location);

@@ -59,6 +59,10 @@ struct zx_req {
     uint64_t range_off, range_len;
     size_t max_bytes;     /* body cap (default 64 MiB) */
     void *user;           /* for the caller */
+    int sink_fd;          /* > 0: write a 200/206 body to this file
+                             instead of memory; not retried after a
+                             transport error (the caller resumes) */
+    uint64_t sink_bytes;  /* bytes written to sink_fd */
     /* out */
     long status;          /* final HTTP status, 0 after a transport error */
     struct zx_buf body;

@@ -3,6 +3,7 @@
 #include "remote.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "card.h"
 #include "hfcache.h"
 #include "zx_fs.h"
+#include "zx_hash.h"
 #include "zx_mem.h"
 
 #define HEAD_BYTES 100000u
@@ -646,4 +648,243 @@ json_t *zx_remote_hub_parents(const char *self, json_t *info)
         }
     }
     return arr;
+}
+
+/* ===== Full downloads ===== */
+
+static int hex_sha256_file(const char *path, char out[65])
+{
+    struct zx_sha256 *h = zx_sha256_new();
+    unsigned char *buf = xmalloc(1 << 20);
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+    if (fd < 0)
+        rc = -1;
+    while (fd >= 0 && (n = read(fd, buf, 1 << 20)) > 0)
+        zx_sha256_update(h, buf, (size_t)n);
+    if (fd >= 0 && n < 0)
+        rc = -1;
+    if (fd >= 0)
+        close(fd);
+    zx_sha256_final_hex(h, out);
+    free(buf);
+    return rc;
+}
+
+/* Fetch one file of the repo to dir/file, verified and resumable. */
+static int download_file(struct zx_hub *hub, struct zx_remote *m,
+                         const char *dir, const char *file, int optional,
+                         struct zx_error *err)
+{
+    char *dest = zx_path_join(dir, file), *part = NULL, *cached;
+    struct zx_req r, *rp = &r;
+    int fd = -1, rc = ZX_OK, tries;
+    struct stat st;
+
+    memset(&r, 0, sizeof(r));
+    if (strstr(file, "..") || file[0] == '/' || strchr(file, '/')) {
+        rc = zx_fail(err, ZX_EFORMAT, "'%s': refusing file name '%s'", m->id,
+                     file);
+        goto out;
+    }
+    if (zx_is_file(dest))
+        goto out; /* verified by an earlier run */
+    cached = zx_hfcache_lookup(m->id, m->rev, file);
+    if (cached) { /* reuse the Hugging Face cache read-only */
+        if (symlink(cached, dest) != 0)
+            rc = zx_fail_errno(err, ZX_EIO, "cannot link '%s'", dest);
+        free(cached);
+        goto out;
+    }
+    part = xasprintf("%s.incomplete", dest);
+    for (tries = 0; tries < 5; tries++) {
+        char *u = resolve_url(m, file);
+        uint64_t have = 0;
+
+        fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            free(u);
+            rc = zx_fail_errno(err, ZX_EIO, "cannot create '%s'", part);
+            goto out;
+        }
+        if (fstat(fd, &st) == 0)
+            have = (uint64_t)st.st_size;
+        zx_req_release(&r);
+        zx_req_init(&r, u);
+        free(u);
+        r.sink_fd = fd;
+        r.max_bytes = 1 << 20; /* error bodies only */
+        if (have)
+            zx_req_range(&r, have, 0);
+        rc = zx_hub_run(hub, &rp, 1, err);
+        close(fd);
+        fd = -1;
+        if (rc && rc != ZX_ENET)
+            goto out;
+        if (r.status == 416 && have) { /* already complete */
+            rc = ZX_OK;
+            break;
+        }
+        if (r.status == 200 && have) {
+            /* The server ignored Range: what we appended is a whole new
+             * copy after the old part.  Start over. */
+            unlink(part);
+            continue;
+        }
+        if (r.status == 200 || r.status == 206) {
+            rc = ZX_OK;
+            break;
+        }
+        if (r.status == 0 || rc == ZX_ENET) {
+            rc = ZX_OK;
+            continue; /* broken connection: resume from what we have */
+        }
+        if (r.status == 404 && optional) {
+            unlink(part);
+            goto out;
+        }
+        if (r.error_code && !strcmp(r.error_code, "GatedRepo"))
+            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is gated: accept its "
+                         "conditions on the Hub and set HF_TOKEN", m->id);
+        else if (r.status == 401 || r.status == 404)
+            rc = zx_fail(err, ZX_ENOTFOUND, "'%s': %s not found on the Hub "
+                         "(HTTP %ld%s%s)", m->id, file, r.status,
+                         r.error_code ? ", " : "",
+                         r.error_code ? r.error_code : "");
+        else
+            rc = zx_fail(err, ZX_ENET, "'%s': downloading %s failed: HTTP "
+                         "%ld", m->id, file, r.status);
+        unlink(part);
+        goto out;
+    }
+    if (tries == 5) {
+        rc = zx_fail(err, ZX_ENET, "'%s': downloading %s kept failing: %s",
+                     m->id, file, r.err);
+        goto out;
+    }
+    if (r.linked_etag && strlen(r.linked_etag) == 64) {
+        char got[65];
+
+        if (hex_sha256_file(part, got) || strcmp(got, r.linked_etag)) {
+            unlink(part);
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': %s has sha256 %.16s..., the "
+                         "Hub says %.16s...; deleted", m->id, file, got,
+                         r.linked_etag);
+            goto out;
+        }
+    }
+    if (rename(part, dest) != 0)
+        rc = zx_fail_errno(err, ZX_EIO, "cannot rename '%s'", part);
+out:
+    if (fd >= 0)
+        close(fd);
+    zx_req_release(&r);
+    free(part);
+    free(dest);
+    return rc;
+}
+
+int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
+                       const char *base, char **dir_out, json_t **info,
+                       struct zx_error *err)
+{
+    char *dir = NULL;
+    struct zx_remote *m = NULL;
+    struct zx_req r, *rp = &r;
+    json_t *inf = NULL;
+    char *url, *er = zx_hub_escape(rev ? rev : "main"), *weights = NULL;
+    const char *slash = strchr(id, '/');
+    int rc, sharded = 0;
+    size_t i;
+
+    *info = NULL;
+    *dir_out = NULL;
+    memset(&r, 0, sizeof(r));
+    if (slash)
+        url = xasprintf("/api/models/%.*s/%s/revision/%s", (int)(slash - id),
+                        id, slash + 1, er);
+    else
+        url = xasprintf("/api/models/%s/revision/%s", id, er);
+    zx_req_init(&r, url);
+    free(url);
+    free(er);
+    rc = zx_hub_run(hub, &rp, 1, err);
+    if (rc)
+        goto out;
+    if (r.status != 200) {
+        if (r.error_code && !strcmp(r.error_code, "GatedRepo"))
+            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is gated", id);
+        else if (r.status == 401 || r.status == 404)
+            rc = zx_fail(err, ZX_ENOTFOUND, "no model '%s'%s%s on the Hub "
+                         "(or it is private)", id, rev ? "@" : "",
+                         rev ? rev : "");
+        else
+            rc = zx_fail(err, ZX_ENET, "model info for '%s': HTTP %ld", id,
+                         r.status);
+        goto out;
+    }
+    if (zx_json_parse(r.body.data, r.body.len, MAX_META_BYTES, "model info",
+                      &inf, err) || !json_is_object(inf) ||
+        !zx_json_str(inf, "sha")) {
+        rc = zx_fail(err, ZX_ENET, "the Hub sent bad model info for '%s'",
+                     id);
+        goto out;
+    }
+    m = zx_remote_new(zx_json_str(inf, "id") ? zx_json_str(inf, "id") : id,
+                      json_incref(inf));
+    weights = pick_weights(inf, &sharded);
+    if (!weights) {
+        rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' has no safetensors weights",
+                     id);
+        goto out;
+    }
+    dir = xasprintf("%s/%s", base, zx_json_str(inf, "sha"));
+    if (strstr(zx_json_str(inf, "sha"), "..") ||
+        strchr(zx_json_str(inf, "sha"), '/')) {
+        rc = zx_fail(err, ZX_ENET, "the Hub sent a bad sha for '%s'", id);
+        goto out;
+    }
+    rc = zx_mkdirs(dir, err);
+    if (rc)
+        goto out;
+    {
+        static const char *const meta[] = {"config.json", "README.md",
+                                           "adapter_config.json"};
+
+        for (i = 0; i < 3 && !rc; i++)
+            if (has_sibling(inf, meta[i]))
+                rc = download_file(hub, m, dir, meta[i], 1, err);
+    }
+    if (!rc)
+        rc = download_file(hub, m, dir, weights, 0, err);
+    if (!rc && sharded) {
+        char *p = zx_path_join(dir, weights);
+        json_t *idx = NULL, *wm, *v;
+        const char *key;
+
+        rc = zx_json_load_file(p, MAX_META_BYTES, &idx, err);
+        free(p);
+        wm = rc ? NULL : json_object_get(idx, "weight_map");
+        json_object_foreach(wm, key, v) {
+            const char *s = json_string_value(v);
+
+            if (!rc && s)
+                rc = download_file(hub, m, dir, s, 0, err);
+        }
+        json_decref(idx);
+    }
+    if (!rc) {
+        *info = inf;
+        inf = NULL;
+        *dir_out = dir;
+        dir = NULL;
+    }
+out:
+    free(dir);
+    zx_req_release(&r);
+    zx_remote_free(m);
+    json_decref(inf);
+    free(weights);
+    return rc;
 }

@@ -66,6 +66,21 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms,
                           size_t n, const struct zx_remote_point *const *pts,
                           size_t npts, struct zx_error *err);
 
+/* Download model `id` at `rev` (NULL: main) into `base`/<commit sha>
+ * (*dir gets that folder, owned) for a full
+ * descriptor: config.json, README.md and adapter_config.json when the repo
+ * has them, and every weight file.  A weight file goes to
+ * <file>.incomplete first, is resumed by Range after a broken connection,
+ * is checked against the sha256 the Hub names in X-Linked-Etag, and only
+ * then takes its name; a file already in a Hugging Face cache is linked
+ * from there instead.  *info gets the model info (owned).  Returns ZX_OK,
+ * ZX_ENOTFOUND (no such model, or private), ZX_EUNSUPPORTED (gated, or no
+ * safetensors weights), ZX_EFORMAT (checksum mismatch, bad answers),
+ * ZX_ENET or ZX_EIO. */
+int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
+                       const char *base, char **dir, json_t **info,
+                       struct zx_error *err);
+
 /* Declared parents from Hub metadata: tags "base_model:<rel>:<id>" /
  * "base_model:<id>" and baseModels {relation, models:[{id}]}: an owned
  * array of {"parent","relation","source":"hub"}. */

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
+#include "crawl.h"
+#include "hub.h"
 #include "index.h"
 #include "model.h"
 #include "zx_log.h"
@@ -19,6 +22,7 @@
 
 struct found {
     char **paths;
+    char *hub;       /* 1 where paths[i] names a Hub model */
     size_t n, cap;
 };
 
@@ -29,7 +33,9 @@ static int found_cb(const char *path, void *arg)
     if (f->n == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 64;
         f->paths = xreallocarray(f->paths, f->cap, sizeof(*f->paths));
+        f->hub = xreallocarray(f->hub, f->cap, sizeof(*f->hub));
     }
+    f->hub[f->n] = 0;
     f->paths[f->n++] = xstrdup(path);
     return 0;
 }
@@ -43,6 +49,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         {NULL, 0, NULL, 0},
     };
     struct zx_index *ix = NULL;
+    struct zx_hub *hub = NULL;
     struct zx_progress prog;
     struct found f = {0};
     const char *id = NULL;
@@ -78,6 +85,14 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         return zx_report(ctx, ZX_EUSAGE);
     }
     for (i = (size_t)optind; i < (size_t)argc; i++) {
+        struct stat st;
+
+        /* Not on disk but shaped like org/name[@rev]: a Hub model. */
+        if (stat(argv[i], &st) != 0 && zx_crawl_is_hub_spec(argv[i])) {
+            found_cb(argv[i], &f);
+            f.hub[f.n - 1] = 1;
+            continue;
+        }
         rc = zx_model_scan(argv[i], found_cb, &f, &ctx->err);
         if (rc) {
             /* A missing input is an error, not "model not indexed". */
@@ -112,9 +127,31 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
 
         zx_progress_update(&prog, i, f.paths[i]);
         memset(&ctx->err, 0, sizeof(ctx->err));
-        rc = zx_model_src_open(f.paths[i], id, &src, &ctx->err);
-        if (!rc)
-            rc = zx_index_add(ix, src, force, &res, &bad, &ctx->err);
+        if (f.hub[i]) {
+            if (!hub) {
+                struct zx_hub_opts ho;
+
+                zx_hub_default_opts(&ho);
+                rc = zx_hub_new(&ho, &hub, &ctx->err);
+                zx_hub_opts_release(&ho);
+                if (rc) {
+                    status = zx_report(ctx, rc);
+                    goto out;
+                }
+            }
+            rc = zx_crawl_ingest_one(ix, hub, f.paths[i], force, &res, &bad,
+                                     &ctx->err);
+            if (rc == ZX_ENET && f.n == 1) {
+                zx_progress_end(&prog);
+                fprintf(stderr, "zoodex ingest: %s\n", ctx->err.msg);
+                status = ZX_EXIT_UNREACHABLE;
+                goto out;
+            }
+        } else {
+            rc = zx_model_src_open(f.paths[i], id, &src, &ctx->err);
+            if (!rc)
+                rc = zx_index_add(ix, src, force, &res, &bad, &ctx->err);
+        }
         zx_model_src_free(src);
         if (rc && !bad) {
             zx_progress_end(&prog);
@@ -179,9 +216,11 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         status = ZX_EXIT_PARTIAL;
 out:
     zx_index_close(ix);
+    zx_hub_free(hub);
     for (i = 0; i < f.n; i++)
         free(f.paths[i]);
     free(f.paths);
+    free(f.hub);
     json_decref(failures);
     return status;
 }

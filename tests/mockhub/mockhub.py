@@ -357,12 +357,11 @@ def parse_range(value, total):
             return "unsat"
         return (max(0, total - n), total - 1)
     a = int(a)
-    b = int(b) if b != "" else total - 1
-    if b < a:
+    if b != "" and int(b) < a:
         return None
     if a >= total:
         return "unsat"
-    return (a, min(b, total - 1))
+    return (a, total - 1 if b == "" else min(int(b), total - 1))
 
 
 def b64_cursor(obj):
@@ -1048,7 +1047,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.handle_request(head=True)
 
     def _other(self):
-        self._drain()
+        if not self._drain():
+            return self.send_error(400, "Bad Content-Length")
         self._rl = None
         r = Resp(405, jdump({"error": "Method not allowed"}), JSON_CT,
                  [("Allow", "GET, HEAD")])
@@ -1057,14 +1057,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other
 
     def _drain(self):
-        try:
-            n = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            n = -1
-        if n < 0 or n > (1 << 20):
+        """Read and drop a request body; False if Content-Length is bad."""
+        v = (self.headers.get("Content-Length") or "0").strip()
+        if not v.isdigit():
+            self.close_connection = True
+            return False
+        n = int(v)
+        if n > (1 << 20):
             self.close_connection = True
         elif n:
             self.rfile.read(n)
+        return True
 
     def send_error(self, code, message=None, explain=None):
         """Malformed requests (bad request line, headers, unsupported
@@ -1110,7 +1113,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle_request(self, head):
         hub = self.hub()
         args = hub.args
-        self._drain()
+        if not self._drain():
+            return self.send_error(400, "Bad Content-Length")
         if args.latency_ms:
             time.sleep(args.latency_ms / 1000.0)
         target = self.path
