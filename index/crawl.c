@@ -271,7 +271,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
     size_t nb = 0, i;
     uint64_t queued = 0;
     double t0 = zx_now();
-    int rc = ZX_OK, done = 0;
+    int rc = ZX_OK, done = 0, tries;
 
     memset(rep, 0, sizeof(*rep));
     rep->failures = json_array();
@@ -301,6 +301,20 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
         zx_req_init(&page, url);
         page.max_bytes = 256u << 20;
         rc = zx_hub_run(hub, &pp, 1, err);
+        /* A 200 whose body is not a JSON array is a broken transfer more
+         * often than a broken Hub: ask again a few times. */
+        for (tries = 0; !rc && page.status == 200 && tries < 3; tries++) {
+            json_t *probe = NULL;
+
+            if (zx_json_parse(page.body.data, page.body.len, page.max_bytes,
+                              "model listing", &probe, NULL) == ZX_OK &&
+                json_is_array(probe)) {
+                json_decref(probe);
+                break;
+            }
+            json_decref(probe);
+            rc = zx_hub_run(hub, &pp, 1, err);
+        }
         if (!rc && page.status != 200) {
             rc = page.status == 0 || page.status >= 500 || page.status == 429
                      ? zx_fail(err, ZX_ENET, "listing models failed: %s",

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zx_buf.h"
 #include "zx_mem.h"
 
 /* ===== Resolving names ===== */
@@ -223,13 +224,40 @@ struct dup_ctx {
     json_t *dups;
 };
 
+/* The identity of a model's weights: the tensor digest of a full record,
+ * else the LFS sha256 of its files (a crawled, light record).  Owned. */
+static char *content_key(json_t *rec)
+{
+    const char *dg = zx_json_str(rec, "weights_digest");
+    json_t *files = json_object_get(rec, "files"), *f;
+    struct zx_buf b = {0};
+    size_t i;
+
+    if (dg)
+        return xasprintf("t:%s", dg);
+    if (!json_array_size(files))
+        return NULL;
+    zx_buf_adds(&b, "f:");
+    json_array_foreach(files, i, f) {
+        const char *s = zx_json_str(f, "sha256");
+
+        if (!s) {
+            zx_buf_release(&b);
+            return NULL;
+        }
+        zx_buf_printf(&b, "%s,", s);
+    }
+    return zx_buf_detach(&b);
+}
+
 static int dup_cb(const char *id, json_t *rec, void *arg)
 {
     struct dup_ctx *d = arg;
-    const char *dg = zx_json_str(rec, "weights_digest");
+    char *key = content_key(rec);
 
-    if (dg && !strcmp(dg, d->digest) && strcmp(id, d->self))
+    if (key && !strcmp(key, d->digest) && strcmp(id, d->self))
         json_array_append_new(d->dups, json_string(id));
+    free(key);
     return 0;
 }
 
@@ -240,7 +268,7 @@ int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
     json_t *rec = NULL, *lin = NULL, *g = NULL;
     struct dup_ctx dc = {NULL, NULL, NULL};
     const char *arch;
-    char *id = NULL;
+    char *id = NULL, *key = NULL;
     int64_t n = 0;
     int rc;
 
@@ -256,7 +284,8 @@ int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
         goto out;
     json_object_set(rec, "parents", json_object_get(lin, "parents"));
     json_object_set(rec, "children", json_object_get(lin, "children"));
-    dc.digest = zx_json_str(rec, "weights_digest");
+    key = content_key(rec);
+    dc.digest = key;
     dc.self = id;
     dc.dups = json_array();
     if (dc.digest)
@@ -276,6 +305,7 @@ out:
     json_decref(lin);
     json_decref(g);
     json_decref(dc.dups);
+    free(key);
     free(id);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cmd.h"
 #include "crawl.h"
@@ -37,6 +38,16 @@ static int parse_bytes(const char *s, uint64_t *out)
     return 0;
 }
 
+/* Peak resident memory of this process, for the report. */
+static json_int_t max_rss_kb(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1;
+    return (json_int_t)ru.ru_maxrss;
+}
+
 static int valid_date(const char *s)
 {
     /* YYYY-MM-DD, optionally followed by a time */
@@ -57,6 +68,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         {"parallel", required_argument, NULL, 'p'},
         {"rate", required_argument, NULL, 'r'},
         {"page-size", required_argument, NULL, 'P'},
+        {"retries", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
@@ -73,7 +85,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     zx_crawl_default_opts(&o);
     zx_hub_default_opts(&ho);
     memset(&rep, 0, sizeof(rep));
-    while ((ch = getopt_long(argc, argv, "a:f:s:S:n:b:dp:r:P:j", opts,
+    while ((ch = getopt_long(argc, argv, "a:f:s:S:n:b:dp:r:P:R:j", opts,
                              NULL)) != -1) {
         switch (ch) {
         case 'a':
@@ -121,6 +133,11 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
                 goto usage;
             o.page_size = (int)v;
             break;
+        case 'R':
+            if (zx_parse_int(optarg, 0, 20, &v))
+                goto usage;
+            ho.max_retries = (int)v;
+            break;
         case 'j':
             json = 1;
             break;
@@ -159,15 +176,16 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     }
     if (json) {
         json_t *r = json_pack(
-            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:b,s:b,"
-            "s:b,s:O,s:O,s:i}",
+            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:b,s:b,s:b,"
+            "s:b,s:b,s:O,s:O,s:i}",
             "seen", (json_int_t)rep.seen, "new", (json_int_t)rep.indexed_new,
             "updated", (json_int_t)rep.updated, "unchanged",
             (json_int_t)rep.unchanged, "skipped", (json_int_t)rep.skipped,
             "failed", (json_int_t)rep.failed, "bytes", (json_int_t)rep.bytes,
             "requests", (json_int_t)rep.requests, "retries",
             (json_int_t)rep.retries, "pages", (json_int_t)rep.pages,
-            "elapsed", rep.elapsed, "complete", rep.complete, "reached_mark",
+            "elapsed", rep.elapsed, "max_rss_kb", max_rss_kb(),
+            "complete", rep.complete, "reached_mark",
             rep.reached_mark, "interrupted", rep.interrupted, "limited",
             rep.limited, "dry_run", o.dry_run, "failures",
             rep.failures ? rep.failures : json_array(), "skips",

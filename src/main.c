@@ -21,7 +21,7 @@ static const struct zx_cmd commands[] = { /* keep sorted by name */
     {"crawl", cmd_crawl,
      "[--author a] [--filter tag]... [--search s] [--since date] "
      "[--max-models n] [--max-bytes b] [--parallel n] [--rate r] "
-     "[--page-size n] [--dry-run] [--json]",
+     "[--page-size n] [--retries n] [--dry-run] [--json]",
      "bring the index up to date with the Hugging Face Hub"},
     {"ingest", cmd_ingest, "[--force] [--id ID] [--json] path ...",
      "index local checkpoints: model folders, files or trees of them"},

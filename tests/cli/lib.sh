@@ -62,3 +62,30 @@ done_testing() {
     printf '%-36s %d passed, %d failed\n' "$0" "$pass" "$fail"
     [ "$fail" -eq 0 ]
 }
+# start_mock [ARGS...]: start the mock Hub (tests/mockhub/mockhub.py) on
+# loopback; sets EP (API URL), CDN (CDN URL) and MLOG (its request log) and
+# exports HF_ENDPOINT.  It is stopped when the test exits.
+MOCK_PID=
+start_mock() {
+    rm -f "$T/mock.port"
+    MLOG="$T/mock.log"
+    python3 tests/mockhub/mockhub.py --port-file "$T/mock.port" \
+        --log "$MLOG" "$@" >"$T/mock.out" 2>&1 &
+    MOCK_PID=$!
+    i=0
+    while [ ! -s "$T/mock.port" ] && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    EP=$(cut -d' ' -f1 "$T/mock.port")
+    CDN=$(cut -d' ' -f2 "$T/mock.port")
+    export HF_ENDPOINT="$EP"
+    trap 'kill $MOCK_PID 2>/dev/null; wait $MOCK_PID 2>/dev/null; rm -rf "$T"' EXIT
+    [ -n "$EP" ] || { echo "mock Hub did not start:" >&2; cat "$T/mock.out" >&2; }
+}
+stop_mock() {
+    kill "$MOCK_PID" 2>/dev/null; wait "$MOCK_PID" 2>/dev/null; MOCK_PID=
+}
+# faults JSON: replace the mock's fault rules (it re-reads the file)
+faults() {
+    printf '%s\n' "$1" >"$T/faults.tmp" && mv "$T/faults.tmp" "$T/faults.json"
+}
