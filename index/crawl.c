@@ -316,13 +316,18 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
             rc = zx_hub_run(hub, &pp, 1, err);
         }
         if (!rc && page.status != 200) {
-            rc = page.status == 0 || page.status >= 500 || page.status == 429
-                     ? zx_fail(err, ZX_ENET, "listing models failed: %s",
-                               page.status ? "the Hub keeps failing"
-                                           : page.err)
-                     : zx_fail(err, ZX_ENET, "listing models: HTTP %ld%s%s",
-                               page.status, page.error_msg ? ": " : "",
-                               page.error_msg ? page.error_msg : "");
+            if (page.status == 0 || page.status >= 500 ||
+                page.status == 429 || page.status == 408)
+                rc = zx_fail(err, ZX_ENET, "listing models failed: %s",
+                             page.status ? "the Hub keeps failing"
+                                         : page.err);
+            else /* 400, 401, 403: our request or our token is wrong */
+                rc = zx_fail(err, ZX_EUSAGE, "the Hub refused the model "
+                             "listing: HTTP %ld%s%s%s", page.status,
+                             page.error_msg ? ": " : "",
+                             page.error_msg ? page.error_msg : "",
+                             page.status == 401 || page.status == 403
+                                 ? " (check HF_TOKEN)" : "");
         }
         if (!rc && (zx_json_parse(page.body.data, page.body.len,
                                   page.max_bytes, "model listing", &arr,
@@ -423,8 +428,14 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
         if (rc)
             goto out;
     }
-    if (!rep->interrupted && !rep->limited && !o->dry_run && newest &&
-        (!mark || strcmp(newest, mark) > 0)) {
+    if (stop && *stop)
+        rep->interrupted = 1;
+    /* The mark moves only after a complete, clean run of the query's own
+     * range: not after failures (they are retried next time), not after a
+     * --since run (that would skip what lies between the old mark and the
+     * --since date). */
+    if (!rep->interrupted && !rep->limited && !o->dry_run && !o->since &&
+        !rep->failed && newest && (!mark || strcmp(newest, mark) > 0)) {
         struct zx_txn *txn = NULL;
 
         rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);

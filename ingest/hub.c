@@ -693,8 +693,25 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
             finish_xfer(h, x);
         }
         if (left > 0) {
-            int ms = (int)(wait * 1000);
+            int ms;
 
+            /* Requeued requests (redirects, retries) may be ready now. */
+            now = zx_now();
+            for (i = 0; i < n; i++) {
+                if (!queued[i])
+                    continue;
+                if (reqs[i]->ready_at <= now &&
+                    n_active < h->o.max_parallel &&
+                    !(h->o.max_rps > 0 && now < h->next_start)) {
+                    wait = 0;
+                    break;
+                }
+                if (reqs[i]->ready_at - now < wait)
+                    wait = reqs[i]->ready_at - now;
+            }
+            if (wait <= 0)
+                continue;
+            ms = (int)(wait * 1000);
             if (ms < 1)
                 ms = 1;
             if (n_active == 0) {

@@ -21,7 +21,7 @@ static int parse_bytes(const char *s, uint64_t *out)
     char *end;
     double v = strtod(s, &end);
 
-    if (end == s || v < 0)
+    if (end == s || !(v >= 0) || v > 1e18)
         return -1;
     switch (*end) {
     case 'k': case 'K': v *= 1024.0; end++; break;
@@ -50,9 +50,15 @@ static json_int_t max_rss_kb(void)
 
 static int valid_date(const char *s)
 {
-    /* YYYY-MM-DD, optionally followed by a time */
-    return strlen(s) >= 10 && s[4] == '-' && s[7] == '-' &&
-           s[0] >= '0' && s[0] <= '9';
+    /* YYYY-MM-DD, optionally followed by "T" and a time */
+    static const char pat[] = "dddd-dd-dd";
+    int i;
+
+    for (i = 0; i < 10; i++) {
+        if (pat[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != '-')
+            return 0;
+    }
+    return s[10] == '\0' || s[10] == 'T';
 }
 
 int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
@@ -124,7 +130,8 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             char *end;
 
             ho.max_rps = strtod(optarg, &end);
-            if (*end || ho.max_rps < 0)
+            if (end == optarg || *end || !(ho.max_rps >= 0) ||
+                ho.max_rps > 1e6)
                 goto usage;
             break;
         }
@@ -162,6 +169,10 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     if (rc == ZX_ENET) {
         fprintf(stderr, "zoodex crawl: %s\n", ctx->err.msg);
         status = ZX_EXIT_UNREACHABLE;
+    } else if (rc == ZX_EUSAGE) { /* the Hub refused our request */
+        fprintf(stderr, "zoodex crawl: %s\n", ctx->err.msg);
+        status = ZX_EXIT_ERROR;
+        goto out;
     } else if (rc) {
         status = zx_report(ctx, rc);
         goto out;

@@ -72,11 +72,14 @@ if ! command -v groff >/dev/null 2>&1; then
 fi
 
 # The command table: one "name<TAB>synopsis" line per row.  Rows look like
-#   {"name", cmd_name, "synopsis", "summary"},  (maybe over two lines).
+#   {"name", cmd_name, "synopsis", "summary"},  (maybe over several lines,
+# a long synopsis as adjacent string literals "..." "...", which C joins:
+# so does the gsub below).
 awk '/commands\[\][ \t]*=/ { on = 1 } on { printf "%s ", $0 } on && /^};/ { exit }' \
     src/main.c >"$T/table.c"
 n_fns=$(grep -o 'cmd_[a-z_]*' "$T/table.c" | wc -l)
 awk '{
+    gsub(/"[ \t]+"/, "")
     n = split($0, rows, /\{[ \t]*"/)
     for (i = 2; i <= n; i++) {
         r = rows[i]
@@ -101,7 +104,7 @@ tab=$(printf '\t')
 while IFS="$tab" read -r name syn; do
     page=man/zoodex-$name.1
     if [ "$syn" = "?unparsed" ]; then
-        bad "cannot parse the synopsis of '$name' in src/main.c (one string literal, please)"
+        bad "cannot parse the synopsis of '$name' in src/main.c (string literals only, please)"
         continue
     fi
     want="zoodex [--db dir] $name $syn"

@@ -139,7 +139,6 @@ import random
 import re
 import signal
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -332,8 +331,10 @@ def safetensors_params(head):
     for name, t in hdr.items():
         if name == "__metadata__" or not isinstance(t, dict):
             continue
-        count = 1
-        for d in t.get("shape") or []:
+        count, shape = 1, t.get("shape")
+        if not isinstance(shape, list):
+            return None
+        for d in shape:
             if not isinstance(d, int) or d < 0:
                 return None
             count *= d
@@ -520,7 +521,8 @@ class Repo:
         modified = parse_iso(o.get("lastModified")) or max(created,
                                                            int(mtime or 0))
         self.createdAt, self.lastModified = iso(created), iso(modified)
-        self.downloads = int(o.get("downloads", hnum("downloads", rid) % 50000))
+        self.downloads = int(o.get("downloads",
+                                   hnum("downloads", rid) % 50000))
         self.downloadsAllTime = int(o.get("downloadsAllTime",
                                           self.downloads * 7 + 13))
         self.likes = int(o.get("likes", hnum("likes", rid) % 300))

@@ -208,8 +208,12 @@ printf 'onnx-bytes\n' >"$S/onnx/model.onnx"
 printf 'fp16-onnx-bytes\n' >"$S/onnx/fp16/model.onnx"
 head -c 1100000 /dev/zero | tr '\0' 'a' >"$S/big.txt"
 faults '{"rules": []}'
-nlist=$(cd "$REPOS" && ls -d */*/ | grep -vc '^mirror-org/tinyresnet-colors/$')
-ntiny=$(cd "$REPOS" && ls -d */*tinybert*/ | wc -l)
+nlist=0 ntiny=0
+for d in "$REPOS"/*/*/; do
+    case $d in */mirror-org/tinyresnet-colors/) continue ;; esac
+    nlist=$((nlist + 1))
+    case $d in */*tinybert*/) ntiny=$((ntiny + 1)) ;; esac
+done
 export nlist
 
 start main --repos "$REPOS" --log "$T/log" --faults "$T/faults.json" \
