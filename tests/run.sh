@@ -23,6 +23,10 @@ for s in tests/cli/t[0-9]*.sh; do
         echo "$s: 0 passed, 1 failed (died: status $rc)" >>"$log"
     fi
 done
+# the mock Hub the crawl tests rely on checks itself
+sh tests/mockhub/selftest.sh >>"$log" 2>&1 ||
+    grep -q 'mockhub-selftest: ' "$log" ||
+    echo "mockhub-selftest: 0 passed, 1 failed" >>"$log"
 for r in "$O"/tests/replay-*; do
     [ -x "$r" ] || continue
     name=${r##*/replay-}

@@ -34,3 +34,4 @@ awk -v n="$bytes" -v c="$best_cat" -v z="$best_zx" 'BEGIN {
     printf "ingest_vs_cat_ratio %.3f (goal >= 0.5)\n", c / z }'
 rm -f "$f"
 "$O"/bench/bench_search "$W/sdb" "$N" 200
+sh tests/bench/bench_crawl.sh
