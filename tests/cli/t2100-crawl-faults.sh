@@ -30,6 +30,8 @@ retries() { sed -n 's/.*"retries": \([0-9]*\).*/\1/p' "$T/out"; }
 
 crawl_with 429 '{"match": "^/api/models\\?", "fault": "429", "times": 2, "retry_after": 1}'
 check test "$(retries)" -ge 2
+# Retry-After was honoured: two waits of at least a second each.
+check awk -v e="$(sed -n 's/.*"elapsed": \([0-9.]*\).*/\1/p' "$T/out")" 'BEGIN { exit !(e >= 2.0) }' 
 crawl_with 429-bare '{"match": "/resolve/", "fault": "429-bare", "times": 3}'
 check test "$(retries)" -ge 3
 crawl_with 500 '{"match": "/resolve/", "fault": "500", "times": 3}'
@@ -44,6 +46,23 @@ crawl_with badlen '{"match": "/resolve-cache/", "fault": "badlen", "times": 3}'
 crawl_with slow '{"match": ".", "fault": "slow", "delay_ms": 150, "times": 10}'
 crawl_with badjson '{"match": "^/api/models\\?", "fault": "badjson", "times": 1}'
 crawl_with norange '{"match": ".", "host": "cdn", "fault": "norange", "times": 3}'
+
+# A file the Hub says is absent (EntryNotFound) is treated as absent.
+faults '{"rules": [{"match": "README.md", "fault": "entrynotfound"}]}'
+sleep 0.05
+ok "$ZX" --db "$T/enf" crawl --json
+grep_ok '"new": 17' "$T/out"
+grep_ok '"failed": 0' "$T/out"
+grep_ok '"fault": *"entrynotfound"' "$MLOG"
+# A mark in the future (--since): nothing listed is new enough.
+faults '{"rules": []}'
+sleep 0.05
+fails 7 "$ZX" --db "$T/since" crawl --since 2999-01-01 --json
+grep_ok '"seen": 0' "$T/out"
+grep_ok '"reached_mark": true' "$T/out"
+fails 2 "$ZX" --db "$T/since" crawl --since yesterday
+fails 2 "$ZX" --db "$T/since" crawl --rate nan
+fails 2 "$ZX" --db "$T/since" crawl --max-bytes 1e30
 
 # Per-model refusals: recorded as skips, the rest indexed, exit 0.
 faults '{"rules": [{"match": "tinyresnet-base/resolve", "fault": "gated"},
