@@ -275,6 +275,20 @@ struct zx_ckpt {
     size_t n_files;
 };
 
+/* Sort the merged table by name; a name in two shards is an error. */
+static int sort_table(struct zx_ckpt *ck, const char *what,
+                      struct zx_error *err)
+{
+    size_t i;
+
+    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
+    for (i = 1; i < ck->n_tensors; i++)
+        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0)
+            return zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears in "
+                           "two shards", what, ck->tensors[i].name);
+    return ZX_OK;
+}
+
 size_t zx_ckpt_n_tensors(const struct zx_ckpt *ck)
 {
     return ck->n_tensors;
@@ -540,14 +554,9 @@ static int open_index(struct zx_ckpt *ck, const char *path,
         if (rc)
             goto out;
     }
-    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
-    for (i = 1; i < ck->n_tensors; i++) {
-        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears in "
-                         "two shards", path, ck->tensors[i].name);
-            goto out;
-        }
-    }
+    rc = sort_table(ck, path, err);
+    if (rc)
+        goto out;
     /* Every tensor in the shards must be in the weight map, in its shard
      * (shard i of the index is file i of ck). */
     for (i = 0; i < ck->n_tensors; i++) {
@@ -639,14 +648,9 @@ int zx_ckpt_from_heads(const char *const *names,
         }
         zx_st_header_free(h);
     }
-    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
-    for (i = 1; i < ck->n_tensors; i++) {
-        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0) {
-            rc = zx_fail(err, ZX_EFORMAT, "tensor '%.64s' appears in two "
-                         "shards", ck->tensors[i].name);
-            goto out;
-        }
-    }
+    rc = sort_table(ck, n ? names[0] : "checkpoint", err);
+    if (rc)
+        goto out;
     *out = ck;
     ck = NULL;
 out:
@@ -658,7 +662,6 @@ int zx_ckpt_open(const char *path, struct zx_ckpt **out,
                  struct zx_error *err)
 {
     struct zx_ckpt *ck = xcalloc(1, sizeof(*ck));
-    size_t i;
     int rc;
 
     *out = NULL;
@@ -668,14 +671,9 @@ int zx_ckpt_open(const char *path, struct zx_ckpt **out,
         rc = add_file(ck, path, err);
     if (rc)
         goto out;
-    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
-    for (i = 1; i < ck->n_tensors; i++) {
-        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears in "
-                         "two shards", path, ck->tensors[i].name);
-            goto out;
-        }
-    }
+    rc = sort_table(ck, path, err);
+    if (rc)
+        goto out;
     *out = ck;
     ck = NULL;
 out:

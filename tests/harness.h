@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: MIT */
 #ifndef ZX_HARNESS_H
 #define ZX_HARNESS_H
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,34 @@ static const char *h_name = "";
 #define DONE()                                                             \
     (printf("%-36s %d passed, %d failed\n", __FILE__, h_passed, h_failed), \
      h_failed ? 1 : 0)
+
+/* A fresh temporary folder from a mkdtemp template (owned); exits 2 when
+ * it cannot be made. */
+static inline char *h_mkdtemp(const char *tmpl)
+{
+    char *d = strdup(tmpl);
+
+    if (!d || !mkdtemp(d)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+    return d;
+}
+
+static inline int h_rm_entry(const char *p, const struct stat *st, int flag,
+                             struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* rm -rf, not following symbolic links. */
+static inline void h_rm_rf(const char *dir)
+{
+    nftw(dir, h_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 /* Paths to shared fixtures: $ZX_SHARED, else ../shared from the repo. */
 static inline const char *h_shared(void)

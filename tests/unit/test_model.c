@@ -14,29 +14,9 @@
 
 /* ===== Helpers ===== */
 
-static int rm_entry(const char *p, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static char *make_tmp(void)
 {
-    char *d = xstrdup("/tmp/zx-test-model-XXXXXX");
-
-    if (!mkdtemp(d)) {
-        perror("mkdtemp");
-        exit(2);
-    }
-    return d;
+    return h_mkdtemp("/tmp/zx-test-model-XXXXXX");
 }
 
 /* Write `text` (n bytes, or strlen when n is 0) to dir/name, creating the
@@ -192,7 +172,7 @@ static void test_folder_layout(void)
     zx_model_src_free(m);
 out:
     free(dir);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -219,7 +199,7 @@ static void test_meta_num_labels(void)
     }
     zx_model_src_free(m);
     free(dir);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -267,7 +247,7 @@ static void test_adapter(void)
     }
     zx_model_src_free(m);
     free(dir);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -370,7 +350,7 @@ static void test_hf_cache(void)
     free(repo);
     free(snap);
     free(blob);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -393,7 +373,7 @@ static void test_id_override(void)
     OPEN_BAD(dir, "", ZX_EUSAGE, "not a valid model id");
     OPEN_BAD(dir, "has space", ZX_EUSAGE, "not a valid model id");
     free(dir);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -438,7 +418,7 @@ static void test_single_files(void)
     zx_model_src_free(m);
     free(p);
     free(dir);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -482,7 +462,7 @@ static void test_open_errors(void)
     put(dir, "README.md", "---\nlicense: mit\n", 0);
     OPEN_BAD(dir, NULL, ZX_EFORMAT, "README.md");
     free(dir);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -556,7 +536,7 @@ static void test_stamp(void)
     stamp_of(dir, c);
     CHECK(strcmp(b, c) != 0);
     free(dir);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -675,7 +655,7 @@ static void test_scan_layout(void)
     CHECK_MSG(err, "nope");
     free(q);
     free(p);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 

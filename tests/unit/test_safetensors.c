@@ -73,29 +73,9 @@ static struct zx_st_header *good_case(int line, const char *hdr, size_t pad,
 }
 #define GOOD(hdr, pad, dlen) good_case(__LINE__, hdr, pad, dlen)
 
-static int rm_entry(const char *p, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static char *make_tmp(void)
 {
-    char *d = xstrdup("/tmp/zx-test-st-XXXXXX");
-
-    if (!mkdtemp(d)) {
-        perror("mkdtemp");
-        exit(2);
-    }
-    return d;
+    return h_mkdtemp("/tmp/zx-test-st-XXXXXX");
 }
 
 static void put_file(const char *dir, const char *name, const void *p, size_t n)
@@ -548,7 +528,7 @@ static void test_open_single_file(void)
     CHECK_MSG(err, "bad.safetensors");
     free(p);
     free(b);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -588,7 +568,7 @@ static void test_sharded_ok(void)
     CHECK(i == 0 && zx_ckpt_data(ck, 0) && zx_ckpt_data(ck, 0)[0] == 8);
 out:
     zx_ckpt_close(ck);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -609,7 +589,7 @@ static void test_sharded_subfolder(void)
     CHECK(ck && zx_ckpt_n_tensors(ck) == 2);
     zx_ckpt_close(ck);
     free(sub);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -627,7 +607,7 @@ static void test_sharded_missing_shard(void)
               ==, ZX_ENOTFOUND);
     CHECK_MSG(err, "s2.safetensors");
     CHECK(ck == NULL);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -664,7 +644,7 @@ static void test_sharded_unmapped_tensor(void)
               ==, ZX_EFORMAT);
     CHECK_MSG(err, "maps 3 tensors but the shards hold 2");
     CHECK(ck == NULL);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -689,7 +669,7 @@ static void test_sharded_suffix_names(void)
     CHECK(ck == NULL);
     zx_ckpt_close(ck);
     free(sub);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -718,7 +698,7 @@ static void test_sharded_bad_names(void)
             H_FAIL("case %zu: %s: \"%s\"", i, bad[i], err.msg);
         CHECK(ck == NULL);
     }
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -737,7 +717,7 @@ static void test_sharded_duplicate_tensor(void)
               ==, ZX_EFORMAT);
     CHECK_MSG(err, "tensor 'b' appears in two shards");
     CHECK(ck == NULL);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 
@@ -770,7 +750,7 @@ static void test_sharded_bad_weight_map(void)
     CHECK_INT(zx_ckpt_open(p, &ck, &err), ==, ZX_ENOTFOUND);
     CHECK_MSG(err, "none.safetensors.index.json");
     free(p);
-    rm_rf(dir);
+    h_rm_rf(dir);
     free(dir);
 }
 

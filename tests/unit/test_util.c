@@ -20,29 +20,9 @@
 
 /* ===== Helpers ===== */
 
-static int rm_entry(const char *p, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static char *make_tmp(void)
 {
-    char *d = xstrdup("/tmp/zx-test-util-XXXXXX");
-
-    if (!mkdtemp(d)) {
-        perror("mkdtemp");
-        exit(2);
-    }
-    return d;
+    return h_mkdtemp("/tmp/zx-test-util-XXXXXX");
 }
 
 static size_t count_entries(const char *dir)
@@ -218,7 +198,7 @@ static void test_read_file(void)
     CHECK(data && data[0] == '\0' && len == 0);
     free(data);
     free(p);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -254,7 +234,7 @@ static void test_write_atomic(void)
     CHECK_INT(count_entries(tmp), ==, 2);
     CHECK(zx_is_dir(p));
     free(p);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -288,7 +268,7 @@ static void test_mkdirs(void)
     free(p);
     CHECK_INT(zx_mkdirs("", &err), !=, ZX_OK);
     CHECK(!zx_is_dir("/nonexistent/zx") && !zx_is_file("/nonexistent/zx"));
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -326,7 +306,7 @@ static void test_lock_file(void)
     CHECK_INT(zx_lock_file(p, 0, &fd1, &err), ==, ZX_EIO);
     CHECK_MSG(err, "cannot open lock");
     free(p);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
@@ -361,7 +341,7 @@ static void test_map(void)
     CHECK(fcntl(0, F_GETFD) != -1 || errno != EBADF);
     zx_map_close(NULL);
     free(p);
-    rm_rf(tmp);
+    h_rm_rf(tmp);
     free(tmp);
 }
 
