@@ -12,6 +12,8 @@
 #include "zx_log.h"
 #include "zx_mem.h"
 
+#define FLUSH_SECONDS 60.0
+
 #define LIST_FIELDS                                                        \
     "sha,lastModified,createdAt,tags,pipeline_tag,library_name,gated,"    \
     "private,downloads,likes,baseModels,siblings"
@@ -28,6 +30,29 @@ void zx_crawl_report_release(struct zx_crawl_report *rep)
     json_decref(rep->failures);
     json_decref(rep->skips);
     rep->failures = rep->skips = NULL;
+}
+
+/* RssAnon of this process in KiB, or 0 when /proc does not say. */
+static uint64_t anon_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    uint64_t v = 0;
+
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "RssAnon:", 8))
+            v = strtoull(line + 8, NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static void sample_memory(struct zx_crawl_report *rep)
+{
+    uint64_t a = anon_kb();
+
+    if (a > rep->max_anon_kb)
+        rep->max_anon_kb = a;
 }
 
 /* The first listing page's URL (owned) and the key of this query's mark. */
@@ -270,7 +295,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
     const char *floor;
     size_t nb = 0, i;
     uint64_t queued = 0;
-    double t0 = zx_now();
+    double t0 = zx_now(), last_flush = t0;
     int rc = ZX_OK, done = 0, tries;
 
     memset(rep, 0, sizeof(*rep));
@@ -404,6 +429,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
             batch[nb++] = zx_remote_new(id, json_incref(e));
             if (nb == (size_t)o->batch) {
                 rc = run_batch(ix, hub, batch, nb, rep, err);
+                sample_memory(rep);
                 for (i = 0; i < nb; i++)
                     zx_remote_free(batch[i]);
                 nb = 0;
@@ -414,9 +440,14 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
                     done = 1;
                     break;
                 }
-                rc = zx_index_flush(ix, 0, NULL, err);
-                if (rc)
-                    break;
+                /* Rewrite vector files now and then, not after every
+                 * batch: each rewrite reads the whole group. */
+                if (zx_now() - last_flush > FLUSH_SECONDS) {
+                    rc = zx_index_flush(ix, 0, NULL, err);
+                    if (rc)
+                        break;
+                    last_flush = zx_now();
+                }
             }
         }
         json_decref(arr);

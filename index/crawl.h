@@ -34,6 +34,9 @@ struct zx_crawl_report {
     uint64_t seen, indexed_new, updated, unchanged, skipped, failed;
     uint64_t bytes, requests, retries, pages;
     double elapsed;
+    uint64_t max_anon_kb; /* largest anonymous resident set seen between
+                             batches (Linux; 0 elsewhere): the crawl's own
+                             memory, without the store's mapped pages */
     int reached_mark;   /* listing stopped at the previous run's mark */
     int complete;       /* listed everything asked for: mark advanced */
     int interrupted;

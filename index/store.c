@@ -162,7 +162,10 @@ int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
     }
     /* MDB_NOTLS: transactions are not tied to threads (serve uses a pool).
      * Without MDB_NOSYNC every commit is durable. */
-    rc = mdb_env_open(st->env, dir, MDB_NOTLS | (writable ? 0 : MDB_RDONLY),
+    /* MDB_NORDAHEAD: random reads of records should not pull neighbouring
+     * pages into memory (keeps a long crawl's resident set small). */
+    rc = mdb_env_open(st->env, dir,
+                      MDB_NOTLS | MDB_NORDAHEAD | (writable ? 0 : MDB_RDONLY),
                       0644);
     if (rc) {
         if (rc == EACCES || rc == ENOENT || rc == EROFS)

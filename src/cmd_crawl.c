@@ -5,6 +5,7 @@
  * zoodex process holds the index, 130 interrupted (progress is kept).
  * SPDX-License-Identifier: MIT */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,12 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         goto out;
     }
     zx_catch_signals();
+    /* A crawl runs for hours; the vector-file rewrites allocate buffers as
+     * large as a whole group.  A fixed mmap threshold gives those back to
+     * the system when freed, instead of glibc keeping them in the heap
+     * (measured: 8.5 -> 13 MiB of anonymous memory from 1,000 to 10,000
+     * models without it, flat with it). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     rc = zx_crawl(ix, hub, &o, &zx_interrupted, &rep, &ctx->err);
     if (rc == ZX_ENET) {
         fprintf(stderr, "zoodex crawl: %s\n", ctx->err.msg);
@@ -187,7 +194,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     }
     if (json) {
         json_t *r = json_pack(
-            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:b,s:b,s:b,"
+            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:b,s:b,s:b,"
             "s:b,s:b,s:O,s:O,s:i}",
             "seen", (json_int_t)rep.seen, "new", (json_int_t)rep.indexed_new,
             "updated", (json_int_t)rep.updated, "unchanged",
@@ -196,6 +203,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             "requests", (json_int_t)rep.requests, "retries",
             (json_int_t)rep.retries, "pages", (json_int_t)rep.pages,
             "elapsed", rep.elapsed, "max_rss_kb", max_rss_kb(),
+            "max_anon_kb", (json_int_t)rep.max_anon_kb,
             "complete", rep.complete, "reached_mark",
             rep.reached_mark, "interrupted", rep.interrupted, "limited",
             rep.limited, "dry_run", o.dry_run, "failures",

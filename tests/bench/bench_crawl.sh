@@ -50,7 +50,8 @@ t2=$(date +%s.%N)
 "$ZX" --db "$W/small" crawl --parallel 16 --max-models 1000 --json >"$W/rs" || true
 awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v nb="$(num new "$W/rb")" \
     -v np="$(num new "$W/rp")" -v rq="$(num requests "$W/rp")" \
-    -v rs_small="$(num max_rss_kb "$W/rs")" -v rs_big="$(num max_rss_kb "$W/rp")" 'BEGIN {
+    -v rs_small="$(num max_rss_kb "$W/rs")" -v rs_big="$(num max_rss_kb "$W/rp")" \
+    -v an_small="$(num max_anon_kb "$W/rs")" -v an_big="$(num max_anon_kb "$W/rp")" 'BEGIN {
     base = nb / (t1 - t0); par = np / (t2 - t1)
     printf "crawl_baseline_models %d (parallel 1)\n", nb
     printf "crawl_baseline_rate %.2f models/s\n", base
@@ -59,4 +60,7 @@ awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v nb="$(num new "$W/rb")" \
     printf "crawl_speedup %.2f x (goal >= 4)\n", par / base
     printf "crawl_peak_rss_1000 %d KiB\n", rs_small
     printf "crawl_peak_rss_%d %d KiB\n", np, rs_big
-    printf "crawl_rss_ratio %.2f (1.0 = flat)\n", rs_big / rs_small }'
+    printf "crawl_rss_ratio %.2f (whole process, incl. the store mapped in)\n", rs_big / rs_small
+    printf "crawl_anon_1000 %d KiB\n", an_small
+    printf "crawl_anon_%d %d KiB\n", np, an_big
+    printf "crawl_anon_ratio %.2f (the crawl itself; 1.0 = flat)\n", an_big / an_small }'
