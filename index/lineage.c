@@ -191,3 +191,217 @@ void zx_lineage_mother_cost(size_t n, const double *dist, const double *ku,
                                     : dist[i * n + j] +
                                           (ku[j] > ku[i] ? lambda * mean : 0);
 }
+
+/* ===== Model Atlas charting ===== */
+
+void zx_atlas_default_params(struct zx_atlas_params *p)
+{
+    p->k = 5;
+    p->spread = 0.5;
+    p->rho_pct = 60;
+    p->dup_eps = 0;
+    p->merge_tol = 0.1;
+}
+
+const char *zx_chart_rule_name(enum zx_chart_rule r)
+{
+    static const char *const names[] = {"root", "duplicate", "nearest",
+                                        "snake", "fan", "merge"};
+
+    return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+static int by_time(const void *a, const void *b, void *ctx)
+{
+    const double *created = ctx;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    double tx = created[x], ty = created[y];
+    int nx = isnan(tx), ny = isnan(ty);
+
+    if (nx != ny)
+        return nx - ny; /* dated models first */
+    if (!nx && tx != ty)
+        return tx < ty ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+static double pearson(const double *a, const double *b, size_t n)
+{
+    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+    size_t i;
+
+    if (n < 2)
+        return 0;
+    for (i = 0; i < n; i++) {
+        ma += a[i];
+        mb += b[i];
+    }
+    ma /= (double)n;
+    mb /= (double)n;
+    for (i = 0; i < n; i++) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The K nearest earlier candidates of node v (positions < pos in order). */
+static size_t nearest(size_t n, const double *dist, const size_t *order,
+                      size_t pos, const char *eligible, size_t k, size_t v,
+                      size_t *out)
+{
+    size_t i, m = 0, j;
+
+    (void)n;
+    for (i = 0; i < pos; i++) {
+        size_t c = order[i];
+        double d = dist[c * n + v];
+
+        if (!eligible[c])
+            continue;
+        /* insertion into the sorted top k */
+        if (m < k)
+            m++;
+        else if (d >= dist[out[m - 1] * n + v])
+            continue;
+        for (j = m - 1; j > 0 && dist[out[j - 1] * n + v] > d; j--)
+            out[j] = out[j - 1];
+        out[j] = c;
+    }
+    return m;
+}
+
+int zx_lineage_atlas(size_t n, const double *dist,
+                     const struct zx_chart_node *nodes,
+                     const struct zx_atlas_params *p, long *parent,
+                     long *parent2, enum zx_chart_rule *rule,
+                     struct zx_error *err)
+{
+    size_t *order = xcalloc(n + 1, sizeof(*order));
+    size_t *nb = xcalloc((size_t)p->k + 1, sizeof(*nb));
+    double *created = xcalloc(n + 1, sizeof(*created));
+    double *corr = xcalloc(n + 1, sizeof(*corr)), *sorted;
+    char *eligible = xcalloc(n + 1, 1);
+    double kd[64], kt[64], rho;
+    size_t i, pos, m, nc = 0;
+    int pass;
+
+    (void)err;
+    for (i = 0; i < n; i++) {
+        order[i] = i;
+        created[i] = nodes[i].created;
+        parent[i] = parent2[i] = -1;
+        rule[i] = ZX_RULE_ROOT;
+    }
+    qsort_r(order, n, sizeof(*order), by_time, created);
+    /* Pass 0 measures every node's distance/time correlation to set the
+     * snake threshold; pass 1 places the nodes. */
+    for (pass = 0; pass < 2; pass++) {
+        memset(eligible, 0, n);
+        rho = 0;
+        if (pass == 1 && nc) {
+            sorted = xmalloc(nc * sizeof(*sorted));
+            memcpy(sorted, corr, nc * sizeof(*sorted));
+            qsort(sorted, nc, sizeof(*sorted), cmp_double);
+            rho = sorted[(size_t)((double)(nc - 1) * p->rho_pct / 100.0)];
+            free(sorted);
+        }
+        for (pos = 0; pos < n; pos++) {
+            size_t v = order[pos], j, dup = n;
+
+            for (j = 0; j < pos; j++) {
+                size_t c = order[j];
+
+                if (rule[c] != ZX_RULE_DUPLICATE &&
+                    dist[c * n + v] <= p->dup_eps) {
+                    dup = c;
+                    break;
+                }
+            }
+            if (dup < n) {
+                if (pass == 1) {
+                    parent[v] = (long)dup;
+                    rule[v] = ZX_RULE_DUPLICATE;
+                }
+                continue;
+            }
+            m = nearest(n, dist, order, pos, eligible,
+                        (size_t)(p->k < 64 ? p->k : 64), v, nb);
+            if (!nodes[v].quantized)
+                eligible[v] = 1;
+            if (m == 0)
+                continue; /* a root */
+            for (j = 0; j < m; j++) {
+                kd[j] = dist[nb[j] * n + v];
+                kt[j] = isnan(created[v]) || isnan(created[nb[j]])
+                            ? 0 : fabs(created[v] - created[nb[j]]);
+            }
+            if (pass == 0) {
+                if (m > 1)
+                    corr[nc++] = pearson(kd, kt, m);
+                continue;
+            }
+            if (m >= 2) {
+                /* v sits at the midpoint of two of its K nearest: a merge
+                 * of those two (its common ancestor may be as near, so
+                 * every pair is tried, the best fit wins). */
+                double best = INFINITY;
+                size_t a, b, ba = 0, bb = 0;
+
+                for (a = 0; a < m; a++) {
+                    for (b = a + 1; b < m; b++) {
+                        double ab = dist[nb[a] * n + nb[b]], fit;
+
+                        if (!(ab > 0) ||
+                            fabs(kd[a] - kd[b]) > p->merge_tol * ab)
+                            continue;
+                        fit = fabs(kd[a] + kd[b] - ab) / ab;
+                        if (fit <= p->merge_tol && fit < best) {
+                            best = fit;
+                            ba = a;
+                            bb = b;
+                        }
+                    }
+                }
+                if (isfinite(best)) {
+                    parent[v] = (long)nb[ba];
+                    parent2[v] = (long)nb[bb];
+                    rule[v] = ZX_RULE_MERGE;
+                    continue;
+                }
+            }
+            if (m == 1 || kd[0] <= 0 ||
+                (kd[m - 1] - kd[0]) / kd[0] > p->spread) {
+                parent[v] = (long)nb[0];
+                rule[v] = ZX_RULE_NEAREST;
+            } else if (pearson(kd, kt, m) > rho) {
+                parent[v] = (long)nb[0];
+                rule[v] = ZX_RULE_SNAKE;
+            } else {
+                size_t oldest = nb[0];
+
+                for (j = 1; j < m; j++)
+                    if (!isnan(created[nb[j]]) &&
+                        (isnan(created[oldest]) ||
+                         created[nb[j]] < created[oldest]))
+                        oldest = nb[j];
+                parent[v] = (long)oldest;
+                rule[v] = ZX_RULE_FAN;
+            }
+        }
+    }
+    free(order);
+    free(nb);
+    free(created);
+    free(corr);
+    free(eligible);
+    return ZX_OK;
+}

@@ -138,11 +138,104 @@ static void mother_cost(void)
     }
 }
 
+/* ===== Atlas charting on points in a 64-d space ===== */
+
+#define D 64
+enum { R, C1, C2, C3, C4, G11, G12, G21, DUP, Q3, K3, S0, S1, S2, S3,
+       F0, F1, F2, F3, F4, MRG, NN };
+
+static void step(double *dst, const double *src, double len)
+{
+    double v[D], norm = 0;
+    int k;
+
+    for (k = 0; k < D; k++) {
+        v[k] = urand() - 0.5;
+        norm += v[k] * v[k];
+    }
+    for (k = 0; k < D; k++)
+        dst[k] = src[k] + len * v[k] / sqrt(norm);
+}
+
+static void atlas_zoo(void)
+{
+    double x[NN][D], dist[NN * NN], dir[D];
+    struct zx_chart_node nodes[NN];
+    struct zx_atlas_params p;
+    long par[NN], par2[NN];
+    enum zx_chart_rule rule[NN];
+    static const double t[NN] = {0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 20, 21,
+                                 22, 23, 30, 30.1, 30.2, 30.3, 30.4, 40};
+    int i, j, k;
+
+    memset(x, 0, sizeof(x));
+    step(x[C1], x[R], 1);
+    step(x[C2], x[R], 1);
+    step(x[C3], x[R], 1);
+    step(x[C4], x[R], 1);
+    step(x[G11], x[C1], 0.3);
+    step(x[G12], x[C1], 0.3);
+    step(x[G21], x[C2], 0.3);
+    memcpy(x[DUP], x[C2], sizeof(x[DUP]));
+    step(x[Q3], x[C3], 0.01);
+    step(x[K3], x[C3], 0.3);
+    /* a checkpoint chain: one direction, steps of 0.2 */
+    step(dir, x[R], 1);
+    for (k = 0; k < D; k++) {
+        x[S0][k] = x[C4][k] + 0.2 * dir[k];
+        x[S1][k] = x[S0][k] + 0.2 * dir[k];
+        x[S2][k] = x[S1][k] + 0.2 * dir[k];
+        x[S3][k] = x[S2][k] + 0.2 * dir[k];
+    }
+    for (i = F0; i <= F4; i++)
+        step(x[i], x[C1], 0.5);
+    for (k = 0; k < D; k++)
+        x[MRG][k] = (x[C2][k] + x[C3][k]) / 2;
+    for (i = 0; i < NN; i++) {
+        nodes[i].created = t[i];
+        nodes[i].quantized = i == Q3;
+        for (j = 0; j < NN; j++) {
+            double s = 0;
+
+            for (k = 0; k < D; k++)
+                s += (x[i][k] - x[j][k]) * (x[i][k] - x[j][k]);
+            dist[i * NN + j] = sqrt(s);
+        }
+    }
+    zx_atlas_default_params(&p);
+    CHECK_INT(zx_lineage_atlas(NN, dist, nodes, &p, par, par2, rule, NULL),
+              ==, 0);
+    CHECK_INT(par[R], ==, -1);
+    CHECK_INT(rule[R], ==, ZX_RULE_ROOT);
+    for (i = C1; i <= C4; i++)
+        CHECK_INT(par[i], ==, R);
+    CHECK_INT(par[G11], ==, C1);
+    CHECK_INT(par[G12], ==, C1);
+    CHECK_INT(par[G21], ==, C2);
+    CHECK_INT(par[DUP], ==, C2);
+    CHECK_INT(rule[DUP], ==, ZX_RULE_DUPLICATE);
+    CHECK_INT(par[Q3], ==, C3);
+    CHECK_INT(par[K3], ==, C3); /* not the quantized copy next to C3 */
+    CHECK_INT(par[S0], ==, C4);
+    CHECK_INT(par[S1], ==, S0);
+    CHECK_INT(par[S2], ==, S1);
+    CHECK_INT(par[S3], ==, S2);
+    for (i = F0; i <= F4; i++)
+        CHECK_INT(par[i], ==, C1);
+    CHECK_INT(rule[MRG], ==, ZX_RULE_MERGE);
+    CHECK((par[MRG] == C2 && par2[MRG] == C3) ||
+          (par[MRG] == C3 && par2[MRG] == C2));
+    for (i = 0; i < NN; i++)
+        if (i != MRG)
+            CHECK_INT(par2[i], ==, -1);
+}
+
 int main(void)
 {
     RUN(chain);
     RUN(cycle_is_broken_optimally);
     RUN(random_graphs_match_brute_force);
     RUN(mother_cost);
+    RUN(atlas_zoo);
     return DONE();
 }
