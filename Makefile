@@ -61,7 +61,7 @@ $(O)/bench/%: tests/bench/%.c $(O)/libzoodex.a
 	@mkdir -p $(@D)
 	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libzoodex.a $(LDFLAGS) $(LIBS)
 
-test: all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)     ## unit + CLI + fuzz-corpus replay
+test: all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)     ## set up, build; unit, CLI (mock Hub), mock selftest, fuzz replay
 	@O=$(O) ZX=$(abspath $(O)/zoodex) sh tests/run.sh $(UNIT)
 
 check: test                                             ## test + docs/usage sync + layering + man lint
@@ -71,7 +71,7 @@ check: test                                             ## test + docs/usage syn
 bench: all $(BENCH)                                     ## benchmarks (never part of test)
 	@ZX=$(abspath $(O)/zoodex) O=$(O) sh tests/bench/run.sh
 
-demo: all                                               ## ingest the sample zoo into a temp index, search, lineage
+demo: all                                               ## set up, build; sample zoo into a temp index: stats, search, lineage, show, verify
 	@sh scripts/demo $(O)/zoodex
 
 fuzz:                                                   ## clang + libFuzzer, FUZZ_TIME s each

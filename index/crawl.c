@@ -456,6 +456,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
     }
     if (nb && !rep->interrupted) {
         rc = run_batch(ix, hub, batch, nb, rep, err);
+        sample_memory(rep);
         if (rc)
             goto out;
     }

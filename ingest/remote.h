@@ -1,4 +1,5 @@
-/* remote.h - models on the Hub, read by Range without downloading them.
+/* remote.h - models on the Hub: read by Range (crawl), or downloaded in
+ * full (ingest org/name).
  *
  * zx_remote_fetch() takes a batch of listed models and, with a few rounds
  * of concurrent requests, gets what a light descriptor needs:

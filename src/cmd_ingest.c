@@ -106,6 +106,25 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         status = zx_report(ctx, rc);
         goto out;
     }
+    for (i = 0; i < f.n; i++) {
+        if (f.hub[i] && id) {
+            rc = zx_fail(&ctx->err, ZX_EUSAGE, "--id cannot rename a Hub "
+                         "model ('%s' keeps its Hub id)", f.paths[i]);
+            status = zx_report(ctx, rc);
+            goto out;
+        }
+        if (f.hub[i] && !hub) { /* before the index: no empty index */
+            struct zx_hub_opts ho;
+
+            zx_hub_default_opts(&ho);
+            rc = zx_hub_new(&ho, &hub, &ctx->err);
+            zx_hub_opts_release(&ho);
+            if (rc) {
+                status = zx_report(ctx, rc);
+                goto out;
+            }
+        }
+    }
     if (f.n == 0) { /* nothing to do: do not create an index for it */
         if (json)
             printf("{\n  \"found\": 0\n}\n");
@@ -128,17 +147,6 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         zx_progress_update(&prog, i, f.paths[i]);
         memset(&ctx->err, 0, sizeof(ctx->err));
         if (f.hub[i]) {
-            if (!hub) {
-                struct zx_hub_opts ho;
-
-                zx_hub_default_opts(&ho);
-                rc = zx_hub_new(&ho, &hub, &ctx->err);
-                zx_hub_opts_release(&ho);
-                if (rc) {
-                    status = zx_report(ctx, rc);
-                    goto out;
-                }
-            }
             rc = zx_crawl_ingest_one(ix, hub, f.paths[i], force, &res, &bad,
                                      &ctx->err);
             if (rc == ZX_ENET && f.n == 1) {

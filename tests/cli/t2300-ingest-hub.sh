@@ -44,8 +44,12 @@ sleep 0.05
 fails 1 "$ZX" --db "$T/e" ingest vision-demo/tinyresnet-base
 grep_ok "is gated" "$T/err"
 faults '{"rules": []}'
-fails 6 env HF_ENDPOINT=http://127.0.0.1:9 "$ZX" --db "$T/e" ingest zoodex-demo/tinybert-base
+fails 6 env HF_ENDPOINT=http://127.0.0.1:9 "$ZX" --db "$T/e2" ingest zoodex-demo/tinybert-base
 one_line "$T/err"
+fails 2 "$ZX" --db "$T/e3" ingest --id me/x zoodex-demo/tinybert-base
+check test ! -e "$T/e3"
+fails 2 env HF_ENDPOINT=not-a-url "$ZX" --db "$T/e4" ingest zoodex-demo/tinybert-base
+check test ! -e "$T/e4"
 # A Hugging Face cache that already holds the files is used, not refetched
 # (and never written to).
 C="$T/hf/hub/models--other-lab--minibert-spam"
