@@ -197,7 +197,7 @@ void zx_lineage_mother_cost(size_t n, const double *dist, const double *ku,
 void zx_atlas_default_params(struct zx_atlas_params *p)
 {
     p->k = 5;
-    p->spread = 0.5;
+    p->spread = 0.05;
     p->rho_pct = 60;
     p->dup_eps = 0;
     p->merge_tol = 0.1;

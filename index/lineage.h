@@ -41,7 +41,8 @@ struct zx_chart_node {
 struct zx_atlas_params {
     int k;            /* neighbours considered (5) */
     double spread;    /* relative spread (kd[K-1]-kd[0])/kd[0] above which
-                         the nearest earlier model wins outright (0.5) */
+                         the nearest earlier model wins outright (0.05,
+                         the Atlas paper's K_th) */
     double rho_pct;   /* snake threshold: this percentile of the nodes'
                          distance/time correlations (60) */
     double dup_eps;   /* distances at or below this are duplicates (0) */

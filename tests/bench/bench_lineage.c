@@ -35,6 +35,7 @@ struct group {
 };
 
 static struct group groups[16];
+static size_t rule_n[8], rule_ok[8];
 static size_t n_groups;
 static json_t *truth_by_id;
 
@@ -155,12 +156,29 @@ int main(int argc, char **argv)
         struct zx_atlas_params p;
         size_t *deg;
 
+        double scale[ZX_FP_DIM];
+
+        /* ZX_LINEAGE_NORM=1: weigh every coordinate by 1/std across the
+         * group (each coordinate counts the same however much it moves). */
+        for (k = 0; k < ZX_FP_DIM; k++) {
+            double mu = 0, var = 0;
+
+            for (a = 0; a < n; a++)
+                mu += g->v[a].fp[k];
+            mu /= (double)n;
+            for (a = 0; a < n; a++)
+                var += (g->v[a].fp[k] - mu) * (g->v[a].fp[k] - mu);
+            var /= (double)n;
+            scale[k] = getenv("ZX_LINEAGE_NORM") && var > 0 ? 1 / sqrt(var)
+                                                            : 1;
+        }
         for (a = 0; a < n; a++) {
             for (b = 0; b < n; b++) {
                 double s = 0;
 
                 for (k = 0; k < ZX_FP_DIM; k++) {
-                    double x = (double)g->v[a].fp[k] - g->v[b].fp[k];
+                    double x = ((double)g->v[a].fp[k] - g->v[b].fp[k]) *
+                               scale[k];
 
                     s += x * x;
                 }
@@ -172,10 +190,24 @@ int main(int argc, char **argv)
         }
         /* Model Atlas */
         zx_atlas_default_params(&p);
+        if (getenv("ZX_ATLAS_SPREAD"))
+            p.spread = atof(getenv("ZX_ATLAS_SPREAD"));
+        if (getenv("ZX_ATLAS_K"))
+            p.k = atoi(getenv("ZX_ATLAS_K"));
         t0 = zx_now();
         zx_lineage_atlas(n, d, nodes, &p, par, par2, rule, &err);
         t_at += zx_now() - t0;
         score(g, par, par2, &e_at, &r_at);
+        for (a = 0; a < n; a++) {
+            json_t *ps = json_object_get(g->v[a].truth, "parents");
+            long want = json_array_size(ps)
+                            ? find(g, json_string_value(json_array_get(ps, 0)))
+                            : -1;
+
+            rule_n[rule[a]]++;
+            if (want == par[a] || (want >= 0 && want == par2[a]))
+                rule_ok[rule[a]]++;
+        }
         {
             size_t e0 = 0, r0 = 0;
 
@@ -255,6 +287,10 @@ int main(int argc, char **argv)
            e_at);
     printf("lineage_acc_atlas_full_finetunes %.3f (%zu/%zu)\n",
            (double)ft_r / ft_e, ft_r, ft_e);
+    for (i = 0; i < 6; i++)
+        printf("lineage_atlas_rule_%s %zu/%zu right\n",
+               zx_chart_rule_name((enum zx_chart_rule)i), rule_ok[i],
+               rule_n[i]);
     printf("lineage_acc_mother %.3f (%zu/%zu)\n", (double)r_mo / e_mo, r_mo,
            e_mo);
     printf("lineage_acc_random_earlier %.3f\n", (double)r_rd / e_rd);
