@@ -13,7 +13,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "index.h"
+#include "store.h"
 #include "zx_mem.h"
 
 /* Solve on m nodes, node `root` fixed as the root; w is m x m (w[p*m+c]).
@@ -404,4 +407,203 @@ int zx_lineage_atlas(size_t n, const double *dist,
     free(corr);
     free(eligible);
     return ZX_OK;
+}
+
+/* ===== Charting a group of an index ===== */
+
+struct gvec {
+    char **ids;
+    float *fp;
+    size_t n, cap;
+};
+
+static int gvec_cb(const struct zx_vec *v, void *arg)
+{
+    struct gvec *g = arg;
+
+    if (v->dim != ZX_FP_DIM)
+        return 0;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 64;
+        g->ids = xreallocarray(g->ids, g->cap, sizeof(*g->ids));
+        g->fp = xreallocarray(g->fp, g->cap, ZX_FP_DIM * sizeof(float));
+    }
+    g->ids[g->n] = xstrdup(v->model);
+    memcpy(g->fp + g->n * ZX_FP_DIM, v->data, ZX_FP_DIM * sizeof(float));
+    g->n++;
+    return 0;
+}
+
+static double iso_time(const char *s)
+{
+    struct tm tm;
+    int ms = 0;
+
+    memset(&tm, 0, sizeof(tm));
+    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon,
+                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+                     &ms) < 6)
+        return NAN;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm) + ms / 1000.0;
+}
+
+static int precision_rank(const char *dt)
+{
+    if (!dt)
+        return 0;
+    if (!strcmp(dt, "F64"))
+        return 5;
+    if (!strcmp(dt, "F32"))
+        return 4;
+    if (!strcmp(dt, "F16") || !strcmp(dt, "BF16"))
+        return 3;
+    return 1; /* 8-bit and below */
+}
+
+static size_t uf_find(size_t *up, size_t x)
+{
+    while (up[x] != x)
+        x = up[x] = up[up[x]];
+    return x;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
+                           json_t **edges, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct gvec g = {0};
+    struct zx_chart_node *nodes = NULL;
+    struct zx_atlas_params p;
+    double *d = NULL, *nn = NULL, tau;
+    size_t *up = NULL, *members = NULL, i, j, k, n;
+    int *rank = NULL, best_rank = 0, counts[6] = {0};
+    json_t *out = json_array();
+    int rc;
+
+    *edges = NULL;
+    rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (!rc)
+        rc = zx_store_each_vec(txn, arch, gvec_cb, &g, err);
+    if (rc)
+        goto out;
+    n = g.n;
+    nodes = xcalloc(n + 1, sizeof(*nodes));
+    rank = xcalloc(n + 1, sizeof(*rank));
+    for (i = 0; i < n; i++) {
+        json_t *rec = NULL;
+
+        nodes[i].created = NAN;
+        if (zx_store_get_model(txn, g.ids[i], &rec, NULL) == ZX_OK) {
+            nodes[i].created = iso_time(zx_json_str(
+                json_object_get(rec, "hub"), "createdAt"));
+            rank[i] = precision_rank(zx_json_str(rec, "dtype"));
+        }
+        counts[rank[i]]++;
+        json_decref(rec);
+    }
+    for (k = 1; k < 6; k++) /* the group's usual precision */
+        if (counts[k] > counts[best_rank])
+            best_rank = (int)k;
+    for (i = 0; i < n; i++)
+        nodes[i].quantized = rank[i] && rank[i] < best_rank;
+    d = xcalloc(n * n + 1, sizeof(*d));
+    nn = xcalloc(n + 1, sizeof(*nn));
+    for (i = 0; i < n; i++) {
+        nn[i] = INFINITY;
+        for (j = 0; j < n; j++) {
+            double s = 0;
+
+            for (k = 0; k < ZX_FP_DIM; k++) {
+                double x = (double)g.fp[i * ZX_FP_DIM + k] -
+                           g.fp[j * ZX_FP_DIM + k];
+
+                s += x * x;
+            }
+            d[i * n + j] = sqrt(s);
+            if (i != j && d[i * n + j] > 0 && d[i * n + j] < nn[i])
+                nn[i] = d[i * n + j];
+        }
+    }
+    /* Components: single linkage below 4x the median nearest-neighbour
+     * distance (fine-tunes sit far closer to their tree than to another
+     * tree; zero distances are duplicates and always join). */
+    qsort(nn, n, sizeof(*nn), cmp_dbl);
+    tau = n > 1 && isfinite(nn[n / 2]) ? 4 * nn[n / 2] : INFINITY;
+    up = xcalloc(n + 1, sizeof(*up));
+    for (i = 0; i < n; i++)
+        up[i] = i;
+    for (i = 0; i < n; i++)
+        for (j = i + 1; j < n; j++)
+            if (d[i * n + j] <= tau)
+                up[uf_find(up, i)] = uf_find(up, j);
+    members = xcalloc(n + 1, sizeof(*members));
+    zx_atlas_default_params(&p);
+    for (i = 0; i < n; i++) {
+        size_t m = 0, a, b;
+        double *sub;
+        struct zx_chart_node *sn;
+        long *par, *par2;
+        enum zx_chart_rule *rule;
+
+        if (uf_find(up, i) != i)
+            continue; /* not a component's representative */
+        for (j = 0; j < n; j++)
+            if (uf_find(up, j) == i)
+                members[m++] = j;
+        sub = xcalloc(m * m, sizeof(*sub));
+        sn = xcalloc(m, sizeof(*sn));
+        par = xcalloc(m, sizeof(*par));
+        par2 = xcalloc(m, sizeof(*par2));
+        rule = xcalloc(m, sizeof(*rule));
+        for (a = 0; a < m; a++) {
+            sn[a] = nodes[members[a]];
+            for (b = 0; b < m; b++)
+                sub[a * m + b] = d[members[a] * n + members[b]];
+        }
+        zx_lineage_atlas(m, sub, sn, &p, par, par2, rule, err);
+        for (a = 0; a < m; a++) {
+            json_t *e;
+
+            if (par[a] < 0)
+                continue;
+            e = json_pack("{s:s,s:s,s:s,s:f}", "child", g.ids[members[a]],
+                          "parent", g.ids[members[par[a]]], "rule",
+                          zx_chart_rule_name(rule[a]), "distance",
+                          sub[a * m + (size_t)par[a]]);
+            if (par2[a] >= 0)
+                json_object_set_new(e, "parent2",
+                                    json_string(g.ids[members[par2[a]]]));
+            json_array_append_new(out, e);
+        }
+        free(sub);
+        free(sn);
+        free(par);
+        free(par2);
+        free(rule);
+    }
+    *edges = out;
+    out = NULL;
+out:
+    zx_txn_abort(txn);
+    json_decref(out);
+    for (i = 0; i < g.n; i++)
+        free(g.ids[i]);
+    free(g.ids);
+    free(g.fp);
+    free(nodes);
+    free(rank);
+    free(d);
+    free(nn);
+    free(up);
+    free(members);
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "zx_err.h"
+#include "zx_json.h"
 
 /* Minimum-cost spanning arborescence over all n nodes with a root chosen
  * by the algorithm (a virtual root joins every node at a cost above any
@@ -78,5 +79,16 @@ int zx_lineage_atlas(size_t n, const double *dist,
                      const struct zx_atlas_params *p, long *parent,
                      long *parent2, enum zx_chart_rule *rule,
                      struct zx_error *err);
+
+struct zx_index;
+
+/* Chart the weight group `arch` of an index: components by single linkage
+ * at 4x the median nearest-neighbour distance, then zx_lineage_atlas() in
+ * each, with creation times from the Hub records (hub.createdAt) and
+ * "quantized" = a lower precision than the group's usual dtype.  *edges:
+ * an owned array of {"child","parent","parent2"?,"rule","distance"} for
+ * every model that got a parent.  Returns ZX_OK or a store error. */
+int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
+                           json_t **edges, struct zx_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lineage.h"
 #include "zx_buf.h"
 #include "zx_mem.h"
 
@@ -213,6 +214,62 @@ out:
     json_decref(parents);
     json_decref(children);
     zx_txn_abort(txn);
+    free(id);
+    return rc;
+}
+
+int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
+                              json_t **out, struct zx_error *err)
+{
+    json_t *rec = NULL, *edges = NULL, *parents = json_array(), *e;
+    json_t *children = json_array();
+    const char *arch;
+    char *id = NULL;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = zx_query_resolve(ix, name, &id, err);
+    if (!rc)
+        rc = get_record(ix, id, &rec, err);
+    if (rc)
+        goto out;
+    arch = zx_json_str(rec, "arch");
+    if (!arch || json_is_null(json_object_get(rec, "vid"))) {
+        rc = zx_fail(err, ZX_EINCOMPAT, "model '%s' has no weight "
+                     "fingerprint to infer lineage from", id);
+        goto out;
+    }
+    rc = zx_lineage_chart_group(ix, arch, &edges, err);
+    if (rc)
+        goto out;
+    json_array_foreach(edges, i, e) {
+        const char *p2 = zx_json_str(e, "parent2");
+
+        if (!strcmp(zx_json_str(e, "child"), id)) {
+            json_t *x = json_pack("{s:O,s:O,s:O}", "parent",
+                                  json_object_get(e, "parent"), "rule",
+                                  json_object_get(e, "rule"), "distance",
+                                  json_object_get(e, "distance"));
+
+            if (p2)
+                json_object_set_new(x, "parent2", json_string(p2));
+            json_array_append_new(parents, x);
+        }
+        if (!strcmp(zx_json_str(e, "parent"), id) || (p2 && !strcmp(p2, id)))
+            json_array_append_new(
+                children, json_pack("{s:O,s:O,s:O}", "child",
+                                    json_object_get(e, "child"), "rule",
+                                    json_object_get(e, "rule"), "distance",
+                                    json_object_get(e, "distance")));
+    }
+    *out = json_pack("{s:s,s:s,s:O,s:O}", "model", id, "arch", arch,
+                     "parents", parents, "children", children);
+out:
+    json_decref(rec);
+    json_decref(edges);
+    json_decref(parents);
+    json_decref(children);
     free(id);
     return rc;
 }

@@ -29,6 +29,13 @@ int zx_query_like_path(struct zx_index *ix, const char *path, int k,
 int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
                      struct zx_error *err);
 
+/* Lineage inferred from the weights of the model's group (Model Atlas
+ * charting, see lineage.h): {"model", "arch", "parents": [{"parent",
+ * "rule", "distance", "parent2"?}], "children": [{"child", "rule",
+ * "distance"}]}.  Work in progress: charted on demand, not stored. */
+int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
+                              json_t **out, struct zx_error *err);
+
 /* A model's record plus "parents", "children", "duplicates" (same weights
  * digest) and "group_size". */
 int zx_query_show(struct zx_index *ix, const char *name, json_t **out,

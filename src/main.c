@@ -27,7 +27,7 @@ static const struct zx_cmd commands[] = { /* keep sorted by name */
      "index local checkpoints: model folders, files or trees of them"},
     {"inspect", cmd_inspect, "[--json] path",
      "list the tensors of a checkpoint with checksums"},
-    {"lineage", cmd_lineage, "[--json] model",
+    {"lineage", cmd_lineage, "[--infer] [--json] model",
      "show a model's declared parents and children"},
     {"list", cmd_list, "[--json] [--arch signature]",
      "list the indexed models"},
