@@ -28,7 +28,7 @@ static const struct zx_cmd commands[] = { /* keep sorted by name */
     {"inspect", cmd_inspect, "[--json] path",
      "list the tensors of a checkpoint with checksums"},
     {"lineage", cmd_lineage, "[--infer] [--json] model",
-     "show a model's declared parents and children"},
+     "show a model's declared (and inferred) parents and children"},
     {"list", cmd_list, "[--json] [--arch signature]",
      "list the indexed models"},
     {"reindex", cmd_reindex, "[--json]",
