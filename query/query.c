@@ -91,6 +91,26 @@ static int get_record(struct zx_index *ix, const char *id, json_t **rec,
 
 /* ===== Search by example ===== */
 
+/* Resolve `name` to an indexed model that has a fingerprint: *id and
+ * *rec are owned by the caller; *arch is borrowed from *rec. */
+static int fingerprinted(struct zx_index *ix, const char *name, char **id,
+                         json_t **rec, const char **arch,
+                         struct zx_error *err)
+{
+    int rc = zx_query_resolve(ix, name, id, err);
+
+    *rec = NULL;
+    if (!rc)
+        rc = get_record(ix, *id, rec, err);
+    if (rc)
+        return rc;
+    *arch = zx_json_str(*rec, "arch");
+    if (!*arch || !json_is_integer(json_object_get(*rec, "vid")))
+        return zx_fail(err, ZX_EINCOMPAT, "model '%s' has no weight "
+                       "fingerprint (no backbone tensors)", *id);
+    return ZX_OK;
+}
+
 int zx_query_like_model(struct zx_index *ix, const char *name, int k,
                         json_t **out, struct zx_error *err)
 {
@@ -104,17 +124,10 @@ int zx_query_like_model(struct zx_index *ix, const char *name, int k,
     int rc;
 
     *out = NULL;
-    rc = zx_query_resolve(ix, name, &id, err);
-    if (!rc)
-        rc = get_record(ix, id, &rec, err);
+    rc = fingerprinted(ix, name, &id, &rec, &arch, err);
     if (rc)
         goto out;
-    arch = zx_json_str(rec, "arch");
-    if (!arch || !zx_json_int(rec, "vid", &vid)) {
-        rc = zx_fail(err, ZX_EINCOMPAT, "model '%s' has no weight "
-                     "fingerprint (no backbone tensors)", id);
-        goto out;
-    }
+    zx_json_int(rec, "vid", &vid);
     rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
     if (rc)
         goto out;
@@ -229,18 +242,9 @@ int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
     int rc;
 
     *out = NULL;
-    rc = zx_query_resolve(ix, name, &id, err);
+    rc = fingerprinted(ix, name, &id, &rec, &arch, err);
     if (!rc)
-        rc = get_record(ix, id, &rec, err);
-    if (rc)
-        goto out;
-    arch = zx_json_str(rec, "arch");
-    if (!arch || json_is_null(json_object_get(rec, "vid"))) {
-        rc = zx_fail(err, ZX_EINCOMPAT, "model '%s' has no weight "
-                     "fingerprint to infer lineage from", id);
-        goto out;
-    }
-    rc = zx_lineage_chart_group(ix, arch, &edges, err);
+        rc = zx_lineage_chart_group(ix, arch, &edges, err);
     if (rc)
         goto out;
     json_array_foreach(edges, i, e) {
