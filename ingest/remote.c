@@ -437,14 +437,13 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
         if (ms[i]->skip || ms[i]->err[0])
             continue;
         for (f = 0; f < ms[i]->n_files; f++) {
-            uint64_t hl = 0;
-            int k;
+            uint64_t hl;
 
-            if (w[i].head_lens[f] < 8)
-                continue;
-            for (k = 7; k >= 0; k--)
-                hl = (hl << 8) | w[i].heads[f][k];
-            if (hl > ZX_CKPT_MAX_HEADER || 8 + hl <= w[i].head_lens[f])
+            /* Bad or oversized lengths are reported when the table is
+             * built from the heads; only a plain short head is extended. */
+            if (zx_st_header_len(w[i].heads[f], w[i].head_lens[f], &hl,
+                                 NULL) ||
+                8 + hl <= w[i].head_lens[f])
                 continue;
             add_req(&rd, ms[i], ms[i]->files[f], 1, w[i].head_lens[f],
                     8 + hl - w[i].head_lens[f],
