@@ -1,4 +1,5 @@
-/* query.c - search by example, declared lineage, show and stats.
+/* query.c - search by example, inferred lineage, show, list and stats
+ * (the lineage views are in lineage.c).
  * SPDX-License-Identifier: MIT */
 #include "query.h"
 
@@ -186,51 +187,6 @@ out:
 
 /* ===== Lineage ===== */
 
-static void mark_indexed(struct zx_txn *txn, json_t *arr, const char *field)
-{
-    json_t *x, *rec;
-    size_t i;
-
-    json_array_foreach(arr, i, x) {
-        rec = NULL;
-        json_object_set_new(
-            x, "indexed",
-            json_boolean(zx_store_get_model(txn, zx_json_str(x, field), &rec,
-                                            NULL) == ZX_OK));
-        json_decref(rec);
-    }
-}
-
-int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
-                     struct zx_error *err)
-{
-    struct zx_txn *txn = NULL;
-    json_t *parents = NULL, *children = NULL;
-    char *id = NULL;
-    int rc;
-
-    *out = NULL;
-    rc = zx_query_resolve(ix, name, &id, err);
-    if (!rc)
-        rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
-    if (!rc)
-        rc = zx_store_parents(txn, id, &parents, err);
-    if (!rc)
-        rc = zx_store_children(txn, id, &children, err);
-    if (rc)
-        goto out;
-    mark_indexed(txn, parents, "parent");
-    mark_indexed(txn, children, "child");
-    *out = json_pack("{s:s,s:O,s:O}", "model", id, "parents", parents,
-                     "children", children);
-out:
-    json_decref(parents);
-    json_decref(children);
-    zx_txn_abort(txn);
-    free(id);
-    return rc;
-}
-
 int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
                               json_t **out, struct zx_error *err)
 {
@@ -326,7 +282,7 @@ int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
                   struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    json_t *rec = NULL, *lin = NULL, *g = NULL;
+    json_t *rec = NULL, *lin = NULL, *sum = NULL, *g = NULL;
     struct dup_ctx dc = {NULL, NULL, NULL};
     const char *arch;
     char *id = NULL, *key = NULL;
@@ -340,11 +296,14 @@ int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
     if (!rc)
         rc = zx_query_lineage(ix, id, &lin, err);
     if (!rc)
+        rc = zx_query_lineage_summary(ix, id, &sum, err);
+    if (!rc)
         rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
     if (rc)
         goto out;
     json_object_set(rec, "parents", json_object_get(lin, "parents"));
     json_object_set(rec, "children", json_object_get(lin, "children"));
+    json_object_set(rec, "lineage", sum);
     key = content_key(rec);
     dc.digest = key;
     dc.self = id;
@@ -364,6 +323,7 @@ out:
     zx_txn_abort(txn);
     json_decref(rec);
     json_decref(lin);
+    json_decref(sum);
     json_decref(g);
     json_decref(dc.dups);
     free(key);

@@ -24,10 +24,58 @@ int zx_query_like_model(struct zx_index *ix, const char *name, int k,
 int zx_query_like_path(struct zx_index *ix, const char *path, int k,
                        json_t **out, struct zx_error *err);
 
-/* Declared lineage: {"model", "parents": [{"parent", "relation", "source",
- * "provenance", "indexed"}], "children": [{"child", ...}]}. */
+/* ===== Lineage (query/lineage.c) =====
+ * An edge is the stored record of index/store.h with both ends named:
+ * {"parent", "child", "relation", "provenance", "confidence", "source"?,
+ * "evidence"?, "contradiction"?}; a stored edge without a confidence is a
+ * declared fact and gets 1.0.  A node is {"id", "indexed", "downloads"?}
+ * (downloads when the record has the Hub's count); a parent that is not
+ * indexed is a virtual node.  A cycle is the array of ids along it from
+ * parent to child, closed by its first id again ["a", "b", "a"]. */
+
+enum zx_lineage_view {
+    ZX_LINEAGE_DIRECT,      /* parents and children */
+    ZX_LINEAGE_ANCESTORS,   /* every ancestor up to the roots */
+    ZX_LINEAGE_DESCENDANTS, /* the whole sub-tree below */
+    ZX_LINEAGE_SIBLINGS,    /* the other children of its parents */
+    ZX_LINEAGE_ROOT,        /* the roots above it */
+    ZX_LINEAGE_TREE,        /* every tree holding it, from the roots down */
+};
+
+/* One view of a model's lineage, keeping only edges whose confidence is
+ * at least min_confidence (0 to 1, else ZX_EUSAGE).  *out: {"model",
+ * "view" (direct, ancestors, descendants, siblings, root, tree),
+ * "min_confidence", "nodes" (by id), "edges" (by parent, then child),
+ * "cycles" (the cycles among the nodes; walks never follow one twice)};
+ * the direct view adds "parents" [{"parent", ...edge, "indexed"}] and
+ * "children" [{"child", ...}]; siblings adds "siblings" [{"model",
+ * "parent", "relation", "provenance", "confidence"}], one per sibling and
+ * shared parent; root and tree add "roots" [{"id", "generations"}]
+ * (nearest first; a model without parents is its own root, and a model
+ * whose ancestry is a cycle has none).  Nodes hold the model and what the
+ * view reached, edges every edge walked between them: ancestors holds the
+ * parents of each ancestor, descendants the children of each descendant,
+ * root the ancestors, tree the descendants of the roots and of the model.
+ * Returns ZX_OK, ZX_ENOTFOUND, ZX_EUSAGE (ambiguous name, bad minimum) or
+ * a store error. */
+int zx_query_lineage_view(struct zx_index *ix, const char *name,
+                          enum zx_lineage_view view, double min_confidence,
+                          json_t **out, struct zx_error *err);
+
+/* The direct view with every edge: {"model", "view", "parents",
+ * "children", ...} as above. */
 int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
                      struct zx_error *err);
+
+/* Counts for `show`, over every edge: {"parents", "children", "subtree",
+ * "cycles"}: parents and children count the direct edges by relation
+ * ({"total", "finetune", "adapter", "quantized", "merge"} always, other
+ * relations when they occur); subtree covers every model below the model
+ * (itself not included): "total" models, each counted once per relation
+ * by which it hangs in the sub-tree, "downloads" summed over the
+ * "with_downloads" models whose record has the Hub's count. */
+int zx_query_lineage_summary(struct zx_index *ix, const char *name,
+                             json_t **out, struct zx_error *err);
 
 /* Lineage inferred from the weights of the model's group (Model Atlas
  * charting, see lineage.h): {"model", "arch", "parents": [{"parent",
@@ -36,8 +84,9 @@ int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
 int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
                               json_t **out, struct zx_error *err);
 
-/* A model's record plus "parents", "children", "duplicates" (same weights
- * digest) and "group_size". */
+/* A model's record plus "parents", "children" (as zx_query_lineage),
+ * "lineage" (zx_query_lineage_summary), "duplicates" (same weights digest)
+ * and "group_size". */
 int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
                   struct zx_error *err);
 

@@ -1,4 +1,5 @@
-/* cmd_show.c - `zoodex show`: everything the index knows about a model.
+/* cmd_show.c - `zoodex show`: everything the index knows about a model,
+ * with its lineage counted per relation like the Hub's model tree.
  * SPDX-License-Identifier: MIT */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +16,9 @@ static void print_str(json_t *o, const char *key, const char *label)
         printf("%-16s %s\n", label, s);
 }
 
+/* One line of ids; for edges (field set) each with its relation, the
+ * provenance and confidence unless it is a declared fact, and a flag when
+ * the weights contradict it. */
 static void print_list(json_t *arr, const char *field, const char *label)
 {
     json_t *x;
@@ -26,11 +30,87 @@ static void print_list(json_t *arr, const char *field, const char *label)
     json_array_foreach(arr, i, x) {
         const char *s = field ? zx_json_str(x, field) : json_string_value(x);
         const char *rel = field ? zx_json_str(x, "relation") : NULL;
+        const char *prov = field ? zx_json_str(x, "provenance") : NULL;
 
-        printf("%s%s%s%s%s", i ? ", " : " ", s ? s : "?", rel ? " (" : "",
-               rel ? rel : "", rel ? ")" : "");
+        printf("%s%s", i ? ", " : " ", s ? s : "?");
+        if (!rel)
+            continue;
+        printf(" (%s", rel);
+        if (prov && strcmp(prov, "declared"))
+            printf(", %s %.2f", prov,
+                   json_number_value(json_object_get(x, "confidence")));
+        if (zx_json_str(x, "contradiction"))
+            printf(", contradicted by the weights");
+        printf(")");
     }
     printf("\n");
+}
+
+/* "Finetunes: 3 · Adapters: 1 · Quantizations: 2 · Merges: 0", as the
+ * Hub's model tree counts, then any other relation that occurs. */
+static void print_counts(json_t *counts)
+{
+    static const char *const hub[][2] = {
+        {"finetune", "Finetunes"},
+        {"adapter", "Adapters"},
+        {"quantized", "Quantizations"},
+        {"merge", "Merges"},
+    };
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
+        printf("%s%s: %lld", i ? " \u00b7 " : "", hub[i][1],
+               (long long)json_integer_value(json_object_get(counts,
+                                                             hub[i][0])));
+    json_object_foreach(counts, key, v) {
+        for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
+            if (!strcmp(key, hub[i][0]))
+                break;
+        if (i == sizeof(hub) / sizeof(hub[0]) && strcmp(key, "total") &&
+            strcmp(key, "downloads") && strcmp(key, "with_downloads"))
+            printf(" \u00b7 %s: %lld", key,
+                   (long long)json_integer_value(v));
+    }
+}
+
+/* The model-tree block: direct children and the whole sub-tree by
+ * relation, and the sub-tree's downloads where the Hub's count is known. */
+static void print_tree_counts(json_t *lin)
+{
+    json_t *cc = json_object_get(lin, "children");
+    json_t *sub = json_object_get(lin, "subtree"), *c, *id;
+    json_int_t n = json_integer_value(json_object_get(sub, "total"));
+    json_int_t known =
+        json_integer_value(json_object_get(sub, "with_downloads"));
+    size_t i, j;
+
+    if (!json_integer_value(json_object_get(cc, "total"))) {
+        printf("%-16s no children\n", "model tree");
+    } else {
+        printf("%-16s children: ", "model tree");
+        print_counts(cc);
+        printf("\n%-16s sub-tree of %lld model%s: ", "", (long long)n,
+               n == 1 ? "" : "s");
+        print_counts(sub);
+        if (known)
+            printf("\n%-16s sub-tree downloads: %lld, known for %lld of "
+                   "%lld models\n", "",
+                   (long long)json_integer_value(
+                       json_object_get(sub, "downloads")),
+                   (long long)known, (long long)n);
+        else
+            printf("\n%-16s sub-tree downloads: unknown (no model of the "
+                   "sub-tree has the Hub's count)\n", "");
+    }
+    json_array_foreach(json_object_get(lin, "cycles"), i, c) {
+        printf("%-16s", "lineage cycle");
+        json_array_foreach(c, j, id) {
+            printf("%s%s", j ? " -> " : " ", json_string_value(id));
+        }
+        printf("\n");
+    }
 }
 
 int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
@@ -99,6 +179,7 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
     print_str(rec, "weights_digest", "weights digest");
     print_list(json_object_get(rec, "parents"), "parent", "parents");
     print_list(json_object_get(rec, "children"), "child", "children");
+    print_tree_counts(json_object_get(rec, "lineage"));
     print_list(json_object_get(rec, "duplicates"), NULL, "duplicates");
     print_str(rec, "ingested", "ingested");
     if (tensors) {

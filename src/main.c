@@ -27,7 +27,10 @@ static const struct zx_cmd commands[] = { /* keep sorted by name */
      "index local checkpoints: model folders, files or trees of them"},
     {"inspect", cmd_inspect, "[--json] path",
      "list the tensors of a checkpoint with checksums"},
-    {"lineage", cmd_lineage, "[--infer] [--json] model",
+    {"lineage", cmd_lineage,
+     "[--ancestors | --descendants | --siblings | --root | --tree] "
+     "[--format text|json|dot] [--min-confidence x] [--json] [--infer] "
+     "model",
      "show a model's declared (and inferred) parents and children"},
     {"list", cmd_list, "[--json] [--arch signature]",
      "list the indexed models"},

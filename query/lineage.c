@@ -1,0 +1,590 @@
+/* lineage.c - lineage answers: a model's parents and children, the views
+ * of its tree (ancestors, descendants, siblings, roots, the whole tree)
+ * and the counts that `show` prints.
+ *
+ * Every view walks the store's edges (index/store.h) from the model in one
+ * read transaction and answers with one graph shape: the nodes it reached,
+ * the edges between them and the cycles among them.  An edge is kept when
+ * its confidence is at least the caller's minimum; an edge without a
+ * confidence is a declared fact and counts as 1.0.  A walk expands each
+ * node at most once per direction, so cycles in declared data (a card
+ * naming its own child as its base) are never followed forever; they are
+ * found afterwards by a depth-first search over the collected graph.
+ * Parents that are not indexed (virtual nodes) are walked like any other:
+ * the reverse table still lists the models that declare them.
+ * SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+#include "zx_buf.h"
+#include "zx_mem.h"
+
+/* ===== The collected graph ===== */
+
+struct graph {
+    struct zx_txn *txn;
+    double min_conf;
+    json_t *nodes;  /* id -> {"id", "indexed", "downloads"?} */
+    json_t *edges;  /* "parent\nchild" -> edge {"parent", "child", ...} */
+    json_t *up;     /* id -> [edge]: its parents, once expanded */
+    json_t *down;   /* id -> [edge]: its children, once expanded */
+};
+
+static void graph_init(struct graph *g, struct zx_txn *txn, double min_conf)
+{
+    g->txn = txn;
+    g->min_conf = min_conf;
+    g->nodes = json_object();
+    g->edges = json_object();
+    g->up = json_object();
+    g->down = json_object();
+}
+
+static void graph_release(struct graph *g)
+{
+    json_decref(g->nodes);
+    json_decref(g->edges);
+    json_decref(g->up);
+    json_decref(g->down);
+}
+
+/* The node of `id`, added on first sight with whether it is indexed and
+ * its Hub downloads when the record has them.  Borrowed. */
+static json_t *add_node(struct graph *g, const char *id)
+{
+    json_t *n = json_object_get(g->nodes, id), *rec = NULL, *dl;
+
+    if (n)
+        return n;
+    n = json_pack("{s:s,s:b}", "id", id, "indexed",
+                  zx_store_get_model(g->txn, id, &rec, NULL) == ZX_OK);
+    dl = json_object_get(json_object_get(rec, "hub"), "downloads");
+    if (json_is_integer(dl) && json_integer_value(dl) >= 0)
+        json_object_set(n, "downloads", dl);
+    json_decref(rec);
+    json_object_set_new(g->nodes, id, n);
+    return n;
+}
+
+static double confidence_of(const json_t *e)
+{
+    json_t *c = json_object_get(e, "confidence");
+
+    return json_is_number(c) ? json_number_value(c) : 1.0;
+}
+
+/* Normalise the stored edge `info` between parent and child (both ends
+ * named, a confidence present) and add it to the graph, unless it is below
+ * the minimum confidence.  Steals `info`.  Returns the graph's edge
+ * (borrowed), or NULL when it was dropped. */
+static json_t *add_edge(struct graph *g, const char *parent,
+                        const char *child, json_t *info)
+{
+    char *key;
+    json_t *e;
+
+    if (!json_is_object(info) || confidence_of(info) < g->min_conf) {
+        json_decref(info);
+        return NULL;
+    }
+    key = xasprintf("%s\n%s", parent, child);
+    e = json_object_get(g->edges, key);
+    if (e) {
+        json_decref(info);
+    } else {
+        json_object_set_new(info, "parent", json_string(parent));
+        json_object_set_new(info, "child", json_string(child));
+        if (!json_is_number(json_object_get(info, "confidence")))
+            json_object_set_new(info, "confidence", json_real(1.0));
+        if (!zx_json_str(info, "provenance"))
+            json_object_set_new(info, "provenance", json_string("declared"));
+        json_object_set_new(g->edges, key, info);
+        e = info;
+    }
+    free(key);
+    add_node(g, parent);
+    add_node(g, child);
+    return e;
+}
+
+/* The parents (up) or children of `id` that pass the minimum, loaded from
+ * the store once.  *out is borrowed from the graph. */
+static int expand(struct graph *g, const char *id, int up, json_t **out,
+                  struct zx_error *err)
+{
+    json_t *cache = up ? g->up : g->down, *arr = NULL, *list, *x;
+    size_t i;
+    int rc;
+
+    *out = json_object_get(cache, id);
+    if (*out)
+        return ZX_OK;
+    rc = up ? zx_store_parents(g->txn, id, &arr, err)
+            : zx_store_children(g->txn, id, &arr, err);
+    if (rc)
+        return rc;
+    list = json_array();
+    add_node(g, id);
+    json_array_foreach(arr, i, x) {
+        const char *other = zx_json_str(x, up ? "parent" : "child");
+        json_t *e;
+
+        if (!other)
+            continue;
+        e = add_edge(g, up ? other : id, up ? id : other, json_copy(x));
+        if (e)
+            json_array_append(list, e);
+    }
+    json_decref(arr);
+    json_object_set_new(cache, id, list);
+    *out = list;
+    return ZX_OK;
+}
+
+/* Everything reachable from `start` going up (ancestors) or down
+ * (descendants); each node is expanded once, so cycles end the walk. */
+static int walk(struct graph *g, const char *start, int up,
+                struct zx_error *err)
+{
+    json_t *todo = json_array(), *seen = json_object(), *list, *e;
+    char *id;
+    size_t i;
+    int rc = ZX_OK;
+
+    json_array_append_new(todo, json_string(start));
+    while (json_array_size(todo)) {
+        size_t last = json_array_size(todo) - 1;
+
+        id = xstrdup(json_string_value(json_array_get(todo, last)));
+        json_array_remove(todo, last);
+        if (json_object_get(seen, id)) {
+            free(id);
+            continue;
+        }
+        json_object_set_new(seen, id, json_true());
+        rc = expand(g, id, up, &list, err);
+        free(id);
+        if (rc)
+            break;
+        json_array_foreach(list, i, e) {
+            json_array_append(todo, json_object_get(e, up ? "parent"
+                                                           : "child"));
+        }
+    }
+    json_decref(todo);
+    json_decref(seen);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The values of `obj` ordered by key (byte order): an owned array. */
+static json_t *sorted_values(json_t *obj)
+{
+    size_t n = json_object_size(obj), i = 0;
+    const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
+    const char *k;
+    json_t *v, *arr = json_array();
+
+    json_object_foreach(obj, k, v) {
+        keys[i++] = k;
+    }
+    qsort(keys, n, sizeof(*keys), cmp_str);
+    for (i = 0; i < n; i++)
+        json_array_append(arr, json_object_get(obj, keys[i]));
+    free(keys);
+    return arr;
+}
+
+/* ===== Cycles ===== */
+
+struct cycles {
+    json_t *adj;    /* id -> [child ids] within the graph */
+    json_t *color;  /* id -> 1 on the DFS path, 2 done */
+    json_t *path;   /* ids of the current DFS path */
+    json_t *found;  /* canonical "a\nb\n..." -> [ids] */
+};
+
+/* Record the cycle path[from..] + path[from], rotated to start at its
+ * smallest id so that one cycle is reported once. */
+static void record_cycle(struct cycles *c, size_t from)
+{
+    size_t n = json_array_size(c->path) - from, i, best = 0;
+    json_t *cyc = json_array();
+    struct zx_buf key = {0};
+
+    for (i = 1; i < n; i++)
+        if (strcmp(json_string_value(json_array_get(c->path, from + i)),
+                   json_string_value(json_array_get(c->path, from + best))) <
+            0)
+            best = i;
+    for (i = 0; i <= n; i++) {
+        json_t *id = json_array_get(c->path, from + (best + i) % n);
+
+        json_array_append(cyc, id);
+        zx_buf_printf(&key, "%s\n", json_string_value(id));
+    }
+    if (!json_object_get(c->found, zx_buf_cstr(&key)))
+        json_object_set(c->found, zx_buf_cstr(&key), cyc);
+    json_decref(cyc);
+    zx_buf_release(&key);
+}
+
+static void dfs_cycles(struct cycles *c, const char *id)
+{
+    json_t *kids = json_object_get(c->adj, id), *kid;
+    size_t i, j;
+
+    json_object_set_new(c->color, id, json_integer(1));
+    json_array_append_new(c->path, json_string(id));
+    json_array_foreach(kids, i, kid) {
+        const char *k = json_string_value(kid);
+        json_int_t col = json_integer_value(json_object_get(c->color, k));
+
+        if (col == 0) {
+            dfs_cycles(c, k);
+        } else if (col == 1) {
+            for (j = 0; j < json_array_size(c->path); j++)
+                if (!strcmp(json_string_value(json_array_get(c->path, j)), k))
+                    break;
+            record_cycle(c, j);
+        }
+    }
+    json_array_remove(c->path, json_array_size(c->path) - 1);
+    json_object_set_new(c->color, id, json_integer(2));
+}
+
+/* The cycles of the collected graph, each as the ids along it from parent
+ * to child, closed by its first id again; in id order.  Owned. */
+static json_t *find_cycles(struct graph *g)
+{
+    struct cycles c = {json_object(), json_object(), json_array(),
+                       json_object()};
+    json_t *edges = sorted_values(g->edges), *nodes, *e, *n, *out;
+    size_t i;
+
+    json_array_foreach(edges, i, e) {
+        const char *p = zx_json_str(e, "parent");
+        json_t *kids = json_object_get(c.adj, p);
+
+        if (!kids) {
+            kids = json_array();
+            json_object_set_new(c.adj, p, kids);
+        }
+        json_array_append(kids, json_object_get(e, "child"));
+    }
+    nodes = sorted_values(g->nodes);
+    json_array_foreach(nodes, i, n) {
+        const char *id = zx_json_str(n, "id");
+
+        if (!json_object_get(c.color, id))
+            dfs_cycles(&c, id);
+    }
+    out = sorted_values(c.found);
+    json_decref(edges);
+    json_decref(nodes);
+    json_decref(c.adj);
+    json_decref(c.color);
+    json_decref(c.path);
+    json_decref(c.found);
+    return out;
+}
+
+/* ===== Views ===== */
+
+static const char *const view_names[] = {
+    [ZX_LINEAGE_DIRECT] = "direct",
+    [ZX_LINEAGE_ANCESTORS] = "ancestors",
+    [ZX_LINEAGE_DESCENDANTS] = "descendants",
+    [ZX_LINEAGE_SIBLINGS] = "siblings",
+    [ZX_LINEAGE_ROOT] = "root",
+    [ZX_LINEAGE_TREE] = "tree",
+};
+
+/* The direct view's parent or child entries, as `lineage` always printed
+ * them: the stored edge, the other end under `field`, "indexed". */
+static json_t *direct_list(struct graph *g, json_t *list, const char *field)
+{
+    json_t *arr = json_array(), *e, *x;
+    size_t i;
+
+    json_array_foreach(list, i, e) {
+        const char *other = zx_json_str(e, field);
+
+        x = json_copy(e);
+        json_object_del(x, !strcmp(field, "parent") ? "child" : "parent");
+        json_object_set(x, "indexed",
+                        json_object_get(json_object_get(g->nodes, other),
+                                        "indexed"));
+        json_array_append_new(arr, x);
+    }
+    return arr;
+}
+
+/* The roots above `id` in a graph that holds its ancestors (each with its
+ * parents expanded): [{"id", "generations"}], nearest first then by id.
+ * A model without parents is its own root (0 generations). */
+static json_t *roots_of(struct graph *g, const char *id)
+{
+    json_t *gen = json_object(), *level = json_array(), *next, *x, *e;
+    json_t *roots = json_array();
+    json_int_t depth = 0;
+    size_t i, j;
+
+    json_object_set_new(gen, id, json_integer(0));
+    json_array_append_new(level, json_string(id));
+    while (json_array_size(level)) {
+        json_t *found = json_object();
+
+        next = json_array();
+        json_array_foreach(level, i, x) {
+            const char *n = json_string_value(x);
+            json_t *ps = json_object_get(g->up, n);
+
+            if (!json_array_size(ps))
+                json_object_set_new(found, n,
+                                    json_pack("{s:s,s:I}", "id", n,
+                                              "generations", depth));
+            json_array_foreach(ps, j, e) {
+                const char *p = zx_json_str(e, "parent");
+
+                if (json_object_get(gen, p))
+                    continue;
+                json_object_set_new(gen, p, json_integer(depth + 1));
+                json_array_append_new(next, json_string(p));
+            }
+        }
+        x = sorted_values(found);
+        json_array_extend(roots, x);
+        json_decref(x);
+        json_decref(found);
+        json_decref(level);
+        level = next;
+        depth++;
+    }
+    json_decref(level);
+    json_decref(gen);
+    return roots;
+}
+
+static int siblings(struct graph *g, const char *id, json_t *out,
+                    struct zx_error *err)
+{
+    json_t *ps, *kids, *p, *k;
+    size_t i, j;
+    int rc = expand(g, id, 1, &ps, err);
+
+    json_array_foreach(ps, i, p) {
+        const char *pid = zx_json_str(p, "parent");
+
+        if (rc)
+            break;
+        if (!strcmp(pid, id))
+            continue; /* a self-loop, reported as a cycle */
+        rc = expand(g, pid, 0, &kids, err);
+        json_array_foreach(kids, j, k) {
+            if (rc || !strcmp(zx_json_str(k, "child"), id))
+                continue;
+            json_array_append_new(
+                out, json_pack("{s:O,s:s,s:O?,s:O?,s:O?}", "model",
+                               json_object_get(k, "child"), "parent", pid,
+                               "relation", json_object_get(k, "relation"),
+                               "provenance",
+                               json_object_get(k, "provenance"),
+                               "confidence",
+                               json_object_get(k, "confidence")));
+        }
+    }
+    return rc;
+}
+
+int zx_query_lineage_view(struct zx_index *ix, const char *name,
+                          enum zx_lineage_view view, double min_confidence,
+                          json_t **out, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct graph g = {0};
+    json_t *res = NULL, *ps = NULL, *cs = NULL, *roots = NULL, *x;
+    char *id = NULL;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    if ((unsigned)view > ZX_LINEAGE_TREE || !(min_confidence >= 0.0) ||
+        min_confidence > 1.0)
+        return zx_fail(err, ZX_EUSAGE, "minimum confidence must be a "
+                       "number from 0 to 1");
+    rc = zx_query_resolve(ix, name, &id, err);
+    if (!rc)
+        rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (rc)
+        goto out;
+    graph_init(&g, txn, min_confidence);
+    add_node(&g, id);
+    res = json_pack("{s:s,s:s,s:f}", "model", id, "view", view_names[view],
+                    "min_confidence", min_confidence);
+    switch (view) {
+    case ZX_LINEAGE_DIRECT:
+        rc = expand(&g, id, 1, &ps, err);
+        if (!rc)
+            rc = expand(&g, id, 0, &cs, err);
+        if (!rc) {
+            json_object_set_new(res, "parents", direct_list(&g, ps, "parent"));
+            json_object_set_new(res, "children", direct_list(&g, cs, "child"));
+        }
+        break;
+    case ZX_LINEAGE_ANCESTORS:
+        rc = walk(&g, id, 1, err);
+        break;
+    case ZX_LINEAGE_DESCENDANTS:
+        rc = walk(&g, id, 0, err);
+        break;
+    case ZX_LINEAGE_SIBLINGS:
+        x = json_array();
+        json_object_set_new(res, "siblings", x);
+        rc = siblings(&g, id, x, err);
+        break;
+    case ZX_LINEAGE_ROOT:
+    case ZX_LINEAGE_TREE:
+        rc = walk(&g, id, 1, err);
+        if (rc)
+            break;
+        roots = roots_of(&g, id);
+        json_object_set(res, "roots", roots);
+        if (view == ZX_LINEAGE_ROOT)
+            break;
+        /* From every root down; and from the model itself, whose
+         * ancestry may be a cycle without a root. */
+        json_array_foreach(roots, i, x) {
+            if (!rc)
+                rc = walk(&g, zx_json_str(x, "id"), 0, err);
+        }
+        if (!rc)
+            rc = walk(&g, id, 0, err);
+        break;
+    }
+    if (rc)
+        goto out;
+    json_object_set_new(res, "nodes", sorted_values(g.nodes));
+    json_object_set_new(res, "edges", sorted_values(g.edges));
+    json_object_set_new(res, "cycles", find_cycles(&g));
+    *out = res;
+    res = NULL;
+out:
+    json_decref(res);
+    json_decref(roots);
+    graph_release(&g);
+    zx_txn_abort(txn);
+    free(id);
+    return rc;
+}
+
+int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
+                     struct zx_error *err)
+{
+    return zx_query_lineage_view(ix, name, ZX_LINEAGE_DIRECT, 0.0, out, err);
+}
+
+/* ===== Counts for `show` ===== */
+
+/* The relations the Hub's model tree counts, always present, in its
+ * order; others (duplicate) are counted when they occur. */
+static json_t *relation_counts(void)
+{
+    return json_pack("{s:i,s:i,s:i,s:i,s:i}", "total", 0, "finetune", 0,
+                     "adapter", 0, "quantized", 0, "merge", 0);
+}
+
+static void count_relation(json_t *counts, const char *rel)
+{
+    json_int_t n;
+
+    if (!rel)
+        rel = "unknown";
+    n = json_integer_value(json_object_get(counts, rel));
+    json_object_set_new(counts, rel, json_integer(n + 1));
+}
+
+int zx_query_lineage_summary(struct zx_index *ix, const char *name,
+                             json_t **out, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct graph g = {0};
+    json_t *res = NULL, *ps, *cs, *e, *n, *sub, *seen = NULL, *pc, *cc;
+    const char *k;
+    json_int_t models = 0, known = 0, downloads = 0;
+    char *id = NULL;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = zx_query_resolve(ix, name, &id, err);
+    if (!rc)
+        rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (rc)
+        goto out;
+    graph_init(&g, txn, 0.0);
+    rc = expand(&g, id, 1, &ps, err);
+    if (!rc)
+        rc = expand(&g, id, 0, &cs, err);
+    if (!rc)
+        rc = walk(&g, id, 0, err);
+    if (rc)
+        goto out;
+    pc = relation_counts();
+    cc = relation_counts();
+    sub = relation_counts();
+    json_array_foreach(ps, i, e) {
+        count_relation(pc, zx_json_str(e, "relation"));
+    }
+    json_object_set_new(pc, "total", json_integer(json_array_size(ps)));
+    json_array_foreach(cs, i, e) {
+        count_relation(cc, zx_json_str(e, "relation"));
+    }
+    json_object_set_new(cc, "total", json_integer(json_array_size(cs)));
+    /* Each model below counted once per relation by which it hangs in
+     * the sub-tree (a merge of two models of the sub-tree is one merge). */
+    seen = json_object();
+    json_object_foreach(g.edges, k, e) {
+        const char *child = zx_json_str(e, "child");
+        const char *rel = zx_json_str(e, "relation");
+        char *key;
+
+        if (!strcmp(child, id))
+            continue; /* a cycle back to the model */
+        key = xasprintf("%s\n%s", child, rel ? rel : "unknown");
+        if (!json_object_get(seen, key)) {
+            json_object_set_new(seen, key, json_true());
+            count_relation(sub, rel);
+        }
+        free(key);
+    }
+    json_object_foreach(g.nodes, k, n) {
+        json_t *dl = json_object_get(n, "downloads");
+
+        if (!strcmp(k, id))
+            continue;
+        models++;
+        if (json_is_integer(dl)) {
+            known++;
+            downloads += json_integer_value(dl);
+        }
+    }
+    json_object_set_new(sub, "total", json_integer(models));
+    json_object_set_new(sub, "with_downloads", json_integer(known));
+    json_object_set_new(sub, "downloads", json_integer(downloads));
+    res = json_pack("{s:o,s:o,s:o,s:o}", "parents", pc, "children", cc,
+                    "subtree", sub, "cycles", find_cycles(&g));
+    *out = res;
+out:
+    json_decref(seen);
+    graph_release(&g);
+    zx_txn_abort(txn);
+    free(id);
+    return rc;
+}
