@@ -5,16 +5,22 @@
 #   SANITIZE=address,undefined   build everything with those sanitizers
 #   FAISS_CFLAGS / FAISS_LIBS    FAISS's C API (built by scripts/setup into $(O)/faiss)
 #   FUZZ_TIME (60)   seconds per fuzz target for `make fuzz`
+#   FUZZ_TARGETS (all)  names of the tests/fuzz/fuzz_<name>.c that `make fuzz` runs
+#   FUZZ_CC (clang-14)  the libFuzzer compiler (`scripts/setup --fuzz` installs it)
+#   VALGRIND=1       run the zoodex of the CLI tests and the fuzz replays under valgrind
+#   VALGRIND_TESTS (t1100 t1300 t1400)  the CLI tests `make valgrind` runs
 #   SKIP_SETUP=1     do not run scripts/setup before building
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 O      ?= build
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS   ?= libcurl libarchive lmdb openblas jansson yaml-0.1 libxxhash libcrypto
+PKGS   ?= libcurl libarchive lmdb openblas lapacke jansson yaml-0.1 libxxhash libcrypto
 FAISS_CFLAGS ?=
 FAISS_LIBS   ?= $(O)/faiss/libfaiss_c.a -lfaiss -llapack -lgomp -lstdc++
 FUZZ_TIME    ?= 60
+FUZZ_CC      ?= clang-14
+VALGRIND_TESTS ?= t1100 t1300 t1400
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wvla -Wwrite-strings -Wpointer-arith -Wold-style-definition
@@ -35,6 +41,7 @@ CMD_SRC = src/main.c $(wildcard src/cmd_*.c)
 LIB_SRC = $(filter-out $(CMD_SRC),$(wildcard src/*.c ingest/*.c index/*.c query/*.c))
 UNIT    = $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZERS)
 BENCH   = $(patsubst tests/bench/%.c,$(O)/bench/%,$(wildcard tests/bench/bench_*.c))
 
 all: $(O)/zoodex                                        ## build build/zoodex
@@ -62,7 +69,11 @@ $(O)/bench/%: tests/bench/%.c $(O)/libzoodex.a
 	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libzoodex.a $(LDFLAGS) $(LIBS)
 
 test: all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)     ## set up, build; unit, CLI (mock Hub), mock selftest, fuzz replay
-	@O=$(O) ZX=$(abspath $(O)/zoodex) sh tests/run.sh $(UNIT)
+	@O=$(O) ZX=$(abspath $(O)/zoodex) sh tests/run.sh $(if $(VALGRIND),--valgrind) $(UNIT)
+
+valgrind: all $(FUZZERS:%=$(O)/tests/replay-%)          ## VALGRIND_TESTS and the fuzz replays under valgrind (leaks fail)
+	@scripts/setup --valgrind
+	@O=$(O) ZX=$(abspath $(O)/zoodex) ZX_CLI="$(VALGRIND_TESTS)" sh tests/run.sh --valgrind
 
 check: test                                             ## test + docs/usage sync + layering + man lint
 	@sh tests/check-deps.sh
@@ -74,12 +85,38 @@ bench: all $(BENCH)                                     ## benchmarks (never par
 demo: all                                               ## set up, build; sample zoo into a temp index: stats, search, lineage, show, verify
 	@sh scripts/demo $(O)/zoodex
 
-fuzz:                                                   ## clang + libFuzzer, FUZZ_TIME s each
-	@for f in $(FUZZERS); do mkdir -p $(O)/fuzz/corpus-$$f && \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -Isrc -Iingest -Iindex -Iquery \
-	    $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
-	    -o $(O)/fuzz/$$f tests/fuzz/fuzz_$$f.c $(LIB_SRC) $(LIBS) && \
-	  $(O)/fuzz/$$f -max_total_time=$(FUZZ_TIME) $(O)/fuzz/corpus-$$f tests/fuzz/seeds/$$f || exit 1; done
+# libFuzzer: the parsers live in src/ and ingest/, so only those are built,
+# once, instrumented, into $(O)/fuzz/ (no FAISS needed).  Each target runs
+# on a corpus in $(O)/fuzz/corpus-<name> plus its committed seeds, with
+# tests/fuzz/<name>.dict when there is one; crashes land in $(O)/fuzz/.
+FUZZ_SRC    = $(filter src/% ingest/%,$(LIB_SRC))
+FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+       -fsanitize=fuzzer-no-link -Isrc -Iingest -Iindex -Iquery -MMD -MP \
+       $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
+$(O)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(call QUIET,FUZZCC)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+.PRECIOUS: $(O)/fuzz/obj/%.o
+$(O)/fuzz/libzoodex-fuzz.a: $(FUZZ_SRC:%.c=$(O)/fuzz/obj/%.o)
+	$(call QUIET,AR)$(AR) rcs $@ $^
+$(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o $(O)/fuzz/libzoodex-fuzz.a
+	$(call QUIET,LINK)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-tools:
+	@scripts/setup --fuzz
+fuzz-build: fuzz-tools
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
+
+fuzz: fuzz-build                                        ## clang + libFuzzer: FUZZ_TARGETS, FUZZ_TIME s each
+	@for f in $(FUZZ_TARGETS); do \
+	  mkdir -p $(O)/fuzz/corpus-$$f && \
+	  dict= && { [ ! -f tests/fuzz/$$f.dict ] || dict=-dict=tests/fuzz/$$f.dict; } && \
+	  echo "fuzz: $$f for $(FUZZ_TIME) s" && \
+	  $(O)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=$(O)/fuzz/$$f- $$dict \
+	    $(O)/fuzz/corpus-$$f tests/fuzz/seeds/$$f || exit 1; done
 
 install: all                                            ## honours DESTDIR, PREFIX and MANDIR
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
@@ -93,5 +130,5 @@ clean:                                                  ## remove $(O) but keep 
 help:                                                   ## list the targets
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
-.PHONY: all test check bench demo fuzz install clean help
+.PHONY: all test check bench demo fuzz fuzz-tools fuzz-build valgrind install clean help
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

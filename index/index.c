@@ -1,6 +1,7 @@
 /* index.c - ties descriptors, the store and the vector files together.
  * SPDX-License-Identifier: MIT */
 #include "index.h"
+#include "lineage.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -226,6 +227,68 @@ static int same_json(json_t *a, json_t *b)
     return (!a && !b) || (a && b && json_equal(a, b));
 }
 
+/* Make model id's declared edges those of `declared` ([{parent, relation,
+ * source}]).  Edges inferred from the weights stay (they change only when
+ * lineage re-charts the model's component): a declared edge the weights
+ * also found stays "both" with its evidence, and one no longer declared
+ * falls back to "inferred". */
+static int put_declared_edges(struct zx_txn *txn, const char *id,
+                              json_t *declared, struct zx_error *err)
+{
+    json_t *have = NULL, *e, *p, *info;
+    size_t i, j;
+    int rc = zx_store_parents(txn, id, &have, err);
+
+    json_array_foreach(have, i, e) {
+        const char *parent = zx_json_str(e, "parent");
+        const char *prov = zx_json_str(e, "provenance");
+        int still = 0;
+
+        if (rc)
+            break;
+        json_array_foreach(declared, j, p)
+            still |= !strcmp(zx_json_str(p, "parent"), parent);
+        if (still || (prov && !strcmp(prov, "inferred")))
+            continue;
+        if (prov && !strcmp(prov, "both")) {
+            info = json_deep_copy(e);
+            json_object_del(info, "parent");
+            json_object_del(info, "source");
+            json_object_del(info, "contradiction");
+            json_object_set_new(info, "provenance", json_string("inferred"));
+            rc = zx_store_put_edge(txn, id, parent, info, err);
+            json_decref(info);
+        } else {
+            rc = zx_store_del_edge(txn, id, parent, err);
+        }
+    }
+    json_array_foreach(declared, i, p) {
+        const char *parent = zx_json_str(p, "parent");
+        json_t *prev = NULL;
+
+        if (rc)
+            break;
+        json_array_foreach(have, j, e)
+            if (!strcmp(zx_json_str(e, "parent"), parent))
+                prev = e;
+        if (prev) { /* keep its provenance, evidence and checks */
+            info = json_deep_copy(prev);
+            json_object_del(info, "parent");
+            if (!strcmp(zx_json_str(prev, "provenance"), "inferred"))
+                json_object_set_new(info, "provenance", json_string("both"));
+        } else {
+            info = json_pack("{s:s,s:f}", "provenance", "declared",
+                             "confidence", 1.0);
+        }
+        json_object_set(info, "relation", json_object_get(p, "relation"));
+        json_object_set(info, "source", json_object_get(p, "source"));
+        rc = zx_store_put_edge(txn, id, parent, info, err);
+        json_decref(info);
+    }
+    json_decref(have);
+    return rc;
+}
+
 /* Remove model `id` entirely (record, vector, edges) inside txn. */
 static int remove_in_txn(struct zx_txn *txn, const char *id,
                          struct zx_error *err)
@@ -250,7 +313,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  enum zx_add_result *res, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    json_t *old = NULL, *rec = NULL, *parents, *p, *hub;
+    json_t *old = NULL, *rec = NULL, *p, *hub;
     const char *hub_id = NULL;
     char *hub_key = NULL, *prev_id = NULL;
     int64_t vid = 0;
@@ -288,8 +351,6 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
         if (!zx_json_int(old, "vid", &vid) || !d->has_fp)
             vid = 0;
         rc = drop_old_vector(txn, old, err);
-        if (!rc)
-            rc = zx_store_del_edges_of(txn, src->id, err);
         if (rc)
             goto out;
     }
@@ -336,19 +397,10 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
         rc = touch_group(txn, d->arch, +1, err);
     if (rc)
         goto out;
-    parents = json_object_get(rec, "declared_parents");
-    json_array_foreach(parents, i, p) {
-        json_t *info = json_pack("{s:O,s:O,s:s}", "relation",
-                                 json_object_get(p, "relation"), "source",
-                                 json_object_get(p, "source"), "provenance",
-                                 "declared");
-
-        rc = zx_store_put_edge(txn, src->id, zx_json_str(p, "parent"), info,
-                               err);
-        json_decref(info);
-        if (rc)
-            goto out;
-    }
+    rc = put_declared_edges(txn, src->id,
+                            json_object_get(rec, "declared_parents"), err);
+    if (rc)
+        goto out;
     rc = zx_txn_commit(txn, err);
     txn = NULL;
 out:
@@ -540,6 +592,8 @@ int zx_index_flush(struct zx_index *ix, int all, int *n_written,
     zx_txn_abort(f.txn);
     if (n_written)
         *n_written = f.written;
+    if (!rc)
+        rc = zx_lineage_update(ix, all, NULL, err);
     return rc;
 }
 

@@ -15,8 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "desc.h"
 #include "index.h"
 #include "store.h"
+#include "zx_hash.h"
+#include "zx_linalg.h"
 #include "zx_mem.h"
 
 /* Solve on m nodes, node `root` fixed as the root; w is m x m (w[p*m+c]).
@@ -204,12 +207,14 @@ void zx_atlas_default_params(struct zx_atlas_params *p)
     p->rho_pct = 60;
     p->dup_eps = 0;
     p->merge_tol = 0.1;
+    p->link = 4;
 }
 
 const char *zx_chart_rule_name(enum zx_chart_rule r)
 {
-    static const char *const names[] = {"root", "duplicate", "nearest",
-                                        "snake", "fan", "merge"};
+    static const char *const names[] = {"root",  "duplicate", "nearest",
+                                        "snake", "fan",       "merge",
+                                        "declared"};
 
     return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
@@ -256,6 +261,33 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Confidence of a placement by the K nearest distances kd[0..m-1]: the
+ * relative gap g = (kd[1] - kd[0]) / kd[1] between the chosen parent and
+ * the runner-up, mapped through g / (g + 0.1) (0 at no gap, 1/2 at a 10%
+ * gap).  A clear nearest parent scores 0.5..1, a checkpoint chain 0.35..
+ * 0.65, a sweep (the oldest of equals: the gap says nothing) 0.35; a lone
+ * earlier candidate 0.6.  bench_lineage reports how often each band is
+ * right. */
+static double confidence(enum zx_chart_rule r, const double *kd, size_t m)
+{
+    double g, s;
+
+    if (m < 2)
+        return 0.6;
+    g = kd[1] > 0 ? (kd[1] - kd[0]) / kd[1] : 0;
+    s = g / (g + 0.1);
+    switch (r) {
+    case ZX_RULE_NEAREST:
+        return 0.5 + 0.5 * s;
+    case ZX_RULE_SNAKE:
+        return 0.35 + 0.3 * s;
+    case ZX_RULE_FAN:
+        return 0.35;
+    default:
+        return 1;
+    }
+}
+
 /* The K nearest earlier candidates of node v (positions < pos in order). */
 static size_t nearest(size_t n, const double *dist, const size_t *order,
                       size_t pos, const char *eligible, size_t k, size_t v,
@@ -285,7 +317,7 @@ static size_t nearest(size_t n, const double *dist, const size_t *order,
 int zx_lineage_atlas(size_t n, const double *dist,
                      const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p, long *parent,
-                     long *parent2, enum zx_chart_rule *rule,
+                     long *parent2, enum zx_chart_rule *rule, double *conf,
                      struct zx_error *err)
 {
     size_t *order = xcalloc(n + 1, sizeof(*order));
@@ -303,6 +335,8 @@ int zx_lineage_atlas(size_t n, const double *dist,
         created[i] = nodes[i].created;
         parent[i] = parent2[i] = -1;
         rule[i] = ZX_RULE_ROOT;
+        if (conf)
+            conf[i] = 1;
     }
     qsort_r(order, n, sizeof(*order), by_time, created);
     /* Pass 0 measures every node's distance/time correlation to set the
@@ -334,6 +368,18 @@ int zx_lineage_atlas(size_t n, const double *dist,
                     parent[v] = (long)dup;
                     rule[v] = ZX_RULE_DUPLICATE;
                 }
+                continue;
+            }
+            /* A documented parent (after duplicates: a re-upload often
+             * copies its original's card, parent included). */
+            if (nodes[v].known >= 0 && (size_t)nodes[v].known < n &&
+                (size_t)nodes[v].known != v) {
+                if (pass == 1) {
+                    parent[v] = nodes[v].known;
+                    rule[v] = ZX_RULE_DECLARED;
+                }
+                if (!nodes[v].quantized)
+                    eligible[v] = 1;
                 continue;
             }
             m = nearest(n, dist, order, pos, eligible,
@@ -378,6 +424,8 @@ int zx_lineage_atlas(size_t n, const double *dist,
                     parent[v] = (long)nb[ba];
                     parent2[v] = (long)nb[bb];
                     rule[v] = ZX_RULE_MERGE;
+                    if (conf)
+                        conf[v] = 0.5 + 0.4 * (1 - best / p->merge_tol);
                     continue;
                 }
             }
@@ -399,6 +447,8 @@ int zx_lineage_atlas(size_t n, const double *dist,
                 parent[v] = (long)oldest;
                 rule[v] = ZX_RULE_FAN;
             }
+            if (conf)
+                conf[v] = confidence(rule[v], kd, m);
         }
     }
     free(order);
@@ -409,26 +459,242 @@ int zx_lineage_atlas(size_t n, const double *dist,
     return ZX_OK;
 }
 
-/* ===== Charting a group of an index ===== */
+/* ===== Components and charting of fingerprints ===== */
 
-struct gvec {
+#define BLOCK 256
+
+/* Exact squared distance of two rows, in double. */
+static double exact_d2(const float *a, const float *b, size_t dim)
+{
+    double s = 0;
+    size_t k;
+
+    for (k = 0; k < dim; k++) {
+        double x = (double)a[k] - b[k];
+
+        s += x * x;
+    }
+    return s;
+}
+
+/* Squared distance from an SGEMM block entry; entries that rounding may
+ * have blurred (tiny against the norms) are recomputed exactly, so equal
+ * rows give exactly 0. */
+static double block_d2(float v, const float *a, const float *b, float an2,
+                       float bn2, size_t dim)
+{
+    if (v <= 1e-4f * (an2 + bn2))
+        return exact_d2(a, b, dim);
+    return v;
+}
+
+static size_t uf_find(size_t *up, size_t x)
+{
+    while (up[x] != x)
+        x = up[x] = up[up[x]];
+    return x;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+void zx_lineage_components(size_t n, size_t dim, const float *fp,
+                           const struct zx_atlas_params *p, size_t *comp,
+                           size_t *n_comp, double *tau_out)
+{
+    float *n2 = xcalloc(n + 1, sizeof(*n2));
+    float *blk = xcalloc(BLOCK * n + 1, sizeof(*blk));
+    double *nn = xcalloc(n + 1, sizeof(*nn)), tau = INFINITY, t2;
+    size_t *up = xcalloc(n + 1, sizeof(*up)), *label;
+    size_t i0, a, j, nf = 0, k = 0;
+    int pass;
+
+    zx_row_sqnorms(fp, n, dim, n2);
+    for (j = 0; j < n; j++) {
+        up[j] = j;
+        nn[j] = INFINITY;
+    }
+    /* Pass 0: every model's nearest non-identical neighbour; pass 1: join
+     * pairs within tau (and identical pairs). */
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            for (j = 0; j < n; j++)
+                if (isfinite(nn[j]))
+                    nn[nf++] = nn[j];
+            qsort(nn, nf, sizeof(*nn), cmp_dbl);
+            if (nf)
+                tau = p->link * sqrt(nn[nf / 2]);
+        }
+        t2 = tau * tau;
+        for (i0 = 0; i0 < n; i0 += BLOCK) {
+            size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK;
+
+            zx_sqdist_block(fp + i0 * dim, nb, n2 + i0, fp, n, n2, dim, blk);
+            for (a = 0; a < nb; a++) {
+                size_t i = i0 + a;
+
+                for (j = pass ? i + 1 : 0; j < n; j++) {
+                    double d2;
+
+                    if (j == i)
+                        continue;
+                    d2 = block_d2(blk[a * n + j], fp + i * dim, fp + j * dim,
+                                  n2[i], n2[j], dim);
+                    if (pass == 0 && d2 > 0 && d2 < nn[i])
+                        nn[i] = d2;
+                    else if (pass == 1 && (d2 == 0 || d2 <= t2))
+                        up[uf_find(up, i)] = uf_find(up, j);
+                }
+            }
+        }
+    }
+    label = xcalloc(n + 1, sizeof(*label));
+    for (j = 0; j < n; j++)
+        label[j] = (size_t)-1;
+    for (j = 0; j < n; j++) {
+        size_t r = uf_find(up, j);
+
+        if (label[r] == (size_t)-1)
+            label[r] = k++;
+        comp[j] = label[r];
+    }
+    *n_comp = k;
+    if (tau_out)
+        *tau_out = tau;
+    free(n2);
+    free(blk);
+    free(nn);
+    free(up);
+    free(label);
+}
+
+int zx_lineage_chart(size_t n, size_t dim, const float *fp,
+                     const struct zx_chart_node *nodes,
+                     const struct zx_atlas_params *p,
+                     struct zx_chart_out *out, size_t *n_comp, double *tau,
+                     struct zx_error *err)
+{
+    size_t *comp = xcalloc(n + 1, sizeof(*comp));
+    size_t *members = xcalloc(n + 1, sizeof(*members));
+    size_t *local = xcalloc(n + 1, sizeof(*local));
+    size_t *start = NULL, *count = NULL, nc = 0, c, i;
+    int rc = ZX_OK;
+
+    zx_lineage_components(n, dim, fp, p, comp, &nc, tau);
+    /* Bucket the members of each component, in index order. */
+    start = xcalloc(nc + 1, sizeof(*start));
+    count = xcalloc(nc + 1, sizeof(*count));
+    for (i = 0; i < n; i++)
+        count[comp[i]]++;
+    for (c = 1; c <= nc; c++)
+        start[c] = start[c - 1] + count[c - 1];
+    memset(count, 0, (nc + 1) * sizeof(*count));
+    for (i = 0; i < n; i++) {
+        local[i] = count[comp[i]];
+        members[start[comp[i]] + count[comp[i]]++] = i;
+    }
+    for (c = 0; c < nc && !rc; c++) {
+        size_t m = count[c], a, b, *mem = members + start[c];
+        float *rows = xmalloc(m * dim * sizeof(*rows) + 1);
+        float *rn2 = xmalloc(m * sizeof(*rn2) + 1);
+        float *blk = xmalloc(m * m * sizeof(*blk) + 1);
+        double *sub = xmalloc(m * m * sizeof(*sub) + 1);
+        double *cf = xmalloc(m * sizeof(*cf) + 1);
+        struct zx_chart_node *sn = xcalloc(m + 1, sizeof(*sn));
+        long *par = xcalloc(m + 1, sizeof(*par));
+        long *par2 = xcalloc(m + 1, sizeof(*par2));
+        enum zx_chart_rule *rule = xcalloc(m + 1, sizeof(*rule));
+
+        for (a = 0; a < m; a++) {
+            long kn = nodes[mem[a]].known;
+
+            memcpy(rows + a * dim, fp + mem[a] * dim, dim * sizeof(*rows));
+            sn[a] = nodes[mem[a]];
+            sn[a].known = kn >= 0 && (size_t)kn < n && comp[kn] == c
+                              ? (long)local[kn] : -1;
+        }
+        zx_row_sqnorms(rows, m, dim, rn2);
+        zx_sqdist_block(rows, m, rn2, rows, m, rn2, dim, blk);
+        for (a = 0; a < m; a++)
+            for (b = 0; b < m; b++)
+                sub[a * m + b] =
+                    a == b ? 0
+                           : sqrt(block_d2(blk[a * m + b], rows + a * dim,
+                                           rows + b * dim, rn2[a], rn2[b],
+                                           dim));
+        for (a = 0; a < m; a++) /* symmetric despite rounding */
+            for (b = a + 1; b < m; b++)
+                sub[b * m + a] = sub[a * m + b];
+        rc = zx_lineage_atlas(m, sub, sn, p, par, par2, rule, cf, err);
+        for (a = 0; a < m && !rc; a++) {
+            struct zx_chart_out *o = out + mem[a];
+
+            o->comp = c;
+            o->parent = par[a] >= 0 ? (long)mem[par[a]] : -1;
+            o->parent2 = par2[a] >= 0 ? (long)mem[par2[a]] : -1;
+            o->rule = rule[a];
+            o->conf = par[a] >= 0 ? cf[a] : 1;
+            o->distance = par[a] >= 0 ? sub[a * m + (size_t)par[a]] : NAN;
+        }
+        free(rows);
+        free(rn2);
+        free(blk);
+        free(sub);
+        free(cf);
+        free(sn);
+        free(par);
+        free(par2);
+        free(rule);
+    }
+    if (n_comp)
+        *n_comp = nc;
+    free(comp);
+    free(members);
+    free(local);
+    free(start);
+    free(count);
+    return rc;
+}
+
+/* ===== Groups of an index ===== */
+
+/* The chartable models of one group: fingerprints, records, nodes. */
+struct group {
     char **ids;
+    json_t **recs;
     float *fp;
+    struct zx_chart_node *nodes;
     size_t n, cap;
+    struct zx_txn *txn;
+    int rc;
+    struct zx_error *err;
 };
 
-static int gvec_cb(const struct zx_vec *v, void *arg)
+static int group_cb(const struct zx_vec *v, void *arg)
 {
-    struct gvec *g = arg;
+    struct group *g = arg;
+    json_t *rec = NULL;
 
     if (v->dim != ZX_FP_DIM)
         return 0;
+    if (zx_store_get_model(g->txn, v->model, &rec, NULL) != ZX_OK)
+        return 0; /* a vector without a record: verify reports it */
+    if (json_object_get(json_object_get(rec, "meta"), "adapter")) {
+        json_decref(rec); /* adapter weights are an update, not a model */
+        return 0;
+    }
     if (g->n == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 64;
         g->ids = xreallocarray(g->ids, g->cap, sizeof(*g->ids));
+        g->recs = xreallocarray(g->recs, g->cap, sizeof(*g->recs));
         g->fp = xreallocarray(g->fp, g->cap, ZX_FP_DIM * sizeof(float));
     }
     g->ids[g->n] = xstrdup(v->model);
+    g->recs[g->n] = rec;
     memcpy(g->fp + g->n * ZX_FP_DIM, v->data, ZX_FP_DIM * sizeof(float));
     g->n++;
     return 0;
@@ -462,148 +728,511 @@ static int precision_rank(const char *dt)
     return 1; /* 8-bit and below */
 }
 
-static size_t uf_find(size_t *up, size_t x)
+static void group_free(struct group *g)
 {
-    while (up[x] != x)
-        x = up[x] = up[up[x]];
-    return x;
+    size_t i;
+
+    for (i = 0; i < g->n; i++) {
+        free(g->ids[i]);
+        json_decref(g->recs[i]);
+    }
+    free(g->ids);
+    free(g->recs);
+    free(g->fp);
+    free(g->nodes);
 }
 
-static int cmp_dbl(const void *a, const void *b)
+static int cmp_id(const void *a, const void *b, void *ctx)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    char **ids = ctx;
 
-    return (x > y) - (x < y);
+    return strcmp(ids[*(const size_t *)a], ids[*(const size_t *)b]);
+}
+
+static long find_id(const struct group *g, const size_t *by_id,
+                    const char *id)
+{
+    size_t lo = 0, hi = g->n;
+
+    while (id && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(g->ids[by_id[mid]], id);
+
+        if (!c)
+            return (long)by_id[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Load group `arch` in txn and set up its chart nodes (no known parents). */
+static int group_load(struct zx_txn *txn, const char *arch, struct group *g,
+                      struct zx_error *err)
+{
+    int counts[6] = {0}, best = 0, *rank;
+    size_t i;
+    int rc;
+
+    memset(g, 0, sizeof(*g));
+    g->txn = txn;
+    g->err = err;
+    rc = zx_store_each_vec(txn, arch, group_cb, g, err);
+    if (rc)
+        return rc;
+    g->nodes = xcalloc(g->n + 1, sizeof(*g->nodes));
+    rank = xcalloc(g->n + 1, sizeof(*rank));
+    for (i = 0; i < g->n; i++) {
+        g->nodes[i].created = iso_time(zx_json_str(
+            json_object_get(g->recs[i], "hub"), "createdAt"));
+        g->nodes[i].known = -1;
+        rank[i] = precision_rank(zx_json_str(g->recs[i], "dtype"));
+        counts[rank[i]]++;
+    }
+    for (i = 1; i < 6; i++) /* the group's usual precision */
+        if (counts[i] > counts[best])
+            best = (int)i;
+    for (i = 0; i < g->n; i++)
+        g->nodes[i].quantized = rank[i] && rank[i] < best;
+    free(rank);
+    return ZX_OK;
 }
 
 int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
                            json_t **edges, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    struct gvec g = {0};
-    struct zx_chart_node *nodes = NULL;
+    struct group g;
     struct zx_atlas_params p;
-    double *d = NULL, *nn = NULL, tau;
-    size_t *up = NULL, *members = NULL, i, j, k, n;
-    int *rank = NULL, best_rank = 0, counts[6] = {0};
+    struct zx_chart_out *co = NULL;
     json_t *out = json_array();
+    size_t i;
     int rc;
 
     *edges = NULL;
+    memset(&g, 0, sizeof(g));
     rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
     if (!rc)
-        rc = zx_store_each_vec(txn, arch, gvec_cb, &g, err);
+        rc = group_load(txn, arch, &g, err);
     if (rc)
         goto out;
-    n = g.n;
-    nodes = xcalloc(n + 1, sizeof(*nodes));
-    rank = xcalloc(n + 1, sizeof(*rank));
-    for (i = 0; i < n; i++) {
-        json_t *rec = NULL;
-
-        nodes[i].created = NAN;
-        if (zx_store_get_model(txn, g.ids[i], &rec, NULL) == ZX_OK) {
-            nodes[i].created = iso_time(zx_json_str(
-                json_object_get(rec, "hub"), "createdAt"));
-            rank[i] = precision_rank(zx_json_str(rec, "dtype"));
-        }
-        counts[rank[i]]++;
-        json_decref(rec);
-    }
-    for (k = 1; k < 6; k++) /* the group's usual precision */
-        if (counts[k] > counts[best_rank])
-            best_rank = (int)k;
-    for (i = 0; i < n; i++)
-        nodes[i].quantized = rank[i] && rank[i] < best_rank;
-    d = xcalloc(n * n + 1, sizeof(*d));
-    nn = xcalloc(n + 1, sizeof(*nn));
-    for (i = 0; i < n; i++) {
-        nn[i] = INFINITY;
-        for (j = 0; j < n; j++) {
-            double s = 0;
-
-            for (k = 0; k < ZX_FP_DIM; k++) {
-                double x = (double)g.fp[i * ZX_FP_DIM + k] -
-                           g.fp[j * ZX_FP_DIM + k];
-
-                s += x * x;
-            }
-            d[i * n + j] = sqrt(s);
-            if (i != j && d[i * n + j] > 0 && d[i * n + j] < nn[i])
-                nn[i] = d[i * n + j];
-        }
-    }
-    /* Components: single linkage below 4x the median nearest-neighbour
-     * distance (fine-tunes sit far closer to their tree than to another
-     * tree; zero distances are duplicates and always join). */
-    qsort(nn, n, sizeof(*nn), cmp_dbl);
-    tau = n > 1 && isfinite(nn[n / 2]) ? 4 * nn[n / 2] : INFINITY;
-    up = xcalloc(n + 1, sizeof(*up));
-    for (i = 0; i < n; i++)
-        up[i] = i;
-    for (i = 0; i < n; i++)
-        for (j = i + 1; j < n; j++)
-            if (d[i * n + j] <= tau)
-                up[uf_find(up, i)] = uf_find(up, j);
-    members = xcalloc(n + 1, sizeof(*members));
     zx_atlas_default_params(&p);
-    for (i = 0; i < n; i++) {
-        size_t m = 0, a, b;
-        double *sub;
-        struct zx_chart_node *sn;
-        long *par, *par2;
-        enum zx_chart_rule *rule;
+    co = xcalloc(g.n + 1, sizeof(*co));
+    rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.nodes, &p, co, NULL, NULL,
+                          err);
+    for (i = 0; i < g.n && !rc; i++) {
+        json_t *e;
 
-        if (uf_find(up, i) != i)
-            continue; /* not a component's representative */
-        for (j = 0; j < n; j++)
-            if (uf_find(up, j) == i)
-                members[m++] = j;
-        sub = xcalloc(m * m, sizeof(*sub));
-        sn = xcalloc(m, sizeof(*sn));
-        par = xcalloc(m, sizeof(*par));
-        par2 = xcalloc(m, sizeof(*par2));
-        rule = xcalloc(m, sizeof(*rule));
-        for (a = 0; a < m; a++) {
-            sn[a] = nodes[members[a]];
-            for (b = 0; b < m; b++)
-                sub[a * m + b] = d[members[a] * n + members[b]];
-        }
-        zx_lineage_atlas(m, sub, sn, &p, par, par2, rule, err);
-        for (a = 0; a < m; a++) {
-            json_t *e;
-
-            if (par[a] < 0)
-                continue;
-            e = json_pack("{s:s,s:s,s:s,s:f}", "child", g.ids[members[a]],
-                          "parent", g.ids[members[par[a]]], "rule",
-                          zx_chart_rule_name(rule[a]), "distance",
-                          sub[a * m + (size_t)par[a]]);
-            if (par2[a] >= 0)
-                json_object_set_new(e, "parent2",
-                                    json_string(g.ids[members[par2[a]]]));
-            json_array_append_new(out, e);
-        }
-        free(sub);
-        free(sn);
-        free(par);
-        free(par2);
-        free(rule);
+        if (co[i].parent < 0)
+            continue;
+        e = json_pack("{s:s,s:s,s:s,s:f,s:f}", "child", g.ids[i], "parent",
+                      g.ids[co[i].parent], "rule",
+                      zx_chart_rule_name(co[i].rule), "distance",
+                      co[i].distance, "confidence", co[i].conf);
+        if (co[i].parent2 >= 0)
+            json_object_set_new(e, "parent2",
+                                json_string(g.ids[co[i].parent2]));
+        json_array_append_new(out, e);
     }
-    *edges = out;
-    out = NULL;
+    if (!rc) {
+        *edges = out;
+        out = NULL;
+    }
 out:
     zx_txn_abort(txn);
     json_decref(out);
+    free(co);
+    group_free(&g);
+    return rc;
+}
+
+/* ===== Stored inferred edges ===== */
+
+/* Bump when charting changes: every component's key changes with it, so
+ * the next update charts everything again. */
+#define CHART_VERSION "zx-atlas-1"
+
+static const char *relation_of(const struct zx_chart_out *o,
+                               const struct zx_chart_node *nd)
+{
+    if (o->rule == ZX_RULE_DUPLICATE)
+        return "duplicate";
+    if (o->rule == ZX_RULE_MERGE)
+        return "merge";
+    return nd->quantized ? "quantized" : "finetune";
+}
+
+static const char *kurtosis_order(json_t *child, json_t *parent)
+{
+    json_t *kc = json_object_get(child, "kurtosis");
+    json_t *kp = json_object_get(parent, "kurtosis");
+
+    if (!json_is_number(kc) || !json_is_number(kp) ||
+        json_integer_value(json_object_get(child, "kurtosis_layers")) <= 0 ||
+        json_integer_value(json_object_get(parent, "kurtosis_layers")) <= 0)
+        return "unknown";
+    return json_number_value(kp) >= json_number_value(kc) ? "parent-higher"
+                                                           : "child-higher";
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    return zx_hash64(s ? s : "", s ? strlen(s) + 1 : 1, h);
+}
+
+/* Content key of a component: its members (sorted by id) with what
+ * charting reads of them. */
+static void component_key(const struct group *g, size_t *mem, size_t m,
+                          char hex[17])
+{
+    uint64_t h = hash_str(0, CHART_VERSION);
+    size_t a;
+
+    qsort_r(mem, m, sizeof(*mem), cmp_id, g->ids);
+    for (a = 0; a < m; a++) {
+        json_t *r = g->recs[mem[a]];
+        json_t *dpj = json_object_get(r, "declared_parents");
+        char *dp = dpj ? zx_json_dump(dpj) : xstrdup("");
+
+        h = hash_str(h, g->ids[mem[a]]);
+        h = hash_str(h, zx_json_str(r, "weights_digest"));
+        h = hash_str(h, zx_json_str(json_object_get(r, "hub"), "createdAt"));
+        h = hash_str(h, zx_json_str(r, "dtype"));
+        h = hash_str(h, dp);
+        free(dp);
+    }
+    snprintf(hex, 17, "%016llx", (unsigned long long)h);
+}
+
+struct keys {
+    char **k;
+    size_t n, cap;
+};
+
+static void keys_add(struct keys *ks, const char *k)
+{
+    if (ks->n == ks->cap) {
+        ks->cap = ks->cap ? ks->cap * 2 : 16;
+        ks->k = xreallocarray(ks->k, ks->cap, sizeof(*ks->k));
+    }
+    ks->k[ks->n++] = xstrdup(k);
+}
+
+static int keys_has(const struct keys *ks, const char *k)
+{
+    size_t i;
+
+    for (i = 0; i < ks->n; i++)
+        if (!strcmp(ks->k[i], k))
+            return 1;
+    return 0;
+}
+
+static void keys_free(struct keys *ks)
+{
+    size_t i;
+
+    for (i = 0; i < ks->n; i++)
+        free(ks->k[i]);
+    free(ks->k);
+}
+
+static int state_key_cb(const char *key, const char *val, void *arg)
+{
+    (void)val;
+    keys_add(arg, key);
+    return 0;
+}
+
+static double fp_dist(const struct group *g, size_t a, size_t b)
+{
+    return sqrt(exact_d2(g->fp + a * ZX_FP_DIM, g->fp + b * ZX_FP_DIM,
+                         ZX_FP_DIM));
+}
+
+/* Why the weights contradict model i's declared edge e, or NULL. */
+static char *contradiction(struct zx_txn *txn, const char *arch,
+                           const struct group *g, const size_t *by_id,
+                           size_t i, json_t *e, double tau)
+{
+    const char *parent = zx_json_str(e, "parent");
+    const char *rel = zx_json_str(e, "relation");
+    long pid = find_id(g, by_id, parent);
+    json_t *prec = NULL;
+    char *why = NULL;
+
+    if (rel && !strcmp(rel, "adapter"))
+        return NULL;
+    if (pid >= 0) {
+        double d = fp_dist(g, i, (size_t)pid);
+
+        if (d > tau)
+            why = xasprintf("the weights are %.4g apart, beyond this "
+                              "group's linkage threshold %.4g: not the same "
+                              "model tree", d, tau);
+    } else if (rel && !strcmp(rel, "finetune") &&
+               zx_store_get_model(txn, parent, &prec, NULL) == ZX_OK &&
+               zx_json_str(prec, "arch") &&
+               strcmp(zx_json_str(prec, "arch"), arch) != 0 &&
+               !json_object_get(json_object_get(prec, "meta"), "adapter")) {
+        why = xasprintf("the declared parent has another backbone "
+                          "(group %s, this model %s)",
+                          zx_json_str(prec, "arch"), arch);
+    }
+    json_decref(prec);
+    return why;
+}
+
+/* Replace model i's inferred edges by the chart's and re-check its
+ * declared ones. */
+static int rewrite_edges(struct zx_txn *txn, const char *arch,
+                         const struct group *g, const size_t *by_id,
+                         size_t i, const struct zx_chart_out *co,
+                         double tau, struct zx_lineage_stats *st,
+                         struct zx_error *err)
+{
+    const char *id = g->ids[i];
+    json_t *parents = NULL, *e, *declared = json_object();
+    long pp[2];
+    size_t k;
+    int rc = zx_store_parents(txn, id, &parents, err);
+
+    if (rc)
+        goto out;
+    json_array_foreach(parents, k, e) {
+        const char *parent = zx_json_str(e, "parent");
+        const char *prov = zx_json_str(e, "provenance");
+        json_t *info;
+        char *why;
+
+        if (prov && !strcmp(prov, "inferred")) {
+            rc = zx_store_del_edge(txn, id, parent, err);
+            if (rc && rc != ZX_ENOTFOUND)
+                goto out;
+            rc = ZX_OK;
+            continue;
+        }
+        info = json_pack("{s:O,s:O,s:s,s:f}", "relation",
+                         json_object_get(e, "relation"), "source",
+                         json_object_get(e, "source"), "provenance",
+                         "declared", "confidence", 1.0);
+        why = contradiction(txn, arch, g, by_id, i, e, tau);
+        if (!why && co[i].rule == ZX_RULE_DUPLICATE && co[i].parent >= 0 &&
+            strcmp(g->ids[co[i].parent], parent) != 0)
+            why = xasprintf("the weights are identical to %s's: a copy, "
+                            "whose card names its original's parent",
+                            g->ids[co[i].parent]);
+        if (why) {
+            json_object_set_new(info, "contradiction", json_string(why));
+            json_object_set_new(info, "confidence", json_real(0.5));
+            if (st)
+                st->contradictions++;
+            free(why);
+        }
+        json_object_set_new(declared, parent, info);
+    }
+    pp[0] = co[i].parent;
+    pp[1] = co[i].parent2;
+    for (k = 0; k < 2 && co[i].rule != ZX_RULE_DECLARED; k++) {
+        json_t *ev, *info;
+
+        if (pp[k] < 0)
+            continue;
+        ev = json_pack("{s:s,s:s,s:f,s:s}", "method", "atlas", "rule",
+                       zx_chart_rule_name(co[i].rule), "distance",
+                       fp_dist(g, i, (size_t)pp[k]), "kurtosis",
+                       kurtosis_order(g->recs[i], g->recs[pp[k]]));
+        info = json_object_get(declared, g->ids[pp[k]]);
+        if (info) { /* the weights agree with the card */
+            json_object_set_new(info, "provenance", json_string("both"));
+            json_object_set_new(info, "evidence", ev);
+            json_object_set_new(info, "confidence", json_real(1.0));
+            json_object_del(info, "contradiction");
+        } else {
+            info = json_pack("{s:s,s:s,s:f,s:o}", "relation",
+                             relation_of(&co[i], &g->nodes[i]), "provenance",
+                             "inferred", "confidence", co[i].conf,
+                             "evidence", ev);
+            json_object_set_new(declared, g->ids[pp[k]], info);
+        }
+        if (st)
+            st->edges++;
+    }
+    {
+        const char *parent;
+
+        json_object_foreach(declared, parent, e) {
+            rc = zx_store_put_edge(txn, id, parent, e, err);
+            if (rc)
+                goto out;
+        }
+    }
+out:
+    json_decref(parents);
+    json_decref(declared);
+    return rc;
+}
+
+static int update_group(struct zx_index *ix, const char *arch,
+                        const char *gen, int all,
+                        struct zx_lineage_stats *st, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct group g;
+    struct zx_atlas_params p;
+    struct zx_chart_out *co = NULL;
+    struct keys old = {0}, cur = {0};
+    size_t *by_id = NULL, *comp = NULL, *mem = NULL, nc = 0, i, j, c;
+    char *charted = NULL, *skey = NULL;
+    double tau = INFINITY;
+    int rc;
+
+    memset(&g, 0, sizeof(g));
+    rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
+    if (rc)
+        return rc;
+    skey = xasprintf("chart:%s", arch);
+    if (zx_store_get_state(txn, skey, &charted, NULL) == ZX_OK && !all &&
+        gen && !strcmp(charted, gen))
+        goto out; /* nothing changed in this group */
+    rc = group_load(txn, arch, &g, err);
+    if (rc)
+        goto out;
+    by_id = xcalloc(g.n + 1, sizeof(*by_id));
     for (i = 0; i < g.n; i++)
-        free(g.ids[i]);
-    free(g.ids);
-    free(g.fp);
-    free(nodes);
-    free(rank);
-    free(d);
-    free(nn);
-    free(up);
-    free(members);
+        by_id[i] = i;
+    qsort_r(by_id, g.n, sizeof(*by_id), cmp_id, g.ids);
+    zx_atlas_default_params(&p);
+    comp = xcalloc(g.n + 1, sizeof(*comp));
+    zx_lineage_components(g.n, ZX_FP_DIM, g.fp, &p, comp, &nc, &tau);
+    /* Documented parents in the same component, not contradicted by the
+     * weights, are known parents. */
+    for (i = 0; i < g.n; i++) {
+        json_t *e;
+        size_t k;
+
+        json_array_foreach(json_object_get(g.recs[i], "declared_parents"),
+                           k, e) {
+            long pid = find_id(&g, by_id, zx_json_str(e, "parent"));
+            const char *rel = zx_json_str(e, "relation");
+
+            if (pid >= 0 && (size_t)pid != i && comp[pid] == comp[i] &&
+                !(rel && !strcmp(rel, "adapter")) &&
+                fp_dist(&g, i, (size_t)pid) <= tau) {
+                g.nodes[i].known = pid;
+                break;
+            }
+        }
+    }
+    co = xcalloc(g.n + 1, sizeof(*co));
+    rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.nodes, &p, co, &nc, &tau,
+                          err);
+    if (rc)
+        goto out;
+    {
+        char *prefix = xasprintf("chart:%s:", arch);
+
+        rc = zx_store_each_state(txn, prefix, state_key_cb, &old, err);
+        free(prefix);
+        if (rc)
+            goto out;
+    }
+    mem = xcalloc(g.n + 1, sizeof(*mem));
+    for (c = 0; c < nc; c++) {
+        size_t m = 0;
+        char hex[17], *key;
+
+        for (i = 0; i < g.n; i++)
+            if (co[i].comp == c)
+                mem[m++] = i;
+        component_key(&g, mem, m, hex);
+        key = xasprintf("chart:%s:%s", arch, hex);
+        keys_add(&cur, key);
+        if (st)
+            st->components++;
+        if (all || !keys_has(&old, key)) {
+            if (st)
+                st->recharted++;
+            for (j = 0; j < m && !rc; j++)
+                rc = rewrite_edges(txn, arch, &g, by_id, mem[j], co, tau, st,
+                                   err);
+        }
+        free(key);
+        if (rc)
+            goto out;
+    }
+    for (i = 0; i < old.n && !rc; i++)
+        if (!keys_has(&cur, old.k[i]))
+            rc = zx_store_del_state(txn, old.k[i], err);
+    for (i = 0; i < cur.n && !rc; i++)
+        if (!keys_has(&old, cur.k[i]))
+            rc = zx_store_put_state(txn, cur.k[i], "1", err);
+    if (!rc)
+        rc = zx_store_put_state(txn, skey, gen ? gen : "", err);
+    if (!rc) {
+        rc = zx_txn_commit(txn, err);
+        txn = NULL;
+    }
+out:
+    zx_txn_abort(txn);
+    keys_free(&old);
+    keys_free(&cur);
+    free(by_id);
+    free(comp);
+    free(mem);
+    free(co);
+    free(charted);
+    free(skey);
+    group_free(&g);
+    return rc;
+}
+
+struct glist {
+    char **arch, **gen;
+    size_t n, cap;
+};
+
+static int glist_cb(const char *arch, json_t *rec, void *arg)
+{
+    struct glist *l = arg;
+    json_t *gj = json_object_get(rec, "gen");
+    char *gen = gj ? zx_json_dump(gj) : xstrdup("");
+
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->arch = xreallocarray(l->arch, l->cap, sizeof(*l->arch));
+        l->gen = xreallocarray(l->gen, l->cap, sizeof(*l->gen));
+    }
+    l->arch[l->n] = xstrdup(arch);
+    l->gen[l->n++] = gen;
+    return 0;
+}
+
+int zx_lineage_update(struct zx_index *ix, int all,
+                      struct zx_lineage_stats *st, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct glist l = {0};
+    size_t i;
+    int rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+
+    if (st)
+        memset(st, 0, sizeof(*st));
+    if (!rc)
+        rc = zx_store_each_group(txn, glist_cb, &l, err);
+    zx_txn_abort(txn);
+    for (i = 0; i < l.n && !rc; i++) {
+        if (st)
+            st->groups++;
+        rc = update_group(ix, l.arch[i], l.gen[i], all, st, err);
+    }
+    for (i = 0; i < l.n; i++) {
+        free(l.arch[i]);
+        free(l.gen[i]);
+    }
+    free(l.arch);
+    free(l.gen);
     return rc;
 }

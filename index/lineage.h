@@ -37,6 +37,9 @@ void zx_lineage_mother_cost(size_t n, const double *dist, const double *ku,
 struct zx_chart_node {
     double created;   /* seconds (any epoch); NAN when unknown */
     int quantized;    /* lower-precision copy: never a parent */
+    long known;       /* a documented parent (index into the same node
+                         array), or -1: placed there, as the Atlas does
+                         with known parents */
 };
 
 struct zx_atlas_params {
@@ -48,6 +51,8 @@ struct zx_atlas_params {
                          distance/time correlations (60) */
     double dup_eps;   /* distances at or below this are duplicates (0) */
     double merge_tol; /* midpoint test tolerance (0.1) */
+    double link;      /* components: single linkage at link x the median
+                         nearest-neighbour distance (4) */
 };
 void zx_atlas_default_params(struct zx_atlas_params *p);
 
@@ -59,36 +64,93 @@ enum zx_chart_rule {
     ZX_RULE_SNAKE,     /* checkpoint chain: nearest earlier model */
     ZX_RULE_FAN,       /* sweep: the oldest of the K nearest */
     ZX_RULE_MERGE,     /* midpoint of two earlier models */
+    ZX_RULE_DECLARED,  /* a documented parent, taken as known */
 };
 const char *zx_chart_rule_name(enum zx_chart_rule r);
 
 /* Greedy Model Atlas charting of one component (Horwitz et al., App. C-D
  * of arXiv 2503.10633v2, as summarised in methods.md 4(a)): models are
- * placed in order of creation; a model at distance <= dup_eps from an
- * earlier one is its duplicate; quantized models are never parents; among
- * the K nearest earlier candidates a clear winner (relative spread above
- * `spread`) is the parent, otherwise a checkpoint chain (distance grows
- * with time difference: correlation above the rho_pct percentile) takes
- * the nearest and a sweep takes the oldest; a model at the midpoint of its
- * two nearest candidates gets both as parents.  Models without a creation
+ * placed in order of creation; a model with a known parent gets it; a
+ * model at distance <= dup_eps from an earlier one is its duplicate;
+ * quantized models are never parents; among the K nearest earlier
+ * candidates a clear winner (relative spread above `spread`) is the
+ * parent, otherwise a checkpoint chain (distance grows with time
+ * difference: correlation above the rho_pct percentile) takes the nearest
+ * and a sweep takes the oldest; a model at the midpoint of its two
+ * nearest candidates gets both as parents.  Models without a creation
  * time are placed after the dated ones, in index order.
  * dist is n x n symmetric.  parent[i] / parent2[i] get the parents (-1 for
- * none), rule[i] the rule used.  Returns ZX_OK. */
+ * none), rule[i] the rule used and conf[i] (may be NULL) a confidence in
+ * [0, 1]: 1 for duplicates and known parents, otherwise growing with the
+ * margin between the chosen parent and the runner-up (see lineage.c).
+ * Returns ZX_OK. */
 int zx_lineage_atlas(size_t n, const double *dist,
                      const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p, long *parent,
-                     long *parent2, enum zx_chart_rule *rule,
+                     long *parent2, enum zx_chart_rule *rule, double *conf,
+                     struct zx_error *err);
+
+/* Components of n fingerprints (row-major n x dim): single linkage at
+ * p->link x the median nearest-neighbour distance (zero distances, i.e.
+ * duplicates, are left out of the median and always join).  comp[i] gets
+ * a component label in 0..*n_comp-1, labels numbered by first member;
+ * *tau the linkage threshold (INFINITY for n < 2).  Distances come from
+ * blocked SGEMMs: O(n^2 dim) time, O(n) memory beyond a block. */
+void zx_lineage_components(size_t n, size_t dim, const float *fp,
+                           const struct zx_atlas_params *p, size_t *comp,
+                           size_t *n_comp, double *tau);
+
+/* One node's place after charting. */
+struct zx_chart_out {
+    size_t comp;          /* component label */
+    long parent, parent2; /* -1 for none */
+    enum zx_chart_rule rule;
+    double conf;          /* [0, 1] */
+    double distance;      /* to parent, NAN for roots */
+};
+
+/* Chart n models: components, then zx_lineage_atlas() in each.  The
+ * nodes' `known` parents are honoured only inside a component. */
+int zx_lineage_chart(size_t n, size_t dim, const float *fp,
+                     const struct zx_chart_node *nodes,
+                     const struct zx_atlas_params *p,
+                     struct zx_chart_out *out, size_t *n_comp, double *tau,
                      struct zx_error *err);
 
 struct zx_index;
 
-/* Chart the weight group `arch` of an index: components by single linkage
- * at 4x the median nearest-neighbour distance, then zx_lineage_atlas() in
- * each, with creation times from the Hub records (hub.createdAt) and
- * "quantized" = a lower precision than the group's usual dtype.  *edges:
- * an owned array of {"child","parent","parent2"?,"rule","distance"} for
- * every model that got a parent.  Returns ZX_OK or a store error. */
+/* Chart the weight group `arch` of an index without storing anything
+ * (what-if view): models with adapter weights are left out, creation times
+ * come from the Hub records (hub.createdAt), "quantized" means a lower
+ * precision than the group's usual dtype; declared parents are not used.
+ * *edges: an owned array of {"child","parent","parent2"?,"rule",
+ * "distance","confidence"} for every model that got a parent.  Returns
+ * ZX_OK or a store error. */
 int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
                            json_t **edges, struct zx_error *err);
+
+/* What zx_lineage_update() did. */
+struct zx_lineage_stats {
+    size_t groups;        /* groups looked at */
+    size_t components;    /* components in those groups */
+    size_t recharted;     /* components charted again */
+    size_t edges;         /* inferred edges written */
+    size_t contradictions;/* declared edges flagged */
+};
+
+/* Bring the stored inferred edges up to date (index opened for writing).
+ * For every group whose generation changed since it was last charted (all
+ * groups when `all`), components are recomputed and only those whose
+ * content changed -- members, their weights digests, creation times,
+ * dtypes or declared parents -- are charted again: their members' inferred
+ * edges are replaced (an inferred edge equal to a declared one makes it
+ * "both"), and their declared edges are checked against the weights (a
+ * declared parent beyond the linkage threshold, or a fine-tune parent
+ * with another backbone, is flagged "contradiction").  Declared parents
+ * inside a component that are not contradicted are taken as known, as
+ * the Model Atlas does.  One write transaction per group.  Edge records:
+ * see zoodex-store(5).  Returns ZX_OK or a store error. */
+int zx_lineage_update(struct zx_index *ix, int all,
+                      struct zx_lineage_stats *st, struct zx_error *err);
 
 #endif

@@ -677,6 +677,22 @@ int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
     return rc;
 }
 
+int zx_store_del_edge(struct zx_txn *txn, const char *child,
+                      const char *parent, struct zx_error *err)
+{
+    size_t kl;
+    char *k = pair_key(child, parent, &kl);
+    int rc = del_raw(txn, DB_EDGES, k, kl, err);
+
+    free(k);
+    if (rc)
+        return rc;
+    k = pair_key(parent, child, &kl);
+    rc = del_raw(txn, DB_REDGES, k, kl, err);
+    free(k);
+    return rc == ZX_ENOTFOUND ? ZX_OK : rc;
+}
+
 struct edge_walk {
     int (*cb)(const char *child, const char *parent, json_t *info,
               void *arg);
@@ -738,6 +754,40 @@ int zx_store_put_state(struct zx_txn *txn, const char *key, const char *val,
                        struct zx_error *err)
 {
     return put_raw(txn, DB_STATE, key, strlen(key), val, strlen(val), err);
+}
+
+int zx_store_del_state(struct zx_txn *txn, const char *key,
+                       struct zx_error *err)
+{
+    return del_raw(txn, DB_STATE, key, strlen(key), err);
+}
+
+struct state_walk {
+    int (*cb)(const char *key, const char *val, void *arg);
+    void *arg;
+};
+
+static int state_walk_cb(MDB_val *k, MDB_val *v, void *arg)
+{
+    struct state_walk *w = arg;
+    char *key = xstrndup(k->mv_data, k->mv_size);
+    char *val = xstrndup(v->mv_data, v->mv_size);
+    int rc = w->cb(key, val, w->arg);
+
+    free(key);
+    free(val);
+    return rc;
+}
+
+int zx_store_each_state(struct zx_txn *txn, const char *prefix,
+                        int (*cb)(const char *key, const char *val,
+                                  void *arg),
+                        void *arg, struct zx_error *err)
+{
+    struct state_walk w = {cb, arg};
+
+    return each(txn, DB_STATE, prefix, strlen(prefix), state_walk_cb, &w,
+                err);
 }
 
 int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err)

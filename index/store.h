@@ -91,6 +91,9 @@ int zx_store_each_group(struct zx_txn *txn,
 int zx_store_put_edge(struct zx_txn *txn, const char *child,
                       const char *parent, const json_t *info,
                       struct zx_error *err);
+/* Delete one edge (ZX_ENOTFOUND, no message, when absent). */
+int zx_store_del_edge(struct zx_txn *txn, const char *child,
+                      const char *parent, struct zx_error *err);
 int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
                           struct zx_error *err);
 /* parents: [{"parent":..., ...info}], children: [{"child":..., ...}] */
@@ -108,6 +111,17 @@ int zx_store_get_state(struct zx_txn *txn, const char *key, char **val,
                        struct zx_error *err);
 int zx_store_put_state(struct zx_txn *txn, const char *key, const char *val,
                        struct zx_error *err);
+
+/* ZX_ENOTFOUND (no message) when absent. */
+int zx_store_del_state(struct zx_txn *txn, const char *key,
+                       struct zx_error *err);
+/* Call cb for each state key starting with `prefix`, in key order; keys
+ * and values are borrowed for the call; a non-zero return stops the walk.
+ * Do not write the state table from cb. */
+int zx_store_each_state(struct zx_txn *txn, const char *prefix,
+                        int (*cb)(const char *key, const char *val,
+                                  void *arg),
+                        void *arg, struct zx_error *err);
 
 /* Entries per table and the map's size in bytes, for `stats`. */
 int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err);

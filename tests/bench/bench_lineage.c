@@ -1,43 +1,87 @@
-/* bench_lineage.c - lineage recovery on the ground-truth zoo.
+/* bench_lineage.c - lineage recovery on the ground-truth zoo, and charting
+ * time on synthetic fingerprints.
  *
- * Reads an index built from fixtures/lineage/zoo (full descriptors) and
- * fixtures/lineage/TRUTH.json (true parents, createdAt), charts every
- * weight group with the Model Atlas method and with MoTHer, and reports
- * directed-edge accuracy (true edges whose child got that parent) against
- * two baselines measured in the same run: a random earlier model, and
- * attach-to-most-connected.  LoRA adapters are not in any weight group
- * (their tensors are adapters), so they are left out and counted.
- * usage: bench_lineage DBDIR TRUTH.json */
+ * Reads an index crawled from fixtures/lineage/zoo (so records carry the
+ * Hub's createdAt; `make bench` crawls it from the mock Hub) and
+ * fixtures/lineage/TRUTH.json, then reports in one run:
+ *  - directed-edge accuracy (true edges whose child got that parent, per
+ *    kind of model) of the edges zoodex stored (declared + inferred: what
+ *    `zoodex lineage` answers), of the weights alone (Model Atlas charting
+ *    without metadata, zx_lineage_chart_group), of MoTHer (distance +
+ *    kurtosis + arborescence) in the same components, of a random earlier
+ *    model and of attach-to-most-connected;
+ *  - component clustering against the true trees (pairwise precision and
+ *    recall, adjusted Rand index);
+ *  - how often inferred edges are right per confidence band;
+ *  - zx_lineage_chart() time for 100, 1,000 and 10,000 synthetic
+ *    fingerprints (trees of 21: root -> 4 -> 16).
+ * Crawled records are light (no kurtosis): MoTHer reads the kurtosis from
+ * FULLDB, an index of the same zoo ingested from disk.
+ * usage: bench_lineage DBDIR TRUTH.json FULLDB
+ * (BENCH_LINEAGE_MAX, 10000: largest synthetic size) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "desc.h"
 #include "index.h"
 #include "lineage.h"
 #include "store.h"
 #include "zx_log.h"
 #include "zx_mem.h"
 
-struct node {
-    char *id;
-    float fp[ZX_FP_DIM];
-    double created, ku;
-    int quantized;
-    json_t *truth;     /* borrowed from TRUTH.json */
+#define KINDS 8
+static const char *const kinds[KINDS] = {"finetune", "snake", "fan",
+                                         "quantized", "duplicate", "merge",
+                                         "lora", "root"};
+
+struct tally {
+    size_t n[KINDS], ok[KINDS];
 };
 
-struct group {
-    char arch[17];
-    struct node *v;
-    size_t n, cap;
-};
+static int kind_of(const char *k)
+{
+    int i;
 
-static struct group groups[16];
-static size_t rule_n[8], rule_ok[8];
-static size_t n_groups;
-static json_t *truth_by_id;
+    for (i = 0; i < KINDS; i++)
+        if (k && !strcmp(k, kinds[i]))
+            return i;
+    return 0;
+}
+
+/* Score one model: its true parents against a predicted set. */
+static void score(struct tally *t, json_t *truth, json_t *pred)
+{
+    json_t *p;
+    size_t i;
+    int k = kind_of(zx_json_str(truth, "kind"));
+
+    json_array_foreach(json_object_get(truth, "parents"), i, p) {
+        t->n[k]++;
+        if (pred && json_object_get(pred, json_string_value(p)))
+            t->ok[k]++;
+    }
+}
+
+static void report(const char *name, const struct tally *t)
+{
+    size_t n = 0, ok = 0, i;
+
+    for (i = 0; i < KINDS; i++) {
+        n += t->n[i];
+        ok += t->ok[i];
+    }
+    printf("lineage_acc_%s %.3f (%zu/%zu)", name, n ? (double)ok / n : 0, ok,
+           n);
+    printf("  full_finetune_trees %.3f (%zu/%zu)",
+           t->n[0] ? (double)t->ok[0] / t->n[0] : 0, t->ok[0], t->n[0]);
+    for (i = 1; i < KINDS; i++)
+        if (t->n[i])
+            printf(" %s %zu/%zu", kinds[i], t->ok[i], t->n[i]);
+    printf("\n");
+}
 
 static double iso_seconds(const char *s)
 {
@@ -52,72 +96,218 @@ static double iso_seconds(const char *s)
     return (double)timegm(&tm);
 }
 
+/* ===== The zoo's fingerprints, for the baselines ===== */
+
+struct model {
+    char *id;
+    char arch[17];
+    float fp[ZX_FP_DIM];
+    double created, ku;
+    json_t *truth;
+};
+
+static struct model *models;
+static struct zx_txn *full_txn;
+static size_t n_models, cap_models;
+static json_t *truth_by_id;
+
 static int vec_cb(const struct zx_vec *v, void *arg)
 {
     struct zx_txn *txn = arg;
-    struct group *g = NULL;
-    json_t *rec = NULL, *t;
-    struct node *nd;
-    size_t i;
+    json_t *rec = NULL;
+    struct model *m;
 
-    for (i = 0; i < n_groups; i++)
-        if (!strcmp(groups[i].arch, v->arch))
-            g = &groups[i];
-    if (!g) {
-        if (n_groups == 16)
-            return 0;
-        g = &groups[n_groups++];
-        snprintf(g->arch, sizeof(g->arch), "%s", v->arch);
-    }
-    if (g->n == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 64;
-        g->v = xreallocarray(g->v, g->cap, sizeof(*g->v));
-    }
-    nd = &g->v[g->n++];
-    memset(nd, 0, sizeof(*nd));
-    nd->id = xstrdup(v->model);
-    memcpy(nd->fp, v->data, sizeof(nd->fp));
-    t = json_object_get(truth_by_id, v->model);
-    nd->truth = t;
-    nd->created = iso_seconds(zx_json_str(t, "createdAt"));
-    if (zx_store_get_model(txn, v->model, &rec, NULL) == 0) {
-        const char *dt = zx_json_str(rec, "dtype");
-
-        nd->ku = json_number_value(json_object_get(rec, "kurtosis"));
-        nd->quantized = dt && strcmp(dt, "F32") != 0;
+    if (v->dim != ZX_FP_DIM ||
+        zx_store_get_model(txn, v->model, &rec, NULL) != ZX_OK)
+        return 0;
+    if (json_object_get(json_object_get(rec, "meta"), "adapter")) {
         json_decref(rec);
+        return 0;
     }
+    if (n_models == cap_models) {
+        cap_models = cap_models ? cap_models * 2 : 128;
+        models = xreallocarray(models, cap_models, sizeof(*models));
+    }
+    m = &models[n_models++];
+    m->id = xstrdup(v->model);
+    snprintf(m->arch, sizeof(m->arch), "%s", v->arch);
+    memcpy(m->fp, v->data, sizeof(m->fp));
+    m->truth = json_object_get(truth_by_id, v->model);
+    m->created = iso_seconds(
+        zx_json_str(json_object_get(rec, "hub"), "createdAt"));
+    json_decref(rec);
+    rec = NULL;
+    m->ku = NAN;
+    if (zx_store_get_model(full_txn, v->model, &rec, NULL) == ZX_OK)
+        m->ku = json_number_value(json_object_get(rec, "kurtosis"));
+    json_decref(rec);
     return 0;
 }
 
-static long find(struct group *g, const char *id)
+static double dist(const struct model *a, const struct model *b)
 {
-    size_t i;
+    double s = 0;
+    size_t k;
 
-    for (i = 0; i < g->n; i++)
-        if (!strcmp(g->v[i].id, id))
-            return (long)i;
-    return -1;
+    for (k = 0; k < ZX_FP_DIM; k++)
+        s += ((double)a->fp[k] - b->fp[k]) * ((double)a->fp[k] - b->fp[k]);
+    return sqrt(s);
 }
 
-/* Count true edges of g's models (child in g) and how many the prediction
- * got: par/par2 per node. */
-static void score(struct group *g, const long *par, const long *par2,
-                  size_t *edges, size_t *right)
+static void add_pred(json_t *pred, const char *child, const char *parent)
 {
-    size_t i, j;
+    json_t *s = json_object_get(pred, child);
 
-    for (i = 0; i < g->n; i++) {
-        json_t *ps = json_object_get(g->v[i].truth, "parents"), *p;
+    if (!s) {
+        s = json_object();
+        json_object_set_new(pred, child, s);
+    }
+    json_object_set_new(s, parent, json_true());
+}
 
-        json_array_foreach(ps, j, p) {
-            long want = find(g, json_string_value(p));
+/* Baselines over one group g (indices idx[0..n-1] into models), with the
+ * group's components comp[]: MoTHer per component; random earlier model
+ * and most-connected earlier model over the group. */
+static void baselines(const size_t *idx, size_t n, const size_t *comp,
+                      size_t nc, json_t *mo, json_t *rd, json_t *mc)
+{
+    size_t c, a, b, *deg = xcalloc(n + 1, sizeof(*deg));
 
-            (*edges)++;
-            if (want >= 0 && (par[i] == want || par2[i] == want))
-                (*right)++;
+    for (c = 0; c < nc; c++) {
+        size_t m = 0, *mem = xcalloc(n + 1, sizeof(*mem));
+        double *d, *cost, *ku;
+        long *par;
+        struct zx_error err = {0};
+
+        for (a = 0; a < n; a++)
+            if (comp[a] == c)
+                mem[m++] = a;
+        d = xcalloc(m * m + 1, sizeof(*d));
+        cost = xcalloc(m * m + 1, sizeof(*cost));
+        ku = xcalloc(m + 1, sizeof(*ku));
+        par = xcalloc(m + 1, sizeof(*par));
+        for (a = 0; a < m; a++) {
+            ku[a] = isnan(models[idx[mem[a]]].ku) ? 0 : models[idx[mem[a]]].ku;
+            for (b = 0; b < m; b++)
+                d[a * m + b] = dist(&models[idx[mem[a]]], &models[idx[mem[b]]]);
+        }
+        zx_lineage_mother_cost(m, d, ku, 0.3, cost);
+        if (m && zx_lineage_arborescence(m, cost, par, &err) == 0)
+            for (a = 0; a < m; a++)
+                if (par[a] >= 0)
+                    add_pred(mo, models[idx[mem[a]]].id,
+                             models[idx[mem[par[a]]]].id);
+        free(mem);
+        free(d);
+        free(cost);
+        free(ku);
+        free(par);
+    }
+    srand(42);
+    for (a = 0; a < n; a++) {
+        const struct model *x = &models[idx[a]];
+        size_t cand = 0, pick;
+        long best = -1;
+
+        for (b = 0; b < n; b++)
+            if (models[idx[b]].created < x->created)
+                cand++;
+        if (cand) {
+            pick = (size_t)rand() % cand;
+            for (b = 0; b < n; b++)
+                if (models[idx[b]].created < x->created && pick-- == 0)
+                    add_pred(rd, x->id, models[idx[b]].id);
+        }
+        /* most connected earlier model (ties: the oldest) */
+        for (b = 0; b < n; b++)
+            if (models[idx[b]].created < x->created &&
+                (best < 0 || deg[b] > deg[best] ||
+                 (deg[b] == deg[best] &&
+                  models[idx[b]].created < models[idx[best]].created)))
+                best = (long)b;
+        if (best >= 0) {
+            deg[best]++;
+            add_pred(mc, x->id, models[idx[best]].id);
         }
     }
+    free(deg);
+}
+
+/* Pairwise agreement of components with the true trees. */
+static void clustering(const size_t *idx, size_t n, const size_t *comp,
+                       size_t *tp, size_t *fp, size_t *fn, size_t *tn)
+{
+    size_t a, b;
+
+    for (a = 0; a < n; a++)
+        for (b = a + 1; b < n; b++) {
+            const char *ta = zx_json_str(models[idx[a]].truth, "tree");
+            const char *tb = zx_json_str(models[idx[b]].truth, "tree");
+            int same_t = ta && tb && !strcmp(ta, tb);
+            int same_c = comp[a] == comp[b];
+
+            *tp += same_t && same_c;
+            *fp += !same_t && same_c;
+            *fn += same_t && !same_c;
+            *tn += !same_t && !same_c;
+        }
+}
+
+/* ===== Synthetic fingerprints for the timing ===== */
+
+static double gauss(unsigned *s)
+{
+    double u = (rand_r(s) + 1.0) / ((double)RAND_MAX + 2.0);
+    double v = (rand_r(s) + 1.0) / ((double)RAND_MAX + 2.0);
+
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+static void synth(size_t n)
+{
+    float *fp = xcalloc(n * ZX_FP_DIM + 1, sizeof(*fp));
+    struct zx_chart_node *nodes = xcalloc(n + 1, sizeof(*nodes));
+    struct zx_chart_out *out = xcalloc(n + 1, sizeof(*out));
+    long *truth = xcalloc(n + 1, sizeof(*truth));
+    struct zx_atlas_params p;
+    struct zx_error err = {0};
+    unsigned seed = 7;
+    size_t i, k, nc = 0, ok = 0, edges = 0;
+    double t0, t1, tau;
+
+    for (i = 0; i < n; i++) {
+        size_t pos = i % 21; /* 0 root, 1-4 children, 5-20 grandchildren */
+        long par = pos == 0 ? -1
+                   : pos <= 4 ? (long)(i - pos)
+                              : (long)(i - pos + 1 + (pos - 5) / 4);
+        double step = pos == 0 ? 1.0 : 0.02 * (0.5 + rand_r(&seed) /
+                                                         (double)RAND_MAX);
+
+        truth[i] = par;
+        for (k = 0; k < ZX_FP_DIM; k++)
+            fp[i * ZX_FP_DIM + k] =
+                (float)((par >= 0 ? fp[(size_t)par * ZX_FP_DIM + k] : 0) +
+                        step * gauss(&seed));
+        nodes[i].created = (double)(i / 21) + (pos == 0 ? 0 : pos <= 4 ? 0.1
+                                                                        : 0.2) +
+                           1e-4 * (double)pos;
+        nodes[i].known = -1;
+    }
+    zx_atlas_default_params(&p);
+    t0 = zx_now();
+    zx_lineage_chart(n, ZX_FP_DIM, fp, nodes, &p, out, &nc, &tau, &err);
+    t1 = zx_now();
+    for (i = 0; i < n; i++)
+        if (truth[i] >= 0) {
+            edges++;
+            ok += out[i].parent == truth[i];
+        }
+    printf("lineage_chart_synthetic_%zu %.3f s (%zu components, directed-edge "
+           "accuracy %.3f)\n", n, t1 - t0, nc, edges ? (double)ok / edges : 0);
+    free(fp);
+    free(nodes);
+    free(out);
+    free(truth);
 }
 
 int main(int argc, char **argv)
@@ -125,181 +315,153 @@ int main(int argc, char **argv)
     struct zx_error err = {0};
     struct zx_index *ix = NULL;
     struct zx_txn *txn = NULL;
-    json_t *truth = NULL, *m;
-    size_t i, gi, e_at = 0, r_at = 0, e_mo = 0, r_mo = 0, e_rd = 0, r_rd = 0;
-    size_t e_mc = 0, r_mc = 0, ft_e = 0, ft_r = 0, total_true = 0;
-    size_t outside = 0;
-    double t_at = 0, t_mo = 0;
+    json_t *truth = NULL, *m, *stored, *weights, *mo, *rd, *mc, *archs;
+    static struct tally t_st, t_w, t_mo, t_rd, t_mc;
+    size_t i, tp = 0, fpn = 0, fnn = 0, tn = 0, band_n[4] = {0}, band_ok[4] = {0};
+    size_t max_synth = getenv("BENCH_LINEAGE_MAX")
+                           ? strtoul(getenv("BENCH_LINEAGE_MAX"), NULL, 10)
+                           : 10000, s;
+    struct zx_index *full = NULL;
+    const char *arch;
+    json_t *dummy;
+    double t0, t_chart = 0;
 
-    if (argc < 3)
+    if (argc < 4) {
+        fprintf(stderr, "usage: bench_lineage DBDIR TRUTH.json FULLDB\n");
         return 2;
-    if (zx_json_load_file(argv[2], 16 << 20, &truth, &err) ||
+    }
+    if (zx_json_load_file(argv[2], (size_t)64 << 20, &truth, &err) ||
+        zx_index_open(argv[3], ZX_INDEX_READ, &full, &err) ||
+        zx_txn_begin(zx_index_store(full), 0, &full_txn, &err) ||
         zx_index_open(argv[1], ZX_INDEX_READ, &ix, &err) ||
         zx_txn_begin(zx_index_store(ix), 0, &txn, &err)) {
         fprintf(stderr, "bench_lineage: %s\n", err.msg);
         return 1;
     }
     truth_by_id = json_object();
-    json_array_foreach(json_object_get(truth, "models"), i, m) {
+    json_array_foreach(json_object_get(truth, "models"), i, m)
         json_object_set(truth_by_id, zx_json_str(m, "id"), m);
-        total_true += json_array_size(json_object_get(m, "parents"));
+    stored = json_object();
+    weights = json_object();
+    mo = json_object();
+    rd = json_object();
+    mc = json_object();
+    archs = json_object();
+    /* 1. What zoodex stored (declared + inferred), with confidence bands. */
+    json_array_foreach(json_object_get(truth, "models"), i, m) {
+        json_t *ps = NULL, *e;
+        size_t j;
+
+        if (zx_store_parents(txn, zx_json_str(m, "id"), &ps, NULL))
+            continue;
+        json_array_foreach(ps, j, e) {
+            const char *prov = zx_json_str(e, "provenance");
+            double c = json_number_value(json_object_get(e, "confidence"));
+            json_t *tp_ = json_object_get(m, "parents"), *x;
+            size_t q;
+            int right = 0, band;
+
+            add_pred(stored, zx_json_str(m, "id"), zx_json_str(e, "parent"));
+            if (!prov || !strcmp(prov, "declared"))
+                continue;
+            json_array_foreach(tp_, q, x)
+                right |= !strcmp(json_string_value(x),
+                                 zx_json_str(e, "parent"));
+            band = c < 0.5 ? 0 : c < 0.7 ? 1 : c < 0.9 ? 2 : 3;
+            band_n[band]++;
+            band_ok[band] += right;
+        }
+        json_decref(ps);
     }
+    /* 2. Weights only, and the baselines, per group. */
     zx_store_each_vec(txn, NULL, vec_cb, txn, &err);
-    for (gi = 0; gi < n_groups; gi++) {
-        struct group *g = &groups[gi];
-        size_t n = g->n, a, b, k;
-        double *d = xcalloc(n * n, sizeof(*d)), *cost = xcalloc(n * n, 8);
-        double *ku = xcalloc(n, sizeof(*ku)), t0;
-        long *par = xcalloc(n, sizeof(long)), *par2 = xcalloc(n, sizeof(long));
-        enum zx_chart_rule *rule = xcalloc(n, sizeof(*rule));
-        struct zx_chart_node *nodes = xcalloc(n, sizeof(*nodes));
+    for (i = 0; i < n_models; i++)
+        json_object_set_new(archs, models[i].arch, json_true());
+    json_object_foreach(archs, arch, dummy) {
+        json_t *edges = NULL, *e;
+        size_t *idx = xcalloc(n_models + 1, sizeof(*idx)), n = 0, nc = 0, j;
+        size_t *comp;
+        float *fp;
         struct zx_atlas_params p;
-        size_t *deg;
 
-        double scale[ZX_FP_DIM];
-
-        /* ZX_LINEAGE_NORM=1: weigh every coordinate by 1/std across the
-         * group (each coordinate counts the same however much it moves). */
-        for (k = 0; k < ZX_FP_DIM; k++) {
-            double mu = 0, var = 0;
-
-            for (a = 0; a < n; a++)
-                mu += g->v[a].fp[k];
-            mu /= (double)n;
-            for (a = 0; a < n; a++)
-                var += (g->v[a].fp[k] - mu) * (g->v[a].fp[k] - mu);
-            var /= (double)n;
-            scale[k] = getenv("ZX_LINEAGE_NORM") && var > 0 ? 1 / sqrt(var)
-                                                            : 1;
-        }
-        for (a = 0; a < n; a++) {
-            for (b = 0; b < n; b++) {
-                double s = 0;
-
-                for (k = 0; k < ZX_FP_DIM; k++) {
-                    double x = ((double)g->v[a].fp[k] - g->v[b].fp[k]) *
-                               scale[k];
-
-                    s += x * x;
-                }
-                d[a * n + b] = sqrt(s);
+        for (j = 0; j < n_models; j++)
+            if (!strcmp(models[j].arch, arch))
+                idx[n++] = j;
+        t0 = zx_now();
+        if (zx_lineage_chart_group(ix, arch, &edges, &err) == 0) {
+            t_chart += zx_now() - t0;
+            json_array_foreach(edges, j, e) {
+                add_pred(weights, zx_json_str(e, "child"),
+                         zx_json_str(e, "parent"));
+                if (zx_json_str(e, "parent2"))
+                    add_pred(weights, zx_json_str(e, "child"),
+                             zx_json_str(e, "parent2"));
             }
-            nodes[a].created = g->v[a].created;
-            nodes[a].quantized = g->v[a].quantized;
-            ku[a] = isnan(g->v[a].ku) ? 0 : g->v[a].ku;
         }
-        /* Model Atlas */
+        json_decref(edges);
+        fp = xcalloc(n * ZX_FP_DIM + 1, sizeof(*fp));
+        comp = xcalloc(n + 1, sizeof(*comp));
+        for (j = 0; j < n; j++)
+            memcpy(fp + j * ZX_FP_DIM, models[idx[j]].fp,
+                   sizeof(models[idx[j]].fp));
         zx_atlas_default_params(&p);
-        if (getenv("ZX_ATLAS_SPREAD"))
-            p.spread = atof(getenv("ZX_ATLAS_SPREAD"));
-        if (getenv("ZX_ATLAS_K"))
-            p.k = atoi(getenv("ZX_ATLAS_K"));
-        t0 = zx_now();
-        zx_lineage_atlas(n, d, nodes, &p, par, par2, rule, &err);
-        t_at += zx_now() - t0;
-        score(g, par, par2, &e_at, &r_at);
-        for (a = 0; a < n; a++) {
-            json_t *ps = json_object_get(g->v[a].truth, "parents");
-            long want = json_array_size(ps)
-                            ? find(g, json_string_value(json_array_get(ps, 0)))
-                            : -1;
-
-            rule_n[rule[a]]++;
-            if (want == par[a] || (want >= 0 && want == par2[a]))
-                rule_ok[rule[a]]++;
-        }
-        {
-            size_t e0 = 0, r0 = 0;
-
-            for (a = 0; a < n; a++) { /* full fine-tunes only */
-                const char *kind = zx_json_str(g->v[a].truth, "kind");
-                json_t *ps = json_object_get(g->v[a].truth, "parents");
-
-                if (!kind || strcmp(kind, "finetune"))
-                    continue;
-                e0++;
-                if (json_array_size(ps) &&
-                    find(g, json_string_value(json_array_get(ps, 0))) ==
-                        par[a])
-                    r0++;
-            }
-            ft_e += e0;
-            ft_r += r0;
-        }
-        /* MoTHer: distance + kurtosis direction, arborescence */
-        t0 = zx_now();
-        zx_lineage_mother_cost(n, d, ku, 0.3, cost);
-        if (zx_lineage_arborescence(n, cost, par, &err) == 0) {
-            for (a = 0; a < n; a++)
-                par2[a] = -1;
-            t_mo += zx_now() - t0;
-            score(g, par, par2, &e_mo, &r_mo);
-        }
-        /* Random earlier model */
-        srand(42);
-        for (a = 0; a < n; a++) {
-            size_t cand = 0;
-
-            par[a] = par2[a] = -1;
-            for (b = 0; b < n; b++)
-                if (nodes[b].created < nodes[a].created)
-                    cand++;
-            if (cand) {
-                size_t pick = (size_t)rand() % cand;
-
-                for (b = 0; b < n; b++)
-                    if (nodes[b].created < nodes[a].created && pick-- == 0)
-                        par[a] = (long)b;
-            }
-        }
-        score(g, par, par2, &e_rd, &r_rd);
-        /* Attach to the most connected earlier model (Atlas "majority") */
-        deg = xcalloc(n, sizeof(*deg));
-        for (a = 0; a < n; a++) {
-            long best = -1;
-
-            for (b = 0; b < n; b++)
-                if (nodes[b].created < nodes[a].created &&
-                    (best < 0 || deg[b] > deg[best] ||
-                     (deg[b] == deg[best] &&
-                      nodes[b].created < nodes[best].created)))
-                    best = (long)b;
-            par[a] = best;
-            par2[a] = -1;
-            if (best >= 0)
-                deg[best]++;
-        }
-        score(g, par, par2, &e_mc, &r_mc);
-        free(deg);
-        free(d);
-        free(cost);
-        free(ku);
-        free(par);
-        free(par2);
-        free(rule);
-        free(nodes);
+        zx_lineage_components(n, ZX_FP_DIM, fp, &p, comp, &nc, NULL);
+        baselines(idx, n, comp, nc, mo, rd, mc);
+        clustering(idx, n, comp, &tp, &fpn, &fnn, &tn);
+        free(idx);
+        free(fp);
+        free(comp);
     }
-    outside = total_true - e_at;
-    printf("lineage_groups %zu\n", n_groups);
-    printf("lineage_true_edges_in_groups %zu (of %zu; %zu are LoRA edges or "
-           "cross-group)\n", e_at, total_true, outside);
-    printf("lineage_acc_atlas %.3f (%zu/%zu)\n", (double)r_at / e_at, r_at,
-           e_at);
-    printf("lineage_acc_atlas_full_finetunes %.3f (%zu/%zu)\n",
-           (double)ft_r / ft_e, ft_r, ft_e);
-    for (i = 0; i < 6; i++)
-        printf("lineage_atlas_rule_%s %zu/%zu right\n",
-               zx_chart_rule_name((enum zx_chart_rule)i), rule_ok[i],
-               rule_n[i]);
-    printf("lineage_acc_mother %.3f (%zu/%zu)\n", (double)r_mo / e_mo, r_mo,
-           e_mo);
-    printf("lineage_acc_random_earlier %.3f\n", (double)r_rd / e_rd);
-    printf("lineage_acc_most_connected %.3f\n", (double)r_mc / e_mc);
-    printf("lineage_atlas_seconds %.4f s\n", t_at);
-    printf("lineage_mother_seconds %.4f s\n", t_mo);
+    json_array_foreach(json_object_get(truth, "models"), i, m) {
+        const char *id = zx_json_str(m, "id");
+
+        score(&t_st, m, json_object_get(stored, id));
+        score(&t_w, m, json_object_get(weights, id));
+        score(&t_mo, m, json_object_get(mo, id));
+        score(&t_rd, m, json_object_get(rd, id));
+        score(&t_mc, m, json_object_get(mc, id));
+    }
+    printf("lineage_models %zu (%zu in weight groups; LoRA adapters are "
+           "attached through their adapter_config only)\n",
+           json_array_size(json_object_get(truth, "models")), n_models);
+    report("zoodex_stored", &t_st);
+    report("weights_only_atlas", &t_w);
+    report("mother", &t_mo);
+    report("random_earlier", &t_rd);
+    report("most_connected", &t_mc);
+    {
+        double n = (double)(tp + fpn + fnn + tn), a = (double)(tp + fpn);
+        double b = (double)(tp + fnn), idx_e = a * b / (n ? n : 1);
+        double maxi = (a + b) / 2;
+        double ari = maxi - idx_e != 0 ? ((double)tp - idx_e) / (maxi - idx_e)
+                                       : 0;
+
+        printf("lineage_components pair_precision %.3f pair_recall %.3f "
+               "adjusted_rand %.3f\n", tp + fpn ? (double)tp / (tp + fpn) : 0,
+               tp + fnn ? (double)tp / (tp + fnn) : 0, ari);
+    }
+    for (i = 0; i < 4; i++)
+        printf("lineage_confidence_band_%s %zu/%zu right\n",
+               i == 0 ? "lt0.5" : i == 1 ? "0.5-0.7" : i == 2 ? "0.7-0.9"
+                                                            : "ge0.9",
+               band_ok[i], band_n[i]);
+    printf("lineage_chart_zoo_seconds %.4f s\n", t_chart);
+    for (s = 100; s <= max_synth; s *= 10)
+        synth(s);
     zx_txn_abort(txn);
     zx_index_close(ix);
+    zx_txn_abort(full_txn);
+    zx_index_close(full);
     json_decref(truth);
     json_decref(truth_by_id);
+    json_decref(stored);
+    json_decref(weights);
+    json_decref(mo);
+    json_decref(rd);
+    json_decref(mc);
+    json_decref(archs);
+    for (i = 0; i < n_models; i++)
+        free(models[i].id);
+    free(models);
     return 0;
 }

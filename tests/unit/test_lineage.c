@@ -194,6 +194,7 @@ static void atlas_zoo(void)
     for (i = 0; i < NN; i++) {
         nodes[i].created = t[i];
         nodes[i].quantized = i == Q3;
+        nodes[i].known = -1;
         for (j = 0; j < NN; j++) {
             double s = 0;
 
@@ -203,7 +204,7 @@ static void atlas_zoo(void)
         }
     }
     zx_atlas_default_params(&p);
-    CHECK_INT(zx_lineage_atlas(NN, dist, nodes, &p, par, par2, rule, NULL),
+    CHECK_INT(zx_lineage_atlas(NN, dist, nodes, &p, par, par2, rule, NULL, NULL),
               ==, 0);
     CHECK_INT(par[R], ==, -1);
     CHECK_INT(rule[R], ==, ZX_RULE_ROOT);
