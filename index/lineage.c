@@ -1211,22 +1211,41 @@ static int glist_cb(const char *arch, json_t *rec, void *arg)
 }
 
 int zx_lineage_update(struct zx_index *ix, int all,
-                      struct zx_lineage_stats *st, struct zx_error *err)
+                      struct zx_lineage_stats *stp, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
+    struct zx_lineage_stats mine, *st = stp ? stp : &mine;
     struct glist l = {0};
     size_t i;
     int rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
 
-    if (st)
-        memset(st, 0, sizeof(*st));
+    memset(st, 0, sizeof(*st));
     if (!rc)
         rc = zx_store_each_group(txn, glist_cb, &l, err);
     zx_txn_abort(txn);
+    txn = NULL;
     for (i = 0; i < l.n && !rc; i++) {
-        if (st)
-            st->groups++;
+        st->groups++;
         rc = update_group(ix, l.arch[i], l.gen[i], all, st, err);
+    }
+    if (!rc && st->groups) { /* for `zoodex stats` */
+        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b}", "groups",
+                              (json_int_t)st->groups, "components",
+                              (json_int_t)st->components, "recharted",
+                              (json_int_t)st->recharted, "edges",
+                              (json_int_t)st->edges, "contradictions",
+                              (json_int_t)st->contradictions, "all", all);
+        char *v = zx_json_dump(j);
+
+        rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
+        if (!rc)
+            rc = zx_store_put_state(txn, "lineage:last", v, err);
+        if (!rc)
+            rc = zx_txn_commit(txn, err);
+        else
+            zx_txn_abort(txn);
+        free(v);
+        json_decref(j);
     }
     for (i = 0; i < l.n; i++) {
         free(l.arch[i]);

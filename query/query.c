@@ -401,6 +401,17 @@ int zx_query_stats(struct zx_index *ix, json_t **out, struct zx_error *err)
                             json_integer((json_int_t)json_object_size(groups)));
         json_object_set(counts, "group_sizes", groups);
         json_object_set_new(counts, "index", json_string(zx_index_dir(ix)));
+        {
+            char *ls = NULL;
+            json_t *lj = NULL;
+
+            /* What the last lineage update did (index/lineage.c). */
+            if (zx_store_get_state(txn, "lineage:last", &ls, NULL) == ZX_OK &&
+                zx_json_parse(ls, strlen(ls), (size_t)-1, "lineage:last",
+                              &lj, NULL) == ZX_OK)
+                json_object_set_new(counts, "lineage_last_update", lj);
+            free(ls);
+        }
         *out = counts;
         counts = NULL;
     }
