@@ -116,5 +116,29 @@ assert [(p["parent"], p["relation"]) for p in d["parents"]] == [(sys.argv[2], "d
 # Edges of other components are untouched: same answers as before.
 ok "$ZX" --db "$DB" lineage --json "$other"
 same "$T/other1" "$T/out"
+# A card that names a parent from another model tree: the declared edge is
+# kept as a fact, but flagged with the evidence against it.
+far=$(python3 -c 'import json; print([m["id"] for m in json.load(open("fixtures/lineage/TRUTH.json"))["models"] if m["kind"] == "root" and m["tree"] == "T4"][0])')
+cp -r "$T/zoo/$leaf" "$T/zoo/late-org/claims-far"
+printf -- '---\nbase_model: %s\n---\n' "$far" >"$T/zoo/late-org/claims-far/README.md"
+printf '{"createdAt": "2024-06-02T00:00:00.000Z", "lastModified": "2024-06-02T00:00:00.000Z"}\n' \
+    >"$T/zoo/late-org/claims-far/.hub.json"
+touch "$T/zoo/.reload"
+ok "$ZX" --db "$DB" crawl
+ok "$ZX" --db "$DB" lineage --json late-org/claims-far
+check python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = [p for p in d["parents"] if p["parent"] == sys.argv[2]][0]
+assert e["provenance"] == "declared" and "linkage threshold" in e["contradiction"], e
+assert e["confidence"] < 1, e
+# the weights still say where it comes from: the leaf it copies
+assert any(p["parent"] == sys.argv[3] and p["provenance"] == "inferred" for p in d["parents"]), d
+' "$T/out" "$far" "$leaf"
+ok "$ZX" --db "$DB" stats --json
+check python3 -c '
+import json, sys
+assert json.load(open(sys.argv[1]))["lineage_last_update"]["contradictions"] >= 1
+' "$T/out"
 ok "$ZX" --db "$DB" verify
 done_testing
