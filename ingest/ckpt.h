@@ -1,12 +1,20 @@
 /* ckpt.h - format-neutral view of a checkpoint: a name-sorted table of
  * tensors whose bytes stay in read-only file maps.
  *
- * Data flow: zx_ckpt_open() maps one or more files (a .safetensors file, or
- * the shards named by a model.safetensors.index.json), validates every
+ * Formats: safetensors (a .safetensors file, or the shards named by a
+ * *.safetensors.index.json) and torch.save files (pytorch_model.bin, .pt,
+ * .pth: the zip format of torch >= 1.6 and the legacy format before it, or
+ * the shards named by a *.bin.index.json).  Torch pickles are run by the
+ * restricted unpickler of pickle.h, never by Python: see ckpt_torch.c for
+ * how tensors are named and which files are refused.
+ *
+ * Data flow: zx_ckpt_open() maps one or more files, validates every
  * header and builds the table; callers walk the table with
  * zx_ckpt_tensor(), read values through zx_tensor_to_float() in blocks, and
  * call zx_ckpt_drop() when done with a tensor so resident memory stays
- * bounded by the tensors in use, not the checkpoint.
+ * bounded by the tensors in use, not the checkpoint.  (The storages of a
+ * torch zip are first copied, uncompressed, into an unlinked temporary
+ * file under $TMPDIR, which is mapped the same way.)
  *
  * Ownership: no function takes ownership of its arguments.  Tensor records
  * and their data pointers are owned by the struct zx_ckpt and valid until
@@ -67,7 +75,8 @@ struct zx_tensor {
     uint64_t shape[ZX_CKPT_MAX_DIMS];
     uint64_t n_elems;
     uint64_t n_bytes;
-    uint64_t offset;   /* absolute offset in its file */
+    uint64_t offset;   /* absolute offset in its file (for a torch zip: in
+                          the temporary copy of its storages) */
     unsigned file;     /* index into the checkpoint's files */
 };
 
@@ -120,12 +129,20 @@ void zx_st_index_free(struct zx_st_index *ix); /* NULL-safe */
 
 struct zx_ckpt;
 
-/* Open a checkpoint: a .safetensors file, or a *.safetensors.index.json
- * whose shards sit next to it.  Returns ZX_OK, ZX_ENOTFOUND, ZX_EIO,
- * ZX_EFORMAT or ZX_ETOOBIG; *out is NULL on failure. */
+/* Open a checkpoint: a .safetensors file, a torch file (.bin, .pt, .pth,
+ * .ckpt; another name is recognised by its first bytes), or a
+ * *.safetensors.index.json or *.bin.index.json whose shards sit next to
+ * it.  Returns ZX_OK, ZX_ENOTFOUND, ZX_EIO, ZX_EFORMAT, ZX_ETOOBIG, or
+ * ZX_EUNSUPPORTED (a pickle that needs a refused global, a non-contiguous
+ * or big-endian tensor: the message names the global or tensor and the
+ * file); *out is NULL on failure. */
 int zx_ckpt_open(const char *path, struct zx_ckpt **out,
                  struct zx_error *err);
 void zx_ckpt_close(struct zx_ckpt *ck); /* NULL-safe */
+
+/* 1 when a file name ends like a checkpoint zx_ckpt_open() reads
+ * (.safetensors, .bin, .pt, .pth, .ckpt or one of the index names). */
+int zx_ckpt_is_weights_name(const char *name);
 
 /* A checkpoint known only by its headers (files on the Hub, read by
  * Range): n files named names[i], whose first bytes are heads[i] (at least

@@ -13,19 +13,15 @@
  * Untrusted input: N is checked against ZX_CKPT_MAX_HEADER and the file size
  * before any allocation; shapes are checked for overflow; every rule of the
  * reference parser (safetensors tensor.rs, Metadata::validate) is enforced.
- * The sharded form, model.safetensors.index.json, maps tensor names to shard
- * files next to the index; shard names may not leave that folder.
+ * The sharded form, model.safetensors.index.json, is read by ckpt.c.
  * SPDX-License-Identifier: MIT */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt.h"
-#include "zx_fs.h"
+#include "ckpt_impl.h"
 #include "zx_json.h"
 #include "zx_mem.h"
-
-#define MAX_INDEX_JSON (64u << 20)
 
 /* ===== Header parsing ===== */
 
@@ -265,323 +261,46 @@ int zx_st_parse(const unsigned char *buf, size_t len, const char *what,
                               out, err);
 }
 
-/* ===== Checkpoints: one file or an index of shards ===== */
+/* ===== One file: a slot of ck ===== */
 
-struct zx_ckpt {
-    struct zx_tensor *tensors;
-    size_t n_tensors;
-    struct zx_map *maps;
-    char **paths;
-    size_t n_files;
-};
-
-/* Sort the merged table by name; a name in two shards is an error. */
-static int sort_table(struct zx_ckpt *ck, const char *what,
-                      struct zx_error *err)
-{
-    size_t i;
-
-    qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
-    for (i = 1; i < ck->n_tensors; i++)
-        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0)
-            return zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears in "
-                           "two shards", what, ck->tensors[i].name);
-    return ZX_OK;
-}
-
-size_t zx_ckpt_n_tensors(const struct zx_ckpt *ck)
-{
-    return ck->n_tensors;
-}
-
-const struct zx_tensor *zx_ckpt_tensor(const struct zx_ckpt *ck, size_t i)
-{
-    ZX_ASSERT(i < ck->n_tensors);
-    return &ck->tensors[i];
-}
-
-long zx_ckpt_find(const struct zx_ckpt *ck, const char *name)
-{
-    size_t lo = 0, hi = ck->n_tensors;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(ck->tensors[mid].name, name);
-
-        if (c == 0)
-            return (long)mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
-}
-
-const unsigned char *zx_ckpt_data(const struct zx_ckpt *ck, size_t i)
-{
-    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
-    const struct zx_map *m = &ck->maps[t->file];
-
-    if (!t->n_bytes || !m->data)
-        return NULL;
-    return m->data + t->offset;
-}
-
-void zx_ckpt_drop(const struct zx_ckpt *ck, size_t i)
-{
-    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
-
-    zx_map_drop(&ck->maps[t->file], t->offset, t->n_bytes);
-}
-
-size_t zx_ckpt_n_files(const struct zx_ckpt *ck)
-{
-    return ck->n_files;
-}
-
-const char *zx_ckpt_file(const struct zx_ckpt *ck, size_t i)
-{
-    ZX_ASSERT(i < ck->n_files);
-    return ck->paths[i];
-}
-
-uint64_t zx_ckpt_file_size(const struct zx_ckpt *ck, size_t i)
-{
-    ZX_ASSERT(i < ck->n_files);
-    return ck->maps[i].size;
-}
-
-void zx_ckpt_close(struct zx_ckpt *ck)
-{
-    size_t i;
-
-    if (!ck)
-        return;
-    for (i = 0; i < ck->n_tensors; i++)
-        free(ck->tensors[i].name);
-    free(ck->tensors);
-    for (i = 0; i < ck->n_files; i++) {
-        zx_map_close(&ck->maps[i]);
-        free(ck->paths[i]);
-    }
-    free(ck->maps);
-    free(ck->paths);
-    free(ck);
-}
-
-/* Map one file and append its tensors to ck. */
-static int add_file(struct zx_ckpt *ck, const char *path,
-                    struct zx_error *err)
+int zx_ckpt_add_safetensors(struct zx_ckpt *ck, const char *path,
+                            struct zx_error *err)
 {
     struct zx_st_header *h = NULL;
-    struct zx_map *m;
+    struct zx_map m = {.fd = -1};
+    const struct zx_map *mp;
     uint64_t n;
-    size_t i, f = ck->n_files;
+    size_t i;
+    unsigned f;
     int rc;
 
-    ck->maps = xreallocarray(ck->maps, f + 1, sizeof(*ck->maps));
-    ck->paths = xreallocarray(ck->paths, f + 1, sizeof(*ck->paths));
-    m = &ck->maps[f];
-    m->fd = -1;
-    rc = zx_map_open(path, m, err);
+    rc = zx_map_open(path, &m, err);
     if (rc)
         return rc;
-    ck->paths[f] = xstrdup(path);
-    ck->n_files++;
-    rc = zx_st_header_len(m->data, (size_t)m->size, &n, err);
+    f = zx_ckpt_add_slot(ck, path, m.size, &m);
+    mp = &ck->maps[f];
+    rc = zx_st_header_len(mp->data, (size_t)mp->size, &n, err);
     if (rc) {
         zx_error_prefix(err, "'%s'", path);
         return rc;
     }
-    if (n > m->size - 8)
+    if (n > mp->size - 8)
         return zx_fail(err, ZX_EFORMAT, "'%s': header length %" PRIu64
                        " runs past the end of the file (%" PRIu64 " bytes)",
-                       path, n, m->size);
-    rc = zx_st_parse_header((const char *)m->data + 8, (size_t)n, m->size,
+                       path, n, mp->size);
+    rc = zx_st_parse_header((const char *)mp->data + 8, (size_t)n, mp->size,
                             path, &h, err);
     if (rc)
         return rc;
-    if (ck->n_tensors + h->n_tensors > ZX_CKPT_MAX_TENSORS) {
-        zx_st_header_free(h);
-        return zx_fail(err, ZX_ETOOBIG, "'%s': too many tensors", path);
-    }
-    ck->tensors = xreallocarray(ck->tensors, ck->n_tensors + h->n_tensors + 1,
-                                sizeof(*ck->tensors));
-    for (i = 0; i < h->n_tensors; i++) {
-        ck->tensors[ck->n_tensors] = h->tensors[i];
-        ck->tensors[ck->n_tensors].file = (unsigned)f;
-        h->tensors[i].name = NULL; /* moved */
-        ck->n_tensors++;
+    for (i = 0; i < h->n_tensors && !rc; i++) {
+        h->tensors[i].file = f;
+        rc = zx_ckpt_add_tensor(ck, &h->tensors[i], path, err);
     }
     zx_st_header_free(h);
-    return ZX_OK;
-}
-
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* ===== Shard indexes: model.safetensors.index.json ===== */
-
-void zx_st_index_free(struct zx_st_index *ix)
-{
-    size_t i;
-
-    if (!ix)
-        return;
-    for (i = 0; i < ix->n_shards; i++)
-        free(ix->shards[i]);
-    for (i = 0; i < ix->n_tensors; i++)
-        free(ix->tensors[i]);
-    free(ix->shards);
-    free(ix->tensors);
-    free(ix->shard_of);
-    free(ix);
-}
-
-/* A shard name must stay inside the index's folder. */
-static int good_shard_name(const char *f, size_t len)
-{
-    return len > 0 && strlen(f) == len && f[0] != '/' && !strstr(f, "..") &&
-           has_suffix(f, ".safetensors");
-}
-
-int zx_st_parse_index(const char *json, size_t len, const char *what,
-                      struct zx_st_index **out, struct zx_error *err)
-{
-    struct zx_st_index *ix = NULL;
-    json_t *root = NULL, *wm, *v;
-    const char **files = NULL;
-    const char *key;
-    size_t i, n = 0;
-    int rc;
-
-    *out = NULL;
-    rc = zx_json_parse(json, len, MAX_INDEX_JSON, what, &root, err);
-    if (rc)
-        return rc;
-    wm = json_object_get(root, "weight_map");
-    if (!json_is_object(wm) || json_object_size(wm) == 0) {
-        rc = zx_fail(err, ZX_EFORMAT, "'%s' has no weight_map object", what);
-        goto out;
-    }
-    if (json_object_size(wm) > ZX_CKPT_MAX_TENSORS) {
-        rc = zx_fail(err, ZX_ETOOBIG, "'%s' maps more than %u tensors", what,
-                     ZX_CKPT_MAX_TENSORS);
-        goto out;
-    }
-    ix = xcalloc(1, sizeof(*ix));
-    n = json_object_size(wm);
-    files = xcalloc(n, sizeof(*files));
-    ix->tensors = xcalloc(n, sizeof(*ix->tensors));
-    ix->shard_of = xcalloc(n, sizeof(*ix->shard_of));
-    json_object_foreach(wm, key, v) {
-        const char *f = json_string_value(v);
-
-        if (!f || !good_shard_name(f, json_string_length(v))) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' maps to a "
-                         "bad shard name", what, key);
-            goto out;
-        }
-        files[ix->n_tensors] = f;
-        ix->tensors[ix->n_tensors++] = xstrdup(key);
-    }
-    qsort(ix->tensors, n, sizeof(*ix->tensors), cmp_str);
-    /* The shards: the distinct file names, sorted. */
-    qsort(files, n, sizeof(*files), cmp_str);
-    ix->shards = xcalloc(n, sizeof(*ix->shards));
-    for (i = 0; i < n; i++) {
-        if (i > 0 && strcmp(files[i], files[i - 1]) == 0)
-            continue;
-        if (ix->n_shards >= ZX_CKPT_MAX_SHARDS) {
-            rc = zx_fail(err, ZX_ETOOBIG, "'%s' names more than %u shards",
-                         what, ZX_CKPT_MAX_SHARDS);
-            goto out;
-        }
-        ix->shards[ix->n_shards++] = xstrdup(files[i]);
-    }
-    for (i = 0; i < n; i++) {
-        const char *f = zx_json_str(wm, ix->tensors[i]);
-        char **s = bsearch(&f, ix->shards, ix->n_shards, sizeof(*ix->shards),
-                           cmp_str);
-
-        ZX_ASSERT(s);
-        ix->shard_of[i] = (size_t)(s - ix->shards);
-    }
-    *out = ix;
-    ix = NULL;
-out:
-    zx_st_index_free(ix);
-    free(files);
-    json_decref(root);
     return rc;
 }
 
-/* Open the shards named by an index.json into the empty ck. */
-static int open_index(struct zx_ckpt *ck, const char *path,
-                      struct zx_error *err)
-{
-    struct zx_st_index *ix = NULL;
-    const char *slash;
-    char *dir = NULL, *json = NULL;
-    size_t i, len = 0;
-    int rc;
-
-    rc = zx_read_file(path, MAX_INDEX_JSON, &json, &len, err);
-    if (rc == ZX_ENOTFOUND)
-        return zx_fail(err, rc, "cannot open '%s': No such file", path);
-    if (rc)
-        return rc;
-    rc = zx_st_parse_index(json, len, path, &ix, err);
-    if (rc)
-        goto out;
-    slash = strrchr(path, '/');
-    dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-    for (i = 0; i < ix->n_shards; i++) {
-        char *p = zx_path_join(dir, ix->shards[i]);
-
-        rc = add_file(ck, p, err);
-        free(p);
-        if (rc)
-            goto out;
-    }
-    rc = sort_table(ck, path, err);
-    if (rc)
-        goto out;
-    /* Every tensor in the shards must be in the weight map, in its shard
-     * (shard i of the index is file i of ck). */
-    for (i = 0; i < ck->n_tensors; i++) {
-        const char *name = ck->tensors[i].name;
-        char **t = bsearch(&name, ix->tensors, ix->n_tensors,
-                           sizeof(*ix->tensors), cmp_str);
-
-        if (!t || ix->shard_of[t - ix->tensors] != ck->tensors[i].file) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' found in "
-                         "'%s' is not mapped there by the index", path, name,
-                         ck->paths[ck->tensors[i].file]);
-            goto out;
-        }
-    }
-    if (ck->n_tensors != ix->n_tensors) {
-        rc = zx_fail(err, ZX_EFORMAT, "'%s' maps %zu tensors but the shards "
-                     "hold %zu", path, ix->n_tensors, ck->n_tensors);
-        goto out;
-    }
-out:
-    zx_st_index_free(ix);
-    free(json);
-    free(dir);
-    return rc;
-}
+/* ===== A checkpoint known by its headers (the Hub, by Range) ===== */
 
 int zx_ckpt_from_heads(const char *const *names,
                        const unsigned char *const *heads,
@@ -601,16 +320,11 @@ int zx_ckpt_from_heads(const char *const *names,
                      ZX_CKPT_MAX_SHARDS);
         goto out;
     }
-    ck->maps = xcalloc(n + 1, sizeof(*ck->maps));
-    ck->paths = xcalloc(n + 1, sizeof(*ck->paths));
     for (f = 0; f < n; f++) {
         struct zx_st_header *h = NULL;
         uint64_t hl;
 
-        ck->maps[f].fd = -1;
-        ck->maps[f].size = sizes[f];
-        ck->paths[f] = xstrdup(names[f]);
-        ck->n_files++;
+        zx_ckpt_add_slot(ck, names[f], sizes[f], NULL);
         rc = zx_st_header_len(heads[f], head_lens[f], &hl, err);
         if (rc) {
             zx_error_prefix(err, "'%s'", names[f]);
@@ -632,46 +346,15 @@ int zx_ckpt_from_heads(const char *const *names,
                                 sizes[f], names[f], &h, err);
         if (rc)
             goto out;
-        if (ck->n_tensors + h->n_tensors > ZX_CKPT_MAX_TENSORS) {
-            zx_st_header_free(h);
-            rc = zx_fail(err, ZX_ETOOBIG, "'%s': too many tensors", names[f]);
-            goto out;
-        }
-        ck->tensors = xreallocarray(ck->tensors,
-                                    ck->n_tensors + h->n_tensors + 1,
-                                    sizeof(*ck->tensors));
-        for (i = 0; i < h->n_tensors; i++) {
-            ck->tensors[ck->n_tensors] = h->tensors[i];
-            ck->tensors[ck->n_tensors].file = (unsigned)f;
-            h->tensors[i].name = NULL;
-            ck->n_tensors++;
+        for (i = 0; i < h->n_tensors && !rc; i++) {
+            h->tensors[i].file = (unsigned)f;
+            rc = zx_ckpt_add_tensor(ck, &h->tensors[i], names[f], err);
         }
         zx_st_header_free(h);
+        if (rc)
+            goto out;
     }
-    rc = sort_table(ck, n ? names[0] : "checkpoint", err);
-    if (rc)
-        goto out;
-    *out = ck;
-    ck = NULL;
-out:
-    zx_ckpt_close(ck);
-    return rc;
-}
-
-int zx_ckpt_open(const char *path, struct zx_ckpt **out,
-                 struct zx_error *err)
-{
-    struct zx_ckpt *ck = xcalloc(1, sizeof(*ck));
-    int rc;
-
-    *out = NULL;
-    if (has_suffix(path, ".index.json"))
-        rc = open_index(ck, path, err);
-    else
-        rc = add_file(ck, path, err);
-    if (rc)
-        goto out;
-    rc = sort_table(ck, path, err);
+    rc = zx_ckpt_sort(ck, n ? names[0] : "checkpoint", err);
     if (rc)
         goto out;
     *out = ck;

@@ -1,0 +1,426 @@
+/* ckpt.c - the format-neutral checkpoint: a name-sorted tensor table over
+ * read-only maps, shard indexes, and the choice of a format reader.
+ *
+ * Formats (one row each in `formats`; a reader appends one file's slot and
+ * tensors, see ckpt_impl.h):
+ *   safetensors   *.safetensors, shards by *.safetensors.index.json
+ *   torch         torch.save files: zip (torch >= 1.6) or legacy; *.bin,
+ *                 *.pt, *.pth, *.ckpt, shards by *.bin.index.json
+ * A file whose name ends in neither is recognised by its first bytes (a
+ * zip or a pickle: torch; else safetensors, which also gives the clearest
+ * error for garbage).
+ * SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt_impl.h"
+#include "zx_json.h"
+#include "zx_mem.h"
+
+#define MAX_INDEX_JSON (64u << 20)
+
+static const struct format {
+    const char *name;
+    const char *const *suffixes; /* file names this reader takes */
+    const char *shard_suffix;    /* what an index's shard names end in */
+    const char *index_suffix;
+    int (*add)(struct zx_ckpt *ck, const char *path, struct zx_error *err);
+} formats[] = {
+    {"safetensors", (const char *const[]){".safetensors", NULL},
+     ".safetensors", ".safetensors.index.json", zx_ckpt_add_safetensors},
+    {"torch", (const char *const[]){".bin", ".pt", ".pth", ".ckpt", NULL},
+     ".bin", ".bin.index.json", zx_ckpt_add_torch},
+};
+#define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    const struct zx_tensor *x = a, *y = b;
+
+    return strcmp(x->name, y->name);
+}
+
+/* ===== The table ===== */
+
+unsigned zx_ckpt_add_slot(struct zx_ckpt *ck, const char *path,
+                          uint64_t size, struct zx_map *m)
+{
+    size_t f = ck->n_files;
+
+    ck->maps = xreallocarray(ck->maps, f + 1, sizeof(*ck->maps));
+    ck->paths = xreallocarray(ck->paths, f + 1, sizeof(*ck->paths));
+    ck->sizes = xreallocarray(ck->sizes, f + 1, sizeof(*ck->sizes));
+    memset(&ck->maps[f], 0, sizeof(ck->maps[f]));
+    ck->maps[f].fd = -1;
+    if (m) {
+        ck->maps[f] = *m;
+        memset(m, 0, sizeof(*m));
+        m->fd = -1;
+    }
+    ck->paths[f] = xstrdup(path);
+    ck->sizes[f] = size;
+    ck->n_files++;
+    return (unsigned)f;
+}
+
+int zx_ckpt_add_tensor(struct zx_ckpt *ck, struct zx_tensor *t,
+                       const char *what, struct zx_error *err)
+{
+    if (ck->n_tensors >= ZX_CKPT_MAX_TENSORS) {
+        free(t->name);
+        t->name = NULL;
+        return zx_fail(err, ZX_ETOOBIG, "'%s': more than %u tensors", what,
+                       ZX_CKPT_MAX_TENSORS);
+    }
+    if (ck->n_tensors == ck->cap_tensors) {
+        ck->cap_tensors = ck->cap_tensors ? ck->cap_tensors * 2 : 64;
+        ck->tensors = xreallocarray(ck->tensors, ck->cap_tensors,
+                                    sizeof(*ck->tensors));
+    }
+    ck->tensors[ck->n_tensors++] = *t;
+    t->name = NULL;
+    return ZX_OK;
+}
+
+int zx_ckpt_sort(struct zx_ckpt *ck, const char *what, struct zx_error *err)
+{
+    size_t i;
+
+    if (ck->n_tensors)
+        qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
+    for (i = 1; i < ck->n_tensors; i++)
+        if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0)
+            return zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears "
+                           "%s", what, ck->tensors[i].name,
+                           ck->tensors[i].file != ck->tensors[i - 1].file
+                               ? "in two shards" : "twice");
+    return ZX_OK;
+}
+
+size_t zx_ckpt_n_tensors(const struct zx_ckpt *ck)
+{
+    return ck->n_tensors;
+}
+
+const struct zx_tensor *zx_ckpt_tensor(const struct zx_ckpt *ck, size_t i)
+{
+    ZX_ASSERT(i < ck->n_tensors);
+    return &ck->tensors[i];
+}
+
+long zx_ckpt_find(const struct zx_ckpt *ck, const char *name)
+{
+    size_t lo = 0, hi = ck->n_tensors;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(ck->tensors[mid].name, name);
+
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+const unsigned char *zx_ckpt_data(const struct zx_ckpt *ck, size_t i)
+{
+    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+    const struct zx_map *m = &ck->maps[t->file];
+
+    if (!t->n_bytes || !m->data)
+        return NULL;
+    return m->data + t->offset;
+}
+
+void zx_ckpt_drop(const struct zx_ckpt *ck, size_t i)
+{
+    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+
+    zx_map_drop(&ck->maps[t->file], t->offset, t->n_bytes);
+}
+
+size_t zx_ckpt_n_files(const struct zx_ckpt *ck)
+{
+    return ck->n_files;
+}
+
+const char *zx_ckpt_file(const struct zx_ckpt *ck, size_t i)
+{
+    ZX_ASSERT(i < ck->n_files);
+    return ck->paths[i];
+}
+
+uint64_t zx_ckpt_file_size(const struct zx_ckpt *ck, size_t i)
+{
+    ZX_ASSERT(i < ck->n_files);
+    return ck->sizes[i];
+}
+
+void zx_ckpt_close(struct zx_ckpt *ck)
+{
+    size_t i;
+
+    if (!ck)
+        return;
+    for (i = 0; i < ck->n_tensors; i++)
+        free(ck->tensors[i].name);
+    free(ck->tensors);
+    for (i = 0; i < ck->n_files; i++) {
+        zx_map_close(&ck->maps[i]);
+        free(ck->paths[i]);
+    }
+    free(ck->maps);
+    free(ck->paths);
+    free(ck->sizes);
+    free(ck);
+}
+
+/* ===== Shard indexes: *.safetensors.index.json, *.bin.index.json ===== */
+
+void zx_st_index_free(struct zx_st_index *ix)
+{
+    size_t i;
+
+    if (!ix)
+        return;
+    for (i = 0; i < ix->n_shards; i++)
+        free(ix->shards[i]);
+    for (i = 0; i < ix->n_tensors; i++)
+        free(ix->tensors[i]);
+    free(ix->shards);
+    free(ix->tensors);
+    free(ix->shard_of);
+    free(ix);
+}
+
+/* A shard name must stay inside the index's folder. */
+static int good_shard_name(const char *f, size_t len, const char *suffix)
+{
+    return len > strlen(suffix) && strlen(f) == len && f[0] != '/' &&
+           !strstr(f, "..") && has_suffix(f, suffix);
+}
+
+int zx_ckpt_parse_index(const char *json, size_t len, const char *what,
+                        const char *suffix, struct zx_st_index **out,
+                        struct zx_error *err)
+{
+    struct zx_st_index *ix = NULL;
+    json_t *root = NULL, *wm, *v;
+    const char **files = NULL;
+    const char *key;
+    size_t i, n = 0;
+    int rc;
+
+    *out = NULL;
+    rc = zx_json_parse(json, len, MAX_INDEX_JSON, what, &root, err);
+    if (rc)
+        return rc;
+    wm = json_object_get(root, "weight_map");
+    if (!json_is_object(wm) || json_object_size(wm) == 0) {
+        rc = zx_fail(err, ZX_EFORMAT, "'%s' has no weight_map object", what);
+        goto out;
+    }
+    if (json_object_size(wm) > ZX_CKPT_MAX_TENSORS) {
+        rc = zx_fail(err, ZX_ETOOBIG, "'%s' maps more than %u tensors", what,
+                     ZX_CKPT_MAX_TENSORS);
+        goto out;
+    }
+    ix = xcalloc(1, sizeof(*ix));
+    n = json_object_size(wm);
+    files = xcalloc(n, sizeof(*files));
+    ix->tensors = xcalloc(n, sizeof(*ix->tensors));
+    ix->shard_of = xcalloc(n, sizeof(*ix->shard_of));
+    json_object_foreach(wm, key, v) {
+        const char *f = json_string_value(v);
+
+        if (!f || !good_shard_name(f, json_string_length(v), suffix)) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' maps to a "
+                         "bad shard name (relative, no '..', ending in %s)",
+                         what, key, suffix);
+            goto out;
+        }
+        files[ix->n_tensors] = f;
+        ix->tensors[ix->n_tensors++] = xstrdup(key);
+    }
+    qsort(ix->tensors, n, sizeof(*ix->tensors), cmp_str);
+    /* The shards: the distinct file names, sorted. */
+    qsort(files, n, sizeof(*files), cmp_str);
+    ix->shards = xcalloc(n, sizeof(*ix->shards));
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(files[i], files[i - 1]) == 0)
+            continue;
+        if (ix->n_shards >= ZX_CKPT_MAX_SHARDS) {
+            rc = zx_fail(err, ZX_ETOOBIG, "'%s' names more than %u shards",
+                         what, ZX_CKPT_MAX_SHARDS);
+            goto out;
+        }
+        ix->shards[ix->n_shards++] = xstrdup(files[i]);
+    }
+    for (i = 0; i < n; i++) {
+        const char *f = zx_json_str(wm, ix->tensors[i]);
+        char **s = bsearch(&f, ix->shards, ix->n_shards, sizeof(*ix->shards),
+                           cmp_str);
+
+        ZX_ASSERT(s);
+        ix->shard_of[i] = (size_t)(s - ix->shards);
+    }
+    *out = ix;
+    ix = NULL;
+out:
+    zx_st_index_free(ix);
+    free(files);
+    json_decref(root);
+    return rc;
+}
+
+int zx_st_parse_index(const char *json, size_t len, const char *what,
+                      struct zx_st_index **out, struct zx_error *err)
+{
+    return zx_ckpt_parse_index(json, len, what, ".safetensors", out, err);
+}
+
+/* Open the shards named by an index into the empty ck. */
+static int open_index(struct zx_ckpt *ck, const char *path,
+                      const struct format *fmt, struct zx_error *err)
+{
+    struct zx_st_index *ix = NULL;
+    const char *slash;
+    char *dir = NULL, *json = NULL;
+    size_t i, len = 0;
+    int rc;
+
+    rc = zx_read_file(path, MAX_INDEX_JSON, &json, &len, err);
+    if (rc == ZX_ENOTFOUND)
+        return zx_fail(err, rc, "cannot open '%s': No such file", path);
+    if (rc)
+        return rc;
+    rc = zx_ckpt_parse_index(json, len, path, fmt->shard_suffix, &ix, err);
+    if (rc)
+        goto out;
+    slash = strrchr(path, '/');
+    dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    for (i = 0; i < ix->n_shards; i++) {
+        char *p = zx_path_join(dir, ix->shards[i]);
+
+        rc = fmt->add(ck, p, err);
+        free(p);
+        if (rc)
+            goto out;
+    }
+    rc = zx_ckpt_sort(ck, path, err);
+    if (rc)
+        goto out;
+    /* Every tensor in the shards must be in the weight map, in its shard
+     * (shard i of the index is file i of ck). */
+    for (i = 0; i < ck->n_tensors; i++) {
+        const char *name = ck->tensors[i].name;
+        char **t = bsearch(&name, ix->tensors, ix->n_tensors,
+                           sizeof(*ix->tensors), cmp_str);
+
+        if (!t || ix->shard_of[t - ix->tensors] != ck->tensors[i].file) {
+            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' found in "
+                         "'%s' is not mapped there by the index", path, name,
+                         ck->paths[ck->tensors[i].file]);
+            goto out;
+        }
+    }
+    if (ck->n_tensors != ix->n_tensors) {
+        rc = zx_fail(err, ZX_EFORMAT, "'%s' maps %zu tensors but the shards "
+                     "hold %zu", path, ix->n_tensors, ck->n_tensors);
+        goto out;
+    }
+out:
+    zx_st_index_free(ix);
+    free(json);
+    free(dir);
+    return rc;
+}
+
+/* ===== Choosing a reader ===== */
+
+static const struct format *format_of(const char *path)
+{
+    unsigned char head[4] = {0};
+    size_t f, k;
+    FILE *fp;
+
+    for (f = 0; f < N_FORMATS; f++)
+        for (k = 0; formats[f].suffixes[k]; k++)
+            if (has_suffix(path, formats[f].suffixes[k]))
+                return &formats[f];
+    /* By content: "PK\3\4" (zip) or a pickle's PROTO 2..5 opcode. */
+    fp = fopen(path, "rb");
+    if (fp) {
+        if (fread(head, 1, sizeof(head), fp) != sizeof(head))
+            memset(head, 0, sizeof(head));
+        fclose(fp);
+    }
+    if (!memcmp(head, "PK\3\4", 4) ||
+        (head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 && head[2] == 0x8a))
+        return &formats[1];
+    return &formats[0];
+}
+
+int zx_ckpt_is_weights_name(const char *name)
+{
+    size_t f, k;
+
+    for (f = 0; f < N_FORMATS; f++) {
+        if (has_suffix(name, formats[f].index_suffix))
+            return 1;
+        for (k = 0; formats[f].suffixes[k]; k++)
+            if (has_suffix(name, formats[f].suffixes[k]))
+                return 1;
+    }
+    return 0;
+}
+
+int zx_ckpt_open(const char *path, struct zx_ckpt **out,
+                 struct zx_error *err)
+{
+    struct zx_ckpt *ck = xcalloc(1, sizeof(*ck));
+    const struct format *fmt = NULL;
+    size_t f;
+    int rc;
+
+    *out = NULL;
+    for (f = 0; f < N_FORMATS; f++)
+        if (has_suffix(path, formats[f].index_suffix))
+            fmt = &formats[f];
+    if (fmt) {
+        rc = open_index(ck, path, fmt, err);
+    } else if (has_suffix(path, ".index.json")) {
+        rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s': an index of unknown "
+                     "shards (.safetensors.index.json and .bin.index.json "
+                     "are read)", path);
+    } else {
+        rc = format_of(path)->add(ck, path, err);
+    }
+    if (rc)
+        goto out;
+    rc = zx_ckpt_sort(ck, path, err);
+    if (rc)
+        goto out;
+    *out = ck;
+    ck = NULL;
+out:
+    zx_ckpt_close(ck);
+    return rc;
+}
