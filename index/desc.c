@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include "desc.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 
 #include "zx_buf.h"
 #include "zx_hash.h"
+#include "zx_linalg.h"
 #include "zx_mem.h"
 
 #define BLOCK 4096
@@ -475,4 +477,99 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
     free(pts);
     free(digests);
     return ZX_OK;
+}
+
+/* ===== LoRA adapters ===== */
+
+static int read_all(const struct zx_ckpt *ck, size_t i, float *dst)
+{
+    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+    const unsigned char *data = zx_ckpt_data(ck, i);
+
+    if (!data && t->n_elems)
+        return -1;
+    return zx_to_float(t->dtype, data, 0, (size_t)t->n_elems, dst);
+}
+
+int zx_desc_lora(const struct zx_ckpt *ck, double scale, json_t **out,
+                 struct zx_error *err)
+{
+    static const char suf_a[] = ".lora_A.weight", pre[] = "base_model.model.";
+    size_t n = zx_ckpt_n_tensors(ck), i, pairs = 0;
+    long rmin = -1, rmax = -1;
+    double fro = 0;
+    json_t *layers = json_array();
+    int rc = ZX_OK;
+
+    *out = NULL;
+    for (i = 0; i < n && !rc; i++) {
+        const struct zx_tensor *ta = zx_ckpt_tensor(ck, i), *tb;
+        size_t nl = strlen(ta->name), la = sizeof(suf_a) - 1, r, rows, cols;
+        char *bname, *target;
+        const char *x;
+        float *a, *b, *sv;
+        long bi, rank = 0, k;
+        double f = 0;
+
+        if (nl <= la || strcmp(ta->name + nl - la, suf_a))
+            continue;
+        bname = xstrdup(ta->name);
+        memcpy(bname + nl - la, ".lora_B.weight", la);
+        bi = zx_ckpt_find(ck, bname);
+        free(bname);
+        if (bi < 0)
+            continue;
+        tb = zx_ckpt_tensor(ck, (size_t)bi);
+        if (ta->ndim != 2 || tb->ndim != 2 || tb->shape[1] != ta->shape[0] ||
+            !zx_dtype_is_numeric(ta->dtype) || !zx_dtype_is_numeric(tb->dtype)) {
+            rc = zx_fail(err, ZX_EFORMAT, "LoRA pair '%.64s': factors of "
+                         "shapes that do not multiply", ta->name);
+            break;
+        }
+        r = (size_t)ta->shape[0];
+        cols = (size_t)ta->shape[1];
+        rows = (size_t)tb->shape[0];
+        a = xmalloc(r * cols * sizeof(*a) + 1);
+        b = xmalloc(rows * r * sizeof(*b) + 1);
+        sv = xcalloc(r + 1, sizeof(*sv));
+        if (read_all(ck, i, a) || read_all(ck, (size_t)bi, b) ||
+            zx_lowrank_singular_values(b, rows, a, cols, r, sv)) {
+            rc = zx_fail(err, ZX_EFORMAT, "LoRA pair '%.64s': cannot "
+                         "decompose the update", ta->name);
+        } else {
+            float tol = sv[0] * (float)(rows > cols ? rows : cols) *
+                        FLT_EPSILON;
+
+            for (k = 0; k < (long)r; k++) {
+                rank += sv[k] > tol;
+                f += (double)sv[k] * sv[k] * scale * scale;
+            }
+            x = ta->name;
+            if (!strncmp(x, pre, sizeof(pre) - 1))
+                x += sizeof(pre) - 1;
+            target = xasprintf("%.*s.weight", (int)(strlen(x) - la), x);
+            json_array_append_new(
+                layers, json_pack("{s:s,s:[I,I],s:I}", "target", target,
+                                  "shape", (json_int_t)rows,
+                                  (json_int_t)cols, "rank",
+                                  (json_int_t)rank));
+            free(target);
+            rmin = rmin < 0 || rank < rmin ? rank : rmin;
+            rmax = rank > rmax ? rank : rmax;
+            fro += sqrt(f);
+            pairs++;
+        }
+        zx_ckpt_drop(ck, i);
+        zx_ckpt_drop(ck, (size_t)bi);
+        free(a);
+        free(b);
+        free(sv);
+    }
+    if (!rc && pairs)
+        *out = json_pack("{s:I,s:I,s:I,s:f,s:o}", "pairs", (json_int_t)pairs,
+                         "rank_min", (json_int_t)rmin, "rank_max",
+                         (json_int_t)rmax, "delta_fro", fro / (double)pairs,
+                         "layers", json_incref(layers));
+    json_decref(layers);
+    return rc;
 }

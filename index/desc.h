@@ -73,6 +73,18 @@ int zx_desc_is_backbone(const struct zx_tensor *t);
 int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
                     json_t **tensors, struct zx_error *err);
 
+/* A LoRA adapter's updates: for every pair "X.lora_A.weight" (r x in) /
+ * "X.lora_B.weight" (out x r) of ck, the update dW = scale * B A
+ * (scale = lora_alpha / r) through its singular values (LAPACK, without
+ * forming dW).  *out: owned {"pairs", "rank_min", "rank_max" (numerical
+ * rank, numpy's tolerance), "delta_fro" (mean Frobenius norm of dW),
+ * "layers": [{"target": base tensor name (X minus a leading
+ * "base_model.model.", plus ".weight"), "shape": [out, in], "rank"}]}, or
+ * NULL when ck holds no complete pair.  Returns ZX_OK or ZX_EFORMAT
+ * (mismatched factor shapes or dtypes that do not convert). */
+int zx_desc_lora(const struct zx_ckpt *ck, double scale, json_t **out,
+                 struct zx_error *err);
+
 /* Excess kurtosis of n floats (biased, Fisher), as zx_desc_compute() does
  * it; NAN for constant input.  Exposed for tests. */
 double zx_desc_kurtosis(const float *x, uint64_t n);

@@ -115,6 +115,33 @@ int zx_index_describe(const struct zx_model_src *src, struct zx_desc *d,
     return rc;
 }
 
+/* {"lora": summary} for a LoRA adapter (zx_desc_lora), scaled as PEFT
+ * does: lora_alpha / r, or lora_alpha / sqrt(r) with use_rslora. */
+static int describe_lora(const struct zx_model_src *src, json_t **extra,
+                         struct zx_error *err)
+{
+    struct zx_ckpt *ck = NULL;
+    json_t *lora = NULL;
+    double r = json_number_value(json_object_get(src->adapter, "r"));
+    double alpha = json_number_value(json_object_get(src->adapter,
+                                                     "lora_alpha"));
+    double scale = r > 0 ? alpha / (json_is_true(json_object_get(
+                                        src->adapter, "use_rslora"))
+                                        ? sqrt(r) : r)
+                         : 1;
+    int rc = zx_ckpt_open(src->weights, &ck, err);
+
+    *extra = NULL;
+    if (!rc)
+        rc = zx_desc_lora(ck, scale > 0 ? scale : 1, &lora, err);
+    zx_ckpt_close(ck);
+    if (!rc && lora) {
+        json_object_set_new(lora, "scale", json_real(scale));
+        *extra = json_pack("{s:o}", "lora", lora);
+    }
+    return rc;
+}
+
 static char *now_iso(void)
 {
     char buf[32];
@@ -418,7 +445,7 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
 {
     struct zx_txn *txn = NULL;
     struct zx_desc *d = xcalloc(1, sizeof(*d));
-    json_t *old = NULL, *tensors = NULL;
+    json_t *old = NULL, *tensors = NULL, *extra = NULL;
     int rc;
 
     *res = ZX_ADD_NEW;
@@ -449,10 +476,18 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
         *bad_input = 1;
         goto out;
     }
-    rc = zx_index_put(ix, src, d, tensors, NULL, res, err);
+    if (src->adapter) {
+        rc = describe_lora(src, &extra, err);
+        if (rc) {
+            *bad_input = 1;
+            goto out;
+        }
+    }
+    rc = zx_index_put(ix, src, d, tensors, extra, res, err);
 out:
     json_decref(old);
     json_decref(tensors);
+    json_decref(extra);
     free(d);
     return rc;
 }

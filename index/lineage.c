@@ -666,6 +666,7 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
 struct group {
     char **ids;
     json_t **recs;
+    json_t *adapters;  /* {id: record} of the group's adapter models */
     float *fp;
     struct zx_chart_node *nodes;
     size_t n, cap;
@@ -684,7 +685,10 @@ static int group_cb(const struct zx_vec *v, void *arg)
     if (zx_store_get_model(g->txn, v->model, &rec, NULL) != ZX_OK)
         return 0; /* a vector without a record: verify reports it */
     if (json_object_get(json_object_get(rec, "meta"), "adapter")) {
-        json_decref(rec); /* adapter weights are an update, not a model */
+        /* adapter weights are an update, not a model: not charted */
+        if (!g->adapters)
+            g->adapters = json_object();
+        json_object_set_new(g->adapters, v->model, rec);
         return 0;
     }
     if (g->n == g->cap) {
@@ -740,6 +744,7 @@ static void group_free(struct group *g)
     free(g->recs);
     free(g->fp);
     free(g->nodes);
+    json_decref(g->adapters);
 }
 
 static int cmp_id(const void *a, const void *b, void *ctx)
@@ -1075,6 +1080,74 @@ out:
     return rc;
 }
 
+/* Check a LoRA adapter's declared base against the adapter's weights: every
+ * updated layer must exist in the base with the update's shape (when the
+ * base's tensor table is known, i.e. it was ingested from its files).
+ * The evidence records the updates' numerical ranks (LAPACK SVD). */
+static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
+                         struct zx_lineage_stats *st, struct zx_error *err)
+{
+    json_t *parents = NULL, *e, *lora = json_object_get(rec, "lora");
+    size_t k;
+    int rc = zx_store_parents(txn, id, &parents, err);
+
+    json_array_foreach(parents, k, e) {
+        const char *parent = zx_json_str(e, "parent");
+        const char *rel = zx_json_str(e, "relation");
+        json_t *prec = NULL, *tens, *l, *info, *ev;
+        const char *shapes = "unknown";
+        char *why = NULL;
+        size_t j;
+
+        if (rc || !rel || strcmp(rel, "adapter") ||
+            !strcmp(zx_json_str(e, "provenance"), "inferred"))
+            continue;
+        if (zx_store_get_model(txn, parent, &prec, NULL) == ZX_OK &&
+            (tens = json_object_get(prec, "tensors")) && lora) {
+            shapes = "fit";
+            json_array_foreach(json_object_get(lora, "layers"), j, l) {
+                const char *t = zx_json_str(l, "target");
+                json_t *bt = json_object_get(tens, t);
+
+                if (!bt || !json_equal(json_object_get(bt, "shape"),
+                                       json_object_get(l, "shape"))) {
+                    char *want = zx_json_dump(json_object_get(l, "shape"));
+
+                    why = xasprintf("the adapter updates '%s' with shape %s, "
+                                    "which the declared base %s", t, want,
+                                    bt ? "has with another shape"
+                                       : "does not have");
+                    free(want);
+                    shapes = "misfit";
+                    break;
+                }
+            }
+        }
+        ev = json_pack("{s:s,s:s,s:s}", "method", "lora", "rule", "lora",
+                       "shapes", shapes);
+        if (lora) {
+            json_object_set(ev, "rank_max", json_object_get(lora, "rank_max"));
+            json_object_set(ev, "delta_fro",
+                            json_object_get(lora, "delta_fro"));
+        }
+        info = json_deep_copy(e);
+        json_object_del(info, "parent");
+        json_object_set_new(info, "evidence", ev);
+        json_object_del(info, "contradiction");
+        json_object_set_new(info, "confidence", json_real(why ? 0.5 : 1.0));
+        if (why) {
+            json_object_set_new(info, "contradiction", json_string(why));
+            st->contradictions++;
+        }
+        rc = zx_store_put_edge(txn, id, parent, info, err);
+        json_decref(info);
+        json_decref(prec);
+        free(why);
+    }
+    json_decref(parents);
+    return rc;
+}
+
 static int update_group(struct zx_index *ix, const char *arch,
                         const char *gen, int all,
                         struct zx_lineage_stats *st, struct zx_error *err)
@@ -1162,6 +1235,16 @@ static int update_group(struct zx_index *ix, const char *arch,
         free(key);
         if (rc)
             goto out;
+    }
+    {
+        const char *aid;
+        json_t *arec;
+
+        json_object_foreach(g.adapters, aid, arec) {
+            if (rc)
+                break;
+            rc = adapter_edges(txn, aid, arec, st, err);
+        }
     }
     for (i = 0; i < old.n && !rc; i++)
         if (!keys_has(&cur, old.k[i]))

@@ -45,7 +45,7 @@ int zx_singular_values(const float *m, size_t rows, size_t cols, float *s)
     memcpy(copy, m, rows * cols * sizeof(*copy));
     info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)rows,
                           (lapack_int)cols, copy, (lapack_int)cols, s, NULL,
-                          1, NULL, 1);
+                          (lapack_int)rows, NULL, (lapack_int)cols);
     free(copy);
     return info == 0 ? 0 : -1;
 }
@@ -69,4 +69,67 @@ long zx_matrix_rank(const float *m, size_t rows, size_t cols)
             r++;
     free(s);
     return r;
+}
+
+/* The r x r upper triangle R of the QR factorisation of the m x r matrix
+ * x (row-major), into rr (row-major r x r).  Needs m >= r. */
+static int qr_r(float *x, size_t m, size_t r, float *rr)
+{
+    float *tau = xmalloc(r * sizeof(*tau) + 1);
+    lapack_int info = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, (lapack_int)m,
+                                     (lapack_int)r, x, (lapack_int)r, tau);
+    size_t i, j;
+
+    free(tau);
+    if (info)
+        return -1;
+    for (i = 0; i < r; i++)
+        for (j = 0; j < r; j++)
+            rr[i * r + j] = j >= i ? x[i * r + j] : 0;
+    return 0;
+}
+
+int zx_lowrank_singular_values(const float *b, size_t out, const float *a,
+                               size_t in, size_t r, float *s)
+{
+    float *bc, *at, *rb, *ra, *m;
+    size_t i, j;
+    int rc = -1;
+
+    if (!r)
+        return 0;
+    if (out < r || in < r) { /* thin factors: form the product */
+        float *p = xcalloc(out * in + 1, sizeof(*p));
+        size_t k = out < in ? out : in;
+
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)out,
+                    (int)in, (int)r, 1.0f, b, (int)r, a, (int)in, 0.0f, p,
+                    (int)in);
+        rc = zx_singular_values(p, out, in, s);
+        for (i = k; i < r; i++)
+            s[i] = 0;
+        free(p);
+        return rc;
+    }
+    bc = xmalloc(out * r * sizeof(*bc));
+    at = xmalloc(in * r * sizeof(*at));
+    rb = xmalloc(r * r * sizeof(*rb));
+    ra = xmalloc(r * r * sizeof(*ra));
+    m = xmalloc(r * r * sizeof(*m));
+    memcpy(bc, b, out * r * sizeof(*bc));
+    for (i = 0; i < r; i++) /* A^T, in x r */
+        for (j = 0; j < in; j++)
+            at[j * r + i] = a[i * in + j];
+    if (!qr_r(bc, out, r, rb) && !qr_r(at, in, r, ra)) {
+        /* B A = Q_B R_B (Q_A R_A)^T = Q_B (R_B R_A^T) Q_A^T */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)r, (int)r,
+                    (int)r, 1.0f, rb, (int)r, ra, (int)r, 0.0f, m, (int)r);
+        rc = zx_singular_values(m, r, r, s);
+    }
+    free(bc);
+    free(at);
+    free(rb);
+    free(ra);
+    free(m);
+    return rc;
 }

@@ -27,4 +27,11 @@ int zx_singular_values(const float *m, size_t rows, size_t cols, float *s);
  * (s_max * max(rows, cols) * FLT_EPSILON), or -1 on failure. */
 long zx_matrix_rank(const float *m, size_t rows, size_t cols);
 
+/* Singular values of the rank-<=r product B A, where B is out x r and A is
+ * r x in (row-major), without forming it: QR of B and of A^T reduce it to
+ * the r x r matrix R_B R_A^T.  s gets r values, descending.  Returns 0, or
+ * -1 when LAPACK fails. */
+int zx_lowrank_singular_values(const float *b, size_t out, const float *a,
+                               size_t in, size_t r, float *s);
+
 #endif
