@@ -11,9 +11,9 @@ only for scoring.  Experiments (--exp, default all):
   noise    additive Gaussian noise on every model (1x, 2x, 4x) and BF16 storage of every model
   lotto    leave-one-tree-out check of the two thresholds (merge alpha, cluster factor)
 
-Proposed descriptor ("linf-blocks"): for every 2-D floating backbone matrix of the encoder
-(name contains no head/embedding part, ndim == 2; here the 12 q/k/v/o/intermediate/output
-matrices of bert.encoder), one contiguous run of B/ntensors elements of the row-major data
+Proposed descriptor ("linf-blocks"): for every 2-D floating backbone matrix (zx_desc_is_backbone:
+no head part, no token-embedding part; here 12 encoder matrices + pooler + position and
+token-type embeddings = 16 tensors), one contiguous run of B/ntensors elements of the row-major data
 starting at a seeded offset (same offset for every model of an architecture group).  Values
 dequantised to float (int8 * per-row scale).  Distance: max |x_i - y_i| over the descriptor.
 """
@@ -34,6 +34,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 # ------------------------------------------------------------------------------------------
 # safetensors + zoo loading
 # ------------------------------------------------------------------------------------------
+ENCODER_ONLY = "--encoder-only" in sys.argv
 NP = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I8": np.int8, "I64": np.int64,
       "I32": np.int32}
 
@@ -94,8 +95,11 @@ class Zoo:
         self.hash = [m["hash"] for m in self.models]
         keys = sorted(self.models[0]["w"])
         self.backbone = [k for k in keys if not k.startswith("classifier")]
-        self.mats = [k for k in self.backbone
-                     if self.models[0]["w"][k].ndim == 2 and ".encoder." in k]
+        # the proposed descriptor's tensors: zoodex's backbone (zx_desc_is_backbone: no head,
+        # no token embedding) restricted to 2-D matrices.  --encoder-only: bert.encoder only.
+        self.mats = [k for k in self.backbone if self.models[0]["w"][k].ndim == 2
+                     and "word_embeddings" not in k
+                     and (".encoder." in k or not ENCODER_ONLY)]
         self.A = {k: np.stack([m["w"][k].ravel() for m in self.models]) for k in self.backbone}
 
 
@@ -454,7 +458,7 @@ def nn_median(D):
 # experiments
 # ------------------------------------------------------------------------------------------
 def exp_size(zoo, seeds):
-    print("== descriptor size sweep (encoder 2-D matrices, one contiguous block per tensor);"
+    print("== descriptor size sweep (2-D backbone matrices, one contiguous block per tensor);"
           " proposed charting; mean±std over %d block offsets" % seeds)
     for kind in ("linf", "q999", "l2"):
         for B in (256, 1024, 4096, 16384, 0):
@@ -600,6 +604,7 @@ def main():
     ap.add_argument("roots", nargs="*", default=[os.path.join(REPO, "fixtures", "lineage")])
     ap.add_argument("--exp", default="size,chart,cluster,noise,lotto")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--encoder-only", action="store_true")
     a = ap.parse_args()
     for root in a.roots:
         t0 = time.time()
