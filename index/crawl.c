@@ -172,16 +172,22 @@ static int store_remote(struct zx_index *ix, struct zx_remote *m,
 {
     struct zx_desc *d = xcalloc(1, sizeof(*d));
     struct zx_fp_point pts[ZX_FP_DIM];
+    struct zx_fp_point *lpts = xcalloc(ZX_LFP_DIM, sizeof(*lpts));
     json_t *extra, *hub, *files = json_array();
     size_t i;
     int rc;
 
     zx_desc_layout(m->ck, d, pts);
     if (d->has_fp) {
-        if (m->values)
+        if (m->values) {
+            uint32_t ld = 0;
+
             zx_desc_fill_fp(d, m->values);
-        else
+            zx_desc_lineage_layout(m->ck, d, lpts, &ld);
+            zx_desc_fill_lfp(d, m->values + ZX_FP_DIM, ld);
+        } else {
             d->has_fp = 0;
+        }
     }
     hub = json_object();
     json_object_set_new(hub, "_id", json_string(m->hub_id ? m->hub_id : ""));
@@ -209,6 +215,7 @@ static int store_remote(struct zx_index *ix, struct zx_remote *m,
     rc = zx_index_put(ix, &m->src, d, NULL, extra, res, err);
     json_decref(extra);
     free(d);
+    free(lpts);
     return rc;
 }
 
@@ -223,28 +230,41 @@ static int run_batch(struct zx_index *ix, struct zx_hub *hub,
 
     if (rc)
         goto out;
+    /* The fingerprint's coordinates, then the lineage descriptor's runs
+     * (one per 2-D backbone tensor, so one coalesced range each); a
+     * shorter descriptor pads with its first point, read once. */
     for (i = 0; i < n; i++) {
-        struct zx_desc d;
-        struct zx_fp_point fp[ZX_FP_DIM];
+        struct zx_desc *d;
+        struct zx_fp_point fp[ZX_FP_DIM], *lp;
+        uint32_t ld = 0;
 
         if (ms[i]->skip || ms[i]->err[0] || !ms[i]->ck)
             continue;
-        if (zx_desc_layout(ms[i]->ck, &d, fp) || !d.has_fp)
+        d = xcalloc(1, sizeof(*d));
+        if (zx_desc_layout(ms[i]->ck, d, fp) || !d->has_fp) {
+            free(d);
             continue;
-        pts[i] = xcalloc(ZX_FP_DIM, sizeof(**pts));
-        for (k = 0; k < ZX_FP_DIM; k++) {
-            const struct zx_tensor *t = zx_ckpt_tensor(ms[i]->ck,
-                                                       fp[k].tensor);
+        }
+        lp = xcalloc(ZX_LFP_DIM, sizeof(*lp));
+        zx_desc_lineage_layout(ms[i]->ck, d, lp, &ld);
+        pts[i] = xcalloc(ZX_FP_DIM + ZX_LFP_DIM, sizeof(**pts));
+        for (k = 0; k < ZX_FP_DIM + ZX_LFP_DIM; k++) {
+            const struct zx_fp_point *q =
+                k < ZX_FP_DIM ? &fp[k]
+                : k - ZX_FP_DIM < ld ? &lp[k - ZX_FP_DIM] : &fp[0];
+            const struct zx_tensor *t = zx_ckpt_tensor(ms[i]->ck, q->tensor);
 
             pts[i][k].file = t->file;
             pts[i][k].offset = t->offset +
-                               fp[k].elem * (zx_dtype_bits(t->dtype) / 8);
+                               q->elem * (zx_dtype_bits(t->dtype) / 8);
             pts[i][k].dtype = t->dtype;
         }
+        free(lp);
+        free(d);
     }
     rc = zx_remote_read_points(hub, ms, n,
                                (const struct zx_remote_point *const *)pts,
-                               ZX_FP_DIM, err);
+                               ZX_FP_DIM + ZX_LFP_DIM, err);
     if (rc)
         goto out;
     for (i = 0; i < n; i++) {

@@ -19,6 +19,7 @@
 #define BLOCK 4096
 #define SEED_ROW 0x7a78666e65757231ull /* "zxfneur1" */
 #define SEED_COL 0x7a7866636f6c7331ull /* "zxfcols1" */
+#define SEED_LFP 0x7a786c6670727331ull /* "zxlfprs1" */
 
 /* Name components that mark a classification head or a token embedding:
  * both are replaced or resized by fine-tuning, so they stay out of the
@@ -63,11 +64,15 @@ int zx_desc_is_backbone(const struct zx_tensor *t)
 
 json_t *zx_desc_algo(void)
 {
-    return json_pack("{s:s,s:i,s:{s:i,s:i,s:s,s:s},s:s,s:s}", "name",
+    return json_pack("{s:s,s:i,s:{s:i,s:i,s:s,s:s},s:{s:i,s:s,s:s,s:s},"
+                     "s:s,s:s}", "name",
                      "zx-weights", "version", ZX_DESC_VERSION, "fingerprint",
                      "neurons", ZX_FP_NEURONS, "cols", ZX_FP_COLS, "seed",
-                     "arch-signature", "distance", "l2", "kurtosis",
-                     "fisher-biased-sum-square-2d", "content", "xxh3-128");
+                     "arch-signature", "distance", "l2", "lineage", "max_dim",
+                     ZX_LFP_DIM, "sample", "one-run-per-2d-backbone-tensor",
+                     "seed", "arch-signature", "distance", "linf",
+                     "kurtosis", "fisher-biased-sum-square-2d", "content",
+                     "xxh3-128");
 }
 
 double zx_desc_distance(const float *a, const float *b)
@@ -270,6 +275,69 @@ void zx_desc_fill_fp(struct zx_desc *d, const float *vals)
         d->fp[i] = isfinite(vals[i]) ? vals[i] : 0.0f;
 }
 
+void zx_desc_lineage_layout(const struct zx_ckpt *ck, const struct zx_desc *d,
+                            struct zx_fp_point *pts, uint32_t *dim)
+{
+    size_t n = zx_ckpt_n_tensors(ck), i, nt = 0, k;
+    uint64_t seed = zx_hash64(d->arch, strlen(d->arch), SEED_LFP);
+    uint32_t m, out = 0;
+
+    for (i = 0; i < n; i++) {
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+
+        nt += zx_desc_is_backbone(t) && t->ndim == 2 &&
+              zx_dtype_is_float(t->dtype);
+    }
+    *dim = 0;
+    if (!nt)
+        return;
+    m = (uint32_t)(ZX_LFP_DIM / nt);
+    if (!m)
+        m = 1;
+    for (i = 0, k = 0; i < n && out < ZX_LFP_DIM; i++) {
+        const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+        uint64_t take, start = 0, e;
+
+        if (!(zx_desc_is_backbone(t) && t->ndim == 2 &&
+              zx_dtype_is_float(t->dtype)))
+            continue;
+        take = t->n_elems < m ? t->n_elems : m;
+        if (take > ZX_LFP_DIM - out)
+            take = ZX_LFP_DIM - out;
+        if (t->n_elems > take)
+            start = mix(seed, (uint64_t)k) % (t->n_elems - take + 1);
+        for (e = 0; e < take; e++) {
+            pts[out].tensor = i;
+            pts[out++].elem = start + e;
+        }
+        k++;
+    }
+    *dim = out;
+}
+
+void zx_desc_fill_lfp(struct zx_desc *d, const float *vals, uint32_t dim)
+{
+    uint32_t i;
+
+    for (i = 0; i < dim && i < ZX_LFP_DIM; i++)
+        d->lfp[i] = isfinite(vals[i]) ? vals[i] : 0.0f;
+    d->lfp_dim = i;
+}
+
+double zx_desc_lfp_distance(const float *a, const float *b, uint32_t dim)
+{
+    double m = 0;
+    uint32_t i;
+
+    for (i = 0; i < dim; i++) {
+        double x = fabs((double)a[i] - b[i]);
+
+        if (x > m)
+            m = x;
+    }
+    return m;
+}
+
 int zx_desc_layout(const struct zx_ckpt *ck, struct zx_desc *d,
                    struct zx_fp_point *pts)
 {
@@ -436,13 +504,29 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
     }
     free(p.kurt);
     if (d->has_fp) {
-        float vals[ZX_FP_DIM];
+        float vals[ZX_FP_DIM], *lv = xcalloc(ZX_LFP_DIM, sizeof(*lv));
+        struct zx_fp_point *lp = xcalloc(ZX_LFP_DIM, sizeof(*lp));
+        uint32_t ld = 0, j;
 
         for (k = 0; k < ZX_FP_DIM; k++)
             zx_to_float(zx_ckpt_tensor(ck, pts[k].tensor)->dtype,
                         zx_ckpt_data(ck, pts[k].tensor), pts[k].elem, 1,
                         &vals[k]);
         zx_desc_fill_fp(d, vals);
+        zx_desc_lineage_layout(ck, d, lp, &ld);
+        for (j = 0; j < ld;) { /* one run per tensor */
+            uint32_t e = j;
+
+            while (e + 1 < ld && lp[e + 1].tensor == lp[j].tensor)
+                e++;
+            zx_to_float(zx_ckpt_tensor(ck, lp[j].tensor)->dtype,
+                        zx_ckpt_data(ck, lp[j].tensor), lp[j].elem,
+                        e - j + 1, lv + j);
+            j = e + 1;
+        }
+        zx_desc_fill_lfp(d, lv, ld);
+        free(lv);
+        free(lp);
     }
     for (i = 0; i < n; i++)
         if (zx_desc_is_backbone(zx_ckpt_tensor(ck, i)))

@@ -28,10 +28,20 @@
 #include "ckpt.h"
 #include "zx_json.h"
 
-#define ZX_DESC_VERSION 1
+#define ZX_DESC_VERSION 2
 #define ZX_FP_NEURONS 64
 #define ZX_FP_COLS 4
 #define ZX_FP_DIM (ZX_FP_NEURONS * ZX_FP_COLS)
+/* The lineage descriptor: up to ZX_LFP_DIM values, one contiguous run of
+ * floor(ZX_LFP_DIM / T) elements (or the whole tensor) from each of the T
+ * 2-D backbone tensors, in name order, at a start seeded by the group's
+ * signature, so every model of a group samples the same elements and a
+ * crawl needs one byte range per tensor.  Compared by L-infinity: Adam
+ * moves each weight by at most about the learning rate per step, so the
+ * largest single change adds up along a model tree and siblings, which
+ * drift the same way in L2, sit about twice as far apart as parent and
+ * child (see tests/bench/lineage_research.py). */
+#define ZX_LFP_DIM 4096
 
 struct zx_desc {
     char arch[17];               /* signature, 16 hex digits */
@@ -45,6 +55,8 @@ struct zx_desc {
     uint64_t params_by_dtype[ZX_DTYPE_COUNT];
     char weights_digest[65];
     char main_dtype[16];         /* dtype holding most parameters */
+    uint32_t lfp_dim;            /* 0 when there is no lineage descriptor */
+    float lfp[ZX_LFP_DIM];
 };
 
 /* One fingerprint coordinate: element `elem` of tensor `tensor`. */
@@ -63,6 +75,16 @@ int zx_desc_layout(const struct zx_ckpt *ck, struct zx_desc *d,
 /* Store the values at those coordinates as the fingerprint (non-finite
  * values become 0). */
 void zx_desc_fill_fp(struct zx_desc *d, const float *vals);
+
+/* The coordinates of the lineage descriptor of a checkpoint whose layout
+ * d holds (zx_desc_layout): pts[0..*dim-1], *dim <= ZX_LFP_DIM (0 when
+ * the model has no 2-D floating backbone tensor). */
+void zx_desc_lineage_layout(const struct zx_ckpt *ck, const struct zx_desc *d,
+                            struct zx_fp_point *pts, uint32_t *dim);
+/* Store dim values as the lineage descriptor (non-finite become 0). */
+void zx_desc_fill_lfp(struct zx_desc *d, const float *vals, uint32_t dim);
+/* L-infinity distance between two lineage descriptors. */
+double zx_desc_lfp_distance(const float *a, const float *b, uint32_t dim);
 
 /* 1 when tensor t belongs to the architecture signature. */
 int zx_desc_is_backbone(const struct zx_tensor *t);

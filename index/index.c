@@ -329,6 +329,10 @@ static int remove_in_txn(struct zx_txn *txn, const char *id,
         rc = drop_old_vector(txn, old, err);
     if (!rc)
         rc = zx_store_del_edges_of(txn, id, err);
+    if (!rc) {
+        rc = zx_store_del_lfp(txn, id, err);
+        rc = rc == ZX_ENOTFOUND ? ZX_OK : rc;
+    }
     if (!rc)
         rc = zx_store_del_model(txn, id, err);
     json_decref(old);
@@ -422,6 +426,13 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                               ZX_FP_DIM, err);
     if (!rc && d->has_fp)
         rc = touch_group(txn, d->arch, +1, err);
+    if (!rc && d->lfp_dim)
+        rc = zx_store_put_lfp(txn, src->id, ZX_DESC_VERSION, d->lfp,
+                              d->lfp_dim, err);
+    else if (!rc && old) {
+        rc = zx_store_del_lfp(txn, src->id, err);
+        rc = rc == ZX_ENOTFOUND ? ZX_OK : rc;
+    }
     if (rc)
         goto out;
     rc = put_declared_edges(txn, src->id,

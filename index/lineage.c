@@ -207,6 +207,7 @@ void zx_atlas_default_params(struct zx_atlas_params *p)
     p->rho_pct = 60;
     p->dup_eps = 0;
     p->merge_tol = 0.1;
+    p->merge_resid = 0.5;
     p->link = 4;
 }
 
@@ -314,8 +315,8 @@ static size_t nearest(size_t n, const double *dist, const size_t *order,
     return m;
 }
 
-int zx_lineage_atlas(size_t n, const double *dist,
-                     const struct zx_chart_node *nodes,
+int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
+                     size_t dim, const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p, long *parent,
                      long *parent2, enum zx_chart_rule *rule, double *conf,
                      struct zx_error *err)
@@ -398,7 +399,46 @@ int zx_lineage_atlas(size_t n, const double *dist,
                     corr[nc++] = pearson(kd, kt, m);
                 continue;
             }
-            if (m >= 2) {
+            if (m >= 2 && vec && !nodes[v].quantized) {
+                /* Descriptors at hand: v is a merge of the pair of its K
+                 * nearest whose average it matches far better than it
+                 * matches its nearest, r = max |x_v - (x_a + x_b) / 2| <
+                 * merge_resid * kd[0].  A quantized copy is never a merge
+                 * (under L-infinity it also sits "between" its original
+                 * and the original's neighbours). */
+                double best = INFINITY;
+                size_t a, b, ba = 0, bb = 0, e;
+
+                for (a = 0; a < m; a++)
+                    for (b = a + 1; b < m; b++) {
+                        const float *xa = vec + nb[a] * dim;
+                        const float *xb = vec + nb[b] * dim;
+                        const float *xv = vec + v * dim;
+                        double r = 0;
+
+                        for (e = 0; e < dim && r < best; e++) {
+                            double x = fabs((double)xv[e] -
+                                            ((double)xa[e] + xb[e]) / 2);
+
+                            if (x > r)
+                                r = x;
+                        }
+                        if (r < best) {
+                            best = r;
+                            ba = a;
+                            bb = b;
+                        }
+                    }
+                if (best < p->merge_resid * kd[0]) {
+                    parent[v] = (long)nb[ba];
+                    parent2[v] = (long)nb[bb];
+                    rule[v] = ZX_RULE_MERGE;
+                    if (conf)
+                        conf[v] = 0.5 + 0.4 * (1 - best /
+                                               (p->merge_resid * kd[0]));
+                    continue;
+                }
+            } else if (m >= 2 && !vec) {
                 /* v sits at the midpoint of two of its K nearest: a merge
                  * of those two (its common ancestor may be as near, so
                  * every pair is tried, the best fit wins). */
@@ -573,6 +613,7 @@ void zx_lineage_components(size_t n, size_t dim, const float *fp,
 }
 
 int zx_lineage_chart(size_t n, size_t dim, const float *fp,
+                     const float *lfp, size_t ldim, const char *has_lfp,
                      const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p,
                      struct zx_chart_out *out, size_t *n_comp, double *tau,
@@ -608,6 +649,8 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
         long *par = xcalloc(m + 1, sizeof(*par));
         long *par2 = xcalloc(m + 1, sizeof(*par2));
         enum zx_chart_rule *rule = xcalloc(m + 1, sizeof(*rule));
+        float *lrows = NULL;
+        int all_l;
 
         for (a = 0; a < m; a++) {
             long kn = nodes[mem[a]].known;
@@ -617,19 +660,35 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
             sn[a].known = kn >= 0 && (size_t)kn < n && comp[kn] == c
                               ? (long)local[kn] : -1;
         }
-        zx_row_sqnorms(rows, m, dim, rn2);
-        zx_sqdist_block(rows, m, rn2, rows, m, rn2, dim, blk);
-        for (a = 0; a < m; a++)
-            for (b = 0; b < m; b++)
-                sub[a * m + b] =
-                    a == b ? 0
-                           : sqrt(block_d2(blk[a * m + b], rows + a * dim,
-                                           rows + b * dim, rn2[a], rn2[b],
-                                           dim));
-        for (a = 0; a < m; a++) /* symmetric despite rounding */
-            for (b = a + 1; b < m; b++)
-                sub[b * m + a] = sub[a * m + b];
-        rc = zx_lineage_atlas(m, sub, sn, p, par, par2, rule, cf, err);
+        for (a = 0, all_l = lfp != NULL && ldim > 0; a < m && all_l; a++)
+            all_l = has_lfp[mem[a]];
+        if (all_l) { /* lineage descriptors: L-infinity */
+            lrows = xmalloc(m * ldim * sizeof(*lrows) + 1);
+            for (a = 0; a < m; a++)
+                memcpy(lrows + a * ldim, lfp + mem[a] * ldim,
+                       ldim * sizeof(*lrows));
+            for (a = 0; a < m; a++) {
+                sub[a * m + a] = 0;
+                for (b = a + 1; b < m; b++)
+                    sub[a * m + b] = sub[b * m + a] = zx_desc_lfp_distance(
+                        lrows + a * ldim, lrows + b * ldim, (uint32_t)ldim);
+            }
+        } else { /* fingerprints only: L2 */
+            zx_row_sqnorms(rows, m, dim, rn2);
+            zx_sqdist_block(rows, m, rn2, rows, m, rn2, dim, blk);
+            for (a = 0; a < m; a++)
+                for (b = 0; b < m; b++)
+                    sub[a * m + b] =
+                        a == b ? 0
+                               : sqrt(block_d2(blk[a * m + b], rows + a * dim,
+                                               rows + b * dim, rn2[a], rn2[b],
+                                               dim));
+            for (a = 0; a < m; a++) /* symmetric despite rounding */
+                for (b = a + 1; b < m; b++)
+                    sub[b * m + a] = sub[a * m + b];
+        }
+        rc = zx_lineage_atlas(m, sub, lrows, all_l ? ldim : 0, sn, p, par,
+                              par2, rule, cf, err);
         for (a = 0; a < m && !rc; a++) {
             struct zx_chart_out *o = out + mem[a];
 
@@ -639,7 +698,10 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
             o->rule = rule[a];
             o->conf = par[a] >= 0 ? cf[a] : 1;
             o->distance = par[a] >= 0 ? sub[a * m + (size_t)par[a]] : NAN;
+            o->distance2 = par2[a] >= 0 ? sub[a * m + (size_t)par2[a]] : NAN;
+            o->linf = all_l;
         }
+        free(lrows);
         free(rows);
         free(rn2);
         free(blk);
@@ -667,6 +729,9 @@ struct group {
     char **ids;
     json_t **recs;
     json_t *adapters;  /* {id: record} of the group's adapter models */
+    float *lfp;        /* n x ldim lineage descriptors */
+    char *has_lfp;     /* has_lfp[i]: model i has one of this version */
+    size_t ldim;
     float *fp;
     struct zx_chart_node *nodes;
     size_t n, cap;
@@ -744,6 +809,8 @@ static void group_free(struct group *g)
     free(g->recs);
     free(g->fp);
     free(g->nodes);
+    free(g->lfp);
+    free(g->has_lfp);
     json_decref(g->adapters);
 }
 
@@ -802,6 +869,28 @@ static int group_load(struct zx_txn *txn, const char *arch, struct group *g,
     for (i = 0; i < g->n; i++)
         g->nodes[i].quantized = rank[i] && rank[i] < best;
     free(rank);
+    /* Lineage descriptors of this descriptor version, all of one length
+     * (a group shares its tensor table, so they agree). */
+    g->has_lfp = xcalloc(g->n + 1, 1);
+    for (i = 0; i < g->n; i++) {
+        uint32_t ver, dim;
+        const void *v;
+
+        rc = zx_store_get_lfp(txn, g->ids[i], &ver, &v, &dim, err);
+        if (rc == ZX_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        if (ver != ZX_DESC_VERSION || !dim || dim > ZX_LFP_DIM ||
+            (g->ldim && dim != g->ldim))
+            continue;
+        if (!g->lfp) {
+            g->ldim = dim;
+            g->lfp = xcalloc(g->n * dim + 1, sizeof(float));
+        }
+        memcpy(g->lfp + i * g->ldim, v, dim * sizeof(float));
+        g->has_lfp[i] = 1;
+    }
     return ZX_OK;
 }
 
@@ -825,17 +914,19 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
         goto out;
     zx_atlas_default_params(&p);
     co = xcalloc(g.n + 1, sizeof(*co));
-    rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.nodes, &p, co, NULL, NULL,
+    rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp,
+                          g.nodes, &p, co, NULL, NULL,
                           err);
     for (i = 0; i < g.n && !rc; i++) {
         json_t *e;
 
         if (co[i].parent < 0)
             continue;
-        e = json_pack("{s:s,s:s,s:s,s:f,s:f}", "child", g.ids[i], "parent",
-                      g.ids[co[i].parent], "rule",
+        e = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f}", "child", g.ids[i],
+                      "parent", g.ids[co[i].parent], "rule",
                       zx_chart_rule_name(co[i].rule), "distance",
-                      co[i].distance, "confidence", co[i].conf);
+                      co[i].distance, "metric", co[i].linf ? "linf" : "l2",
+                      "confidence", co[i].conf);
         if (co[i].parent2 >= 0)
             json_object_set_new(e, "parent2",
                                 json_string(g.ids[co[i].parent2]));
@@ -1045,9 +1136,10 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
 
         if (pp[k] < 0)
             continue;
-        ev = json_pack("{s:s,s:s,s:f,s:s}", "method", "atlas", "rule",
+        ev = json_pack("{s:s,s:s,s:f,s:s,s:s}", "method", "atlas", "rule",
                        zx_chart_rule_name(co[i].rule), "distance",
-                       fp_dist(g, i, (size_t)pp[k]), "kurtosis",
+                       k ? co[i].distance2 : co[i].distance, "metric",
+                       co[i].linf ? "linf" : "l2", "kurtosis",
                        kurtosis_order(g->recs[i], g->recs[pp[k]]));
         info = json_object_get(declared, g->ids[pp[k]]);
         if (info) { /* the weights agree with the card */
@@ -1200,7 +1292,8 @@ static int update_group(struct zx_index *ix, const char *arch,
         }
     }
     co = xcalloc(g.n + 1, sizeof(*co));
-    rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.nodes, &p, co, &nc, &tau,
+    rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp,
+                          g.nodes, &p, co, &nc, &tau,
                           err);
     if (rc)
         goto out;
@@ -1311,7 +1404,7 @@ int zx_lineage_update(struct zx_index *ix, int all,
         st->groups++;
         rc = update_group(ix, l.arch[i], l.gen[i], all, st, err);
     }
-    if (!rc && st->groups) { /* for `zoodex stats` */
+    if (!rc && st->components) { /* for `zoodex stats` */
         json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b}", "groups",
                               (json_int_t)st->groups, "components",
                               (json_int_t)st->components, "recharted",

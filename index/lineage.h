@@ -50,7 +50,10 @@ struct zx_atlas_params {
     double rho_pct;   /* snake threshold: this percentile of the nodes'
                          distance/time correlations (60) */
     double dup_eps;   /* distances at or below this are duplicates (0) */
-    double merge_tol; /* midpoint test tolerance (0.1) */
+    double merge_tol; /* midpoint test tolerance (0.1), distances only */
+    double merge_resid; /* with descriptors: a merge when the pair's
+                           average is within merge_resid x the nearest
+                           distance, in L-infinity (0.5) */
     double link;      /* components: single linkage at link x the median
                          nearest-neighbour distance (4) */
 };
@@ -79,13 +82,17 @@ const char *zx_chart_rule_name(enum zx_chart_rule r);
  * and a sweep takes the oldest; a model at the midpoint of its two
  * nearest candidates gets both as parents.  Models without a creation
  * time are placed after the dated ones, in index order.
- * dist is n x n symmetric.  parent[i] / parent2[i] get the parents (-1 for
+ * dist is n x n symmetric.  vec (n x dim, may be NULL) holds the nodes'
+ * lineage descriptors: with them the merge test compares v with the
+ * average of two candidates (merge_resid), without them it tests the
+ * distances for a midpoint (merge_tol).
+ * parent[i] / parent2[i] get the parents (-1 for
  * none), rule[i] the rule used and conf[i] (may be NULL) a confidence in
  * [0, 1]: 1 for duplicates and known parents, otherwise growing with the
  * margin between the chosen parent and the runner-up (see lineage.c).
  * Returns ZX_OK. */
-int zx_lineage_atlas(size_t n, const double *dist,
-                     const struct zx_chart_node *nodes,
+int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
+                     size_t dim, const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p, long *parent,
                      long *parent2, enum zx_chart_rule *rule, double *conf,
                      struct zx_error *err);
@@ -107,11 +114,18 @@ struct zx_chart_out {
     enum zx_chart_rule rule;
     double conf;          /* [0, 1] */
     double distance;      /* to parent, NAN for roots */
+    double distance2;     /* to parent2, NAN without one */
+    int linf;             /* 1: distances are L-infinity between lineage
+                             descriptors, 0: L2 between fingerprints */
 };
 
-/* Chart n models: components, then zx_lineage_atlas() in each.  The
- * nodes' `known` parents are honoured only inside a component. */
+/* Chart n models: components by their fingerprints fp (n x dim, L2), then
+ * zx_lineage_atlas() in each, on the L-infinity distances of the lineage
+ * descriptors lfp (n x ldim) when every member of the component has one
+ * (has_lfp[i]; lfp may be NULL), else on the fingerprints.  The nodes'
+ * `known` parents are honoured only inside a component. */
 int zx_lineage_chart(size_t n, size_t dim, const float *fp,
+                     const float *lfp, size_t ldim, const char *has_lfp,
                      const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p,
                      struct zx_chart_out *out, size_t *n_comp, double *tau,

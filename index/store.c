@@ -25,14 +25,16 @@
 #define DEFAULT_MAP_SIZE (64ull << 30) /* sparse; grows as written */
 
 enum { DB_META, DB_MODELS, DB_VECTORS, DB_GROUPS, DB_EDGES, DB_REDGES,
-       DB_STATE, N_DBS };
+       DB_STATE, DB_LINEAGE, N_DBS };
 static const char *const db_names[N_DBS] = {"meta", "models", "vectors",
                                             "groups", "edges", "redges",
-                                            "state"};
+                                            "state", "lineage"};
 
 struct zx_store {
     MDB_env *env;
     MDB_dbi dbi[N_DBS];
+    int has_lineage; /* 0: an index written before the table existed,
+                        opened read-only */
     char *dir;
 };
 
@@ -73,6 +75,10 @@ static int check_schema(struct zx_store *st, int writable,
     for (i = 0; i < N_DBS; i++) {
         rc = mdb_dbi_open(t, db_names[i], writable ? MDB_CREATE : 0,
                           &st->dbi[i]);
+        if (rc == MDB_NOTFOUND && !writable && i == DB_LINEAGE)
+            continue; /* added later: absent means empty */
+        if (i == DB_LINEAGE && rc == 0)
+            st->has_lineage = 1;
         if (rc == MDB_NOTFOUND && !writable) {
             MDB_dbi main_db;
             MDB_stat ms;
@@ -417,6 +423,57 @@ static void vec_key(const char *arch, uint64_t vid, unsigned char k[24])
     memcpy(k, arch, 16);
     for (i = 0; i < 8; i++)
         k[16 + i] = (unsigned char)(vid >> (56 - 8 * i));
+}
+
+/* ===== Lineage descriptors ===== */
+
+int zx_store_put_lfp(struct zx_txn *txn, const char *model,
+                     uint32_t version, const float *v, uint32_t dim,
+                     struct zx_error *err)
+{
+    size_t n = 12 + 4 * (size_t)dim;
+    unsigned char *b = xmalloc(n);
+    int rc;
+
+    memcpy(b, "ZXL1", 4);
+    memcpy(b + 4, &version, 4);
+    memcpy(b + 8, &dim, 4);
+    memcpy(b + 12, v, 4 * (size_t)dim);
+    rc = put_raw(txn, DB_LINEAGE, model, strlen(model), b, n, err);
+    free(b);
+    return rc;
+}
+
+int zx_store_get_lfp(struct zx_txn *txn, const char *model,
+                     uint32_t *version, const void **v, uint32_t *dim,
+                     struct zx_error *err)
+{
+    MDB_val val;
+    int rc;
+
+    if (!txn->st->has_lineage)
+        return ZX_ENOTFOUND;
+    rc = get_raw(txn, DB_LINEAGE, model, strlen(model), &val, err);
+    if (rc)
+        return rc;
+    if (val.mv_size < 12 || memcmp(val.mv_data, "ZXL1", 4))
+        return zx_fail(err, ZX_ESTORE, "corrupt lineage record of '%s'",
+                       model);
+    memcpy(version, (const char *)val.mv_data + 4, 4);
+    memcpy(dim, (const char *)val.mv_data + 8, 4);
+    if (val.mv_size != 12 + 4 * (size_t)*dim)
+        return zx_fail(err, ZX_ESTORE, "corrupt lineage record of '%s'",
+                       model);
+    *v = (const char *)val.mv_data + 12;
+    return ZX_OK;
+}
+
+int zx_store_del_lfp(struct zx_txn *txn, const char *model,
+                     struct zx_error *err)
+{
+    if (!txn->st->has_lineage)
+        return ZX_ENOTFOUND;
+    return del_raw(txn, DB_LINEAGE, model, strlen(model), err);
 }
 
 int zx_store_put_vec(struct zx_txn *txn, const char *arch, uint64_t vid,
@@ -799,6 +856,8 @@ int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err)
 
     *out = NULL;
     for (i = 1; i < N_DBS; i++) {
+        if (i == DB_LINEAGE && !txn->st->has_lineage)
+            continue;
         rc = mdb_stat(txn->txn, txn->st->dbi[i], &st);
         if (rc) {
             json_decref(o);

@@ -7,6 +7,7 @@
  *   edges     "child\0parent" -> JSON {relation, source, provenance}
  *   redges    "parent\0child" -> "" (children lookups)
  *   state     free-form keys for later stages (crawl marks)
+ *   lineage   model id -> lineage descriptor ("ZXL1", version, dim, floats)
  * Ownership: no function takes ownership of its arguments.  json_t results
  * are owned by the caller; struct zx_vec data points into the LMDB map and
  * is valid until the transaction ends.
@@ -77,6 +78,18 @@ int zx_store_del_vec(struct zx_txn *txn, const char *arch, uint64_t vid,
 int zx_store_each_vec(struct zx_txn *txn, const char *arch,
                       int (*cb)(const struct zx_vec *v, void *arg), void *arg,
                       struct zx_error *err);
+
+/* Lineage descriptors (desc.h ZX_LFP_DIM): *v points into the map, valid
+ * until the transaction ends (floats, maybe unaligned: memcpy them).
+ * get/del: ZX_ENOTFOUND (no message) when absent. */
+int zx_store_put_lfp(struct zx_txn *txn, const char *model,
+                     uint32_t version, const float *v, uint32_t dim,
+                     struct zx_error *err);
+int zx_store_get_lfp(struct zx_txn *txn, const char *model,
+                     uint32_t *version, const void **v, uint32_t *dim,
+                     struct zx_error *err);
+int zx_store_del_lfp(struct zx_txn *txn, const char *model,
+                     struct zx_error *err);
 
 /* Architecture groups. */
 int zx_store_get_group(struct zx_txn *txn, const char *arch, json_t **rec,

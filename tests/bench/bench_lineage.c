@@ -13,8 +13,9 @@
  *  - component clustering against the true trees (pairwise precision and
  *    recall, adjusted Rand index);
  *  - how often inferred edges are right per confidence band;
- *  - zx_lineage_chart() time for 100, 1,000 and 10,000 synthetic
- *    fingerprints (trees of 21: root -> 4 -> 16).
+ *  - zx_lineage_chart() time for 100, 1,000 and 10,000 synthetic models
+ *    (fingerprints and 4,096-value lineage descriptors; trees of 21:
+ *    root -> 4 -> 16).
  * Crawled records are light (no kurtosis): MoTHer reads the kurtosis from
  * FULLDB, an index of the same zoo ingested from disk.
  * usage: bench_lineage DBDIR TRUTH.json FULLDB
@@ -39,6 +40,7 @@ static const char *const kinds[KINDS] = {"finetune", "snake", "fan",
 
 struct tally {
     size_t n[KINDS], ok[KINDS];
+    size_t pred, pred_ok; /* predicted edges, and those that are true */
 };
 
 static int kind_of(const char *k)
@@ -63,6 +65,22 @@ static void score(struct tally *t, json_t *truth, json_t *pred)
         if (pred && json_object_get(pred, json_string_value(p)))
             t->ok[k]++;
     }
+    if (pred) {
+        const char *par;
+        json_t *x;
+
+        json_object_foreach(pred, par, x) {
+            json_t *q;
+            size_t j;
+
+            t->pred++;
+            json_array_foreach(json_object_get(truth, "parents"), j, q)
+                if (!strcmp(json_string_value(q), par)) {
+                    t->pred_ok++;
+                    break;
+                }
+        }
+    }
 }
 
 static void report(const char *name, const struct tally *t)
@@ -80,7 +98,8 @@ static void report(const char *name, const struct tally *t)
     for (i = 1; i < KINDS; i++)
         if (t->n[i])
             printf(" %s %zu/%zu", kinds[i], t->ok[i], t->n[i]);
-    printf("\n");
+    printf("  precision %.3f (%zu/%zu predicted edges true)\n",
+           t->pred ? (double)t->pred_ok / t->pred : 0, t->pred_ok, t->pred);
 }
 
 static double iso_seconds(const char *s)
@@ -102,6 +121,8 @@ struct model {
     char *id;
     char arch[17];
     float fp[ZX_FP_DIM];
+    float *lfp;       /* NULL without a lineage descriptor */
+    uint32_t ldim;
     double created, ku;
     json_t *truth;
 };
@@ -133,6 +154,18 @@ static int vec_cb(const struct zx_vec *v, void *arg)
     snprintf(m->arch, sizeof(m->arch), "%s", v->arch);
     memcpy(m->fp, v->data, sizeof(m->fp));
     m->truth = json_object_get(truth_by_id, v->model);
+    m->lfp = NULL;
+    {
+        uint32_t ver, dim;
+        const void *lv;
+
+        if (zx_store_get_lfp(txn, v->model, &ver, &lv, &dim, NULL) == 0 &&
+            ver == ZX_DESC_VERSION) {
+            m->lfp = xmalloc(dim * sizeof(float) + 1);
+            memcpy(m->lfp, lv, dim * sizeof(float));
+            m->ldim = dim;
+        }
+    }
     m->created = iso_seconds(
         zx_json_str(json_object_get(rec, "hub"), "createdAt"));
     json_decref(rec);
@@ -144,11 +177,15 @@ static int vec_cb(const struct zx_vec *v, void *arg)
     return 0;
 }
 
+/* The distance zoodex charts with: L-infinity between lineage
+ * descriptors when both have one, else L2 between fingerprints. */
 static double dist(const struct model *a, const struct model *b)
 {
     double s = 0;
     size_t k;
 
+    if (a->lfp && b->lfp && a->ldim == b->ldim)
+        return zx_desc_lfp_distance(a->lfp, b->lfp, a->ldim);
     for (k = 0; k < ZX_FP_DIM; k++)
         s += ((double)a->fp[k] - b->fp[k]) * ((double)a->fp[k] - b->fp[k]);
     return sqrt(s);
@@ -266,6 +303,8 @@ static double gauss(unsigned *s)
 static void synth(size_t n)
 {
     float *fp = xcalloc(n * ZX_FP_DIM + 1, sizeof(*fp));
+    float *lfp = xcalloc(n * ZX_LFP_DIM + 1, sizeof(*lfp));
+    char *has = xmalloc(n + 1);
     struct zx_chart_node *nodes = xcalloc(n + 1, sizeof(*nodes));
     struct zx_chart_out *out = xcalloc(n + 1, sizeof(*out));
     long *truth = xcalloc(n + 1, sizeof(*truth));
@@ -288,6 +327,15 @@ static void synth(size_t n)
             fp[i * ZX_FP_DIM + k] =
                 (float)((par >= 0 ? fp[(size_t)par * ZX_FP_DIM + k] : 0) +
                         step * gauss(&seed));
+        /* Adam-like fine-tuning: every weight moves by up to +-step */
+        for (k = 0; k < ZX_LFP_DIM; k++)
+            lfp[i * ZX_LFP_DIM + k] =
+                (float)((par >= 0 ? lfp[(size_t)par * ZX_LFP_DIM + k]
+                                  : gauss(&seed)) +
+                        (par >= 0 ? step * (2.0 * rand_r(&seed) /
+                                                RAND_MAX - 1)
+                                  : 0));
+        has[i] = 1;
         nodes[i].created = (double)(i / 21) + (pos == 0 ? 0 : pos <= 4 ? 0.1
                                                                         : 0.2) +
                            1e-4 * (double)pos;
@@ -295,7 +343,8 @@ static void synth(size_t n)
     }
     zx_atlas_default_params(&p);
     t0 = zx_now();
-    zx_lineage_chart(n, ZX_FP_DIM, fp, nodes, &p, out, &nc, &tau, &err);
+    zx_lineage_chart(n, ZX_FP_DIM, fp, lfp, ZX_LFP_DIM, has, nodes, &p, out,
+                     &nc, &tau, &err);
     t1 = zx_now();
     for (i = 0; i < n; i++)
         if (truth[i] >= 0) {
@@ -305,6 +354,8 @@ static void synth(size_t n)
     printf("lineage_chart_synthetic_%zu %.3f s (%zu components, directed-edge "
            "accuracy %.3f)\n", n, t1 - t0, nc, edges ? (double)ok / edges : 0);
     free(fp);
+    free(lfp);
+    free(has);
     free(nodes);
     free(out);
     free(truth);
@@ -460,8 +511,10 @@ int main(int argc, char **argv)
     json_decref(rd);
     json_decref(mc);
     json_decref(archs);
-    for (i = 0; i < n_models; i++)
+    for (i = 0; i < n_models; i++) {
         free(models[i].id);
+        free(models[i].lfp);
+    }
     free(models);
     return 0;
 }

@@ -3,8 +3,10 @@
 # (fixtures/lineage), crawled from the mock Hub so that creation times come
 # from the Hub's records.  Accuracy floors (directed edges right / true
 # edges, see make bench for the measured values) make a regression fail the
-# build: the stored answer of `zoodex lineage` (declared + inferred edges)
-# and the weights alone (`lineage --infer`, no metadata).  Then a nightly
+# build: the stored answer of `zoodex lineage` (declared + inferred edges;
+# 0.952 overall, 0.970 on the full fine-tunes when written) and the weights
+# alone (`lineage --infer`, no metadata; 0.920 and 0.970).  The crawl reads
+# the lineage descriptors by Range requests, so this also checks that path.  Then a nightly
 # crawl that adds one model re-charts only that model's component.
 . "${0%/*}/lib.sh"
 cp -r fixtures/lineage/zoo "$T/zoo"
@@ -46,6 +48,7 @@ while i < len(text):
             if p["provenance"] != "declared":
                 ev = p["evidence"]
                 assert ev["method"] == "atlas" and ev["distance"] >= 0, p
+                assert ev["metric"] == "linf", p
     got[obj["model"]] = ps
 truth = json.load(open(sys.argv[2]))["models"]
 edges = right = ft = ft_right = 0
@@ -61,12 +64,12 @@ print("%.3f %.3f %d %d" % (right / edges, ft_right / ft, right, edges))
 PY
 python3 "$T/acc.py" "$T/stored" fixtures/lineage/TRUTH.json stored >"$T/acc"
 cat "$T/acc" >&2
-check awk '{ exit !($1 >= 0.78) }' "$T/acc"
-check awk '{ exit !($2 >= 0.78) }' "$T/acc"
+check awk '{ exit !($1 >= 0.90) }' "$T/acc"
+check awk '{ exit !($2 >= 0.93) }' "$T/acc"
 python3 "$T/acc.py" "$T/inferred" fixtures/lineage/TRUTH.json infer >"$T/acc"
 cat "$T/acc" >&2
-check awk '{ exit !($1 >= 0.65) }' "$T/acc"
-check awk '{ exit !($2 >= 0.65) }' "$T/acc"
+check awk '{ exit !($1 >= 0.88) }' "$T/acc"
+check awk '{ exit !($2 >= 0.93) }' "$T/acc"
 # Duplicates attach to their original, stored as an inferred edge.
 dup=$(python3 -c 'import json; print([m["id"] + " " + m["parents"][0] for m in json.load(open("fixtures/lineage/TRUTH.json"))["models"] if m["kind"] == "duplicate"][0])')
 ok "$ZX" --db "$DB" lineage --json "${dup% *}"
