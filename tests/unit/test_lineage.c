@@ -204,7 +204,8 @@ static void atlas_zoo(void)
         }
     }
     zx_atlas_default_params(&p);
-    CHECK_INT(zx_lineage_atlas(NN, dist, NULL, 0, nodes, &p, par, par2, rule, NULL, NULL),
+    CHECK_INT(zx_lineage_atlas(NN, dist, NULL, 0, nodes, &p, par, par2, rule,
+                               NULL, NULL),
               ==, 0);
     CHECK_INT(par[R], ==, -1);
     CHECK_INT(rule[R], ==, ZX_RULE_ROOT);
