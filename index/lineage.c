@@ -208,14 +208,16 @@ void zx_atlas_default_params(struct zx_atlas_params *p)
     p->dup_eps = 0;
     p->merge_tol = 0.1;
     p->merge_resid = 0.5;
-    p->link = 4;
+    p->link = 8;
+    p->method = ZX_CHART_ATLAS;
+    p->lambda = 0.3;
 }
 
 const char *zx_chart_rule_name(enum zx_chart_rule r)
 {
     static const char *const names[] = {"root",  "duplicate", "nearest",
                                         "snake", "fan",       "merge",
-                                        "declared"};
+                                        "declared", "mother"};
 
     return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
@@ -612,6 +614,48 @@ void zx_lineage_components(size_t n, size_t dim, const float *fp,
     free(label);
 }
 
+/* MoTHer on one component: merged cost, minimum arborescence.  Confidence:
+ * how much cheaper the chosen in-edge is than the node's next cheapest,
+ * mapped as in confidence(). */
+static int mother(size_t m, const double *dist,
+                  const struct zx_chart_node *nodes, double lambda,
+                  long *par, long *par2, enum zx_chart_rule *rule,
+                  double *conf, struct zx_error *err)
+{
+    double *ku = xcalloc(m + 1, sizeof(*ku));
+    double *cost = xcalloc(m * m + 1, sizeof(*cost));
+    size_t a, b;
+    int rc;
+
+    for (a = 0; a < m; a++)
+        ku[a] = isnan(nodes[a].kurtosis) ? 0 : nodes[a].kurtosis;
+    zx_lineage_mother_cost(m, dist, ku, lambda, cost);
+    rc = m ? zx_lineage_arborescence(m, cost, par, err) : ZX_OK;
+    for (a = 0; a < m && !rc; a++) {
+        double best = INFINITY, next = INFINITY, g;
+
+        par2[a] = -1;
+        rule[a] = par[a] >= 0 ? ZX_RULE_MOTHER : ZX_RULE_ROOT;
+        for (b = 0; b < m; b++) {
+            double c = cost[b * m + a];
+
+            if (b == a)
+                continue;
+            if (c < best) {
+                next = best;
+                best = c;
+            } else if (c < next) {
+                next = c;
+            }
+        }
+        g = isfinite(next) && next > 0 ? (next - best) / next : 0;
+        conf[a] = par[a] >= 0 ? 0.5 * g / (g + 0.1) + 0.25 : 1;
+    }
+    free(ku);
+    free(cost);
+    return rc;
+}
+
 int zx_lineage_chart(size_t n, size_t dim, const float *fp,
                      const float *lfp, size_t ldim, const char *has_lfp,
                      const struct zx_chart_node *nodes,
@@ -687,8 +731,11 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
                 for (b = a + 1; b < m; b++)
                     sub[b * m + a] = sub[a * m + b];
         }
-        rc = zx_lineage_atlas(m, sub, lrows, all_l ? ldim : 0, sn, p, par,
-                              par2, rule, cf, err);
+        if (p->method == ZX_CHART_MOTHER)
+            rc = mother(m, sub, sn, p->lambda, par, par2, rule, cf, err);
+        else
+            rc = zx_lineage_atlas(m, sub, lrows, all_l ? ldim : 0, sn, p,
+                                  par, par2, rule, cf, err);
         for (a = 0; a < m && !rc; a++) {
             struct zx_chart_out *o = out + mem[a];
 
@@ -860,6 +907,11 @@ static int group_load(struct zx_txn *txn, const char *arch, struct group *g,
         g->nodes[i].created = iso_time(zx_json_str(
             json_object_get(g->recs[i], "hub"), "createdAt"));
         g->nodes[i].known = -1;
+        g->nodes[i].kurtosis =
+            json_integer_value(json_object_get(g->recs[i],
+                                               "kurtosis_layers")) > 0
+                ? json_number_value(json_object_get(g->recs[i], "kurtosis"))
+                : NAN;
         rank[i] = precision_rank(zx_json_str(g->recs[i], "dtype"));
         counts[rank[i]]++;
     }
@@ -895,7 +947,8 @@ static int group_load(struct zx_txn *txn, const char *arch, struct group *g,
 }
 
 int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
-                           json_t **edges, struct zx_error *err)
+                           enum zx_chart_method method, json_t **edges,
+                           struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
     struct group g;
@@ -913,6 +966,7 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
     if (rc)
         goto out;
     zx_atlas_default_params(&p);
+    p.method = method;
     co = xcalloc(g.n + 1, sizeof(*co));
     rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp,
                           g.nodes, &p, co, NULL, NULL,

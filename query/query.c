@@ -190,6 +190,13 @@ out:
 int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
                               json_t **out, struct zx_error *err)
 {
+    return zx_query_lineage_chart(ix, name, ZX_CHART_ATLAS, out, err);
+}
+
+int zx_query_lineage_chart(struct zx_index *ix, const char *name,
+                           enum zx_chart_method method, json_t **out,
+                           struct zx_error *err)
+{
     json_t *rec = NULL, *edges = NULL, *parents = json_array(), *e;
     json_t *children = json_array();
     const char *arch;
@@ -200,17 +207,19 @@ int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
     *out = NULL;
     rc = fingerprinted(ix, name, &id, &rec, &arch, err);
     if (!rc)
-        rc = zx_lineage_chart_group(ix, arch, &edges, err);
+        rc = zx_lineage_chart_group(ix, arch, method, &edges, err);
     if (rc)
         goto out;
     json_array_foreach(edges, i, e) {
         const char *p2 = zx_json_str(e, "parent2");
 
         if (!strcmp(zx_json_str(e, "child"), id)) {
-            json_t *x = json_pack("{s:O,s:O,s:O}", "parent",
+            json_t *x = json_pack("{s:O,s:O,s:O,s:O,s:O}", "parent",
                                   json_object_get(e, "parent"), "rule",
                                   json_object_get(e, "rule"), "distance",
-                                  json_object_get(e, "distance"));
+                                  json_object_get(e, "distance"), "metric",
+                                  json_object_get(e, "metric"), "confidence",
+                                  json_object_get(e, "confidence"));
 
             if (p2)
                 json_object_set_new(x, "parent2", json_string(p2));
@@ -218,12 +227,16 @@ int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
         }
         if (!strcmp(zx_json_str(e, "parent"), id) || (p2 && !strcmp(p2, id)))
             json_array_append_new(
-                children, json_pack("{s:O,s:O,s:O}", "child",
-                                    json_object_get(e, "child"), "rule",
-                                    json_object_get(e, "rule"), "distance",
-                                    json_object_get(e, "distance")));
+                children,
+                json_pack("{s:O,s:O,s:O,s:O,s:O}", "child",
+                          json_object_get(e, "child"), "rule",
+                          json_object_get(e, "rule"), "distance",
+                          json_object_get(e, "distance"), "metric",
+                          json_object_get(e, "metric"), "confidence",
+                          json_object_get(e, "confidence")));
     }
-    *out = json_pack("{s:s,s:s,s:O,s:O}", "model", id, "arch", arch,
+    *out = json_pack("{s:s,s:s,s:s,s:O,s:O}", "model", id, "arch", arch,
+                     "method", method == ZX_CHART_MOTHER ? "mother" : "atlas",
                      "parents", parents, "children", children);
 out:
     json_decref(rec);

@@ -9,6 +9,7 @@
 #ifndef ZX_QUERY_H
 #define ZX_QUERY_H
 #include "index.h"
+#include "lineage.h"
 #include "zx_json.h"
 
 /* Resolve a MODEL argument to an indexed id (owned). */
@@ -77,10 +78,15 @@ int zx_query_lineage(struct zx_index *ix, const char *name, json_t **out,
 int zx_query_lineage_summary(struct zx_index *ix, const char *name,
                              json_t **out, struct zx_error *err);
 
-/* Lineage inferred from the weights of the model's group (Model Atlas
- * charting, see lineage.h): {"model", "arch", "parents": [{"parent",
- * "rule", "distance", "parent2"?}], "children": [{"child", "rule",
- * "distance"}]}.  Work in progress: charted on demand, not stored. */
+/* Lineage the weights alone give for the model, charting its group now
+ * with `method` (lineage.h; no metadata used, nothing stored: the stored
+ * answer is zx_query_lineage's): {"model", "arch", "method", "parents":
+ * [{"parent", "rule", "distance", "metric", "confidence", "parent2"?}],
+ * "children": [{"child", "rule", "distance", "metric", "confidence"}]}. */
+int zx_query_lineage_chart(struct zx_index *ix, const char *name,
+                           enum zx_chart_method method, json_t **out,
+                           struct zx_error *err);
+/* The same with the Model Atlas method. */
 int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
                               json_t **out, struct zx_error *err);
 

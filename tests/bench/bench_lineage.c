@@ -34,6 +34,7 @@
 #include "zx_mem.h"
 
 #define KINDS 8
+#define NLINK 7
 static const char *const kinds[KINDS] = {"finetune", "snake", "fan",
                                          "quantized", "duplicate", "merge",
                                          "lora", "root"};
@@ -121,14 +122,11 @@ struct model {
     char *id;
     char arch[17];
     float fp[ZX_FP_DIM];
-    float *lfp;       /* NULL without a lineage descriptor */
-    uint32_t ldim;
-    double created, ku;
+    double created;
     json_t *truth;
 };
 
 static struct model *models;
-static struct zx_txn *full_txn;
 static size_t n_models, cap_models;
 static json_t *truth_by_id;
 
@@ -154,41 +152,10 @@ static int vec_cb(const struct zx_vec *v, void *arg)
     snprintf(m->arch, sizeof(m->arch), "%s", v->arch);
     memcpy(m->fp, v->data, sizeof(m->fp));
     m->truth = json_object_get(truth_by_id, v->model);
-    m->lfp = NULL;
-    {
-        uint32_t ver, dim;
-        const void *lv;
-
-        if (zx_store_get_lfp(txn, v->model, &ver, &lv, &dim, NULL) == 0 &&
-            ver == ZX_DESC_VERSION) {
-            m->lfp = xmalloc(dim * sizeof(float) + 1);
-            memcpy(m->lfp, lv, dim * sizeof(float));
-            m->ldim = dim;
-        }
-    }
     m->created = iso_seconds(
         zx_json_str(json_object_get(rec, "hub"), "createdAt"));
     json_decref(rec);
-    rec = NULL;
-    m->ku = NAN;
-    if (zx_store_get_model(full_txn, v->model, &rec, NULL) == ZX_OK)
-        m->ku = json_number_value(json_object_get(rec, "kurtosis"));
-    json_decref(rec);
     return 0;
-}
-
-/* The distance zoodex charts with: L-infinity between lineage
- * descriptors when both have one, else L2 between fingerprints. */
-static double dist(const struct model *a, const struct model *b)
-{
-    double s = 0;
-    size_t k;
-
-    if (a->lfp && b->lfp && a->ldim == b->ldim)
-        return zx_desc_lfp_distance(a->lfp, b->lfp, a->ldim);
-    for (k = 0; k < ZX_FP_DIM; k++)
-        s += ((double)a->fp[k] - b->fp[k]) * ((double)a->fp[k] - b->fp[k]);
-    return sqrt(s);
 }
 
 static void add_pred(json_t *pred, const char *child, const char *parent)
@@ -202,44 +169,12 @@ static void add_pred(json_t *pred, const char *child, const char *parent)
     json_object_set_new(s, parent, json_true());
 }
 
-/* Baselines over one group g (indices idx[0..n-1] into models), with the
- * group's components comp[]: MoTHer per component; random earlier model
- * and most-connected earlier model over the group. */
-static void baselines(const size_t *idx, size_t n, const size_t *comp,
-                      size_t nc, json_t *mo, json_t *rd, json_t *mc)
+/* Baselines over one group (indices idx[0..n-1] into models): a random
+ * earlier model and the most-connected earlier model. */
+static void baselines(const size_t *idx, size_t n, json_t *rd, json_t *mc)
 {
-    size_t c, a, b, *deg = xcalloc(n + 1, sizeof(*deg));
+    size_t a, b, *deg = xcalloc(n + 1, sizeof(*deg));
 
-    for (c = 0; c < nc; c++) {
-        size_t m = 0, *mem = xcalloc(n + 1, sizeof(*mem));
-        double *d, *cost, *ku;
-        long *par;
-        struct zx_error err = {0};
-
-        for (a = 0; a < n; a++)
-            if (comp[a] == c)
-                mem[m++] = a;
-        d = xcalloc(m * m + 1, sizeof(*d));
-        cost = xcalloc(m * m + 1, sizeof(*cost));
-        ku = xcalloc(m + 1, sizeof(*ku));
-        par = xcalloc(m + 1, sizeof(*par));
-        for (a = 0; a < m; a++) {
-            ku[a] = isnan(models[idx[mem[a]]].ku) ? 0 : models[idx[mem[a]]].ku;
-            for (b = 0; b < m; b++)
-                d[a * m + b] = dist(&models[idx[mem[a]]], &models[idx[mem[b]]]);
-        }
-        zx_lineage_mother_cost(m, d, ku, 0.3, cost);
-        if (m && zx_lineage_arborescence(m, cost, par, &err) == 0)
-            for (a = 0; a < m; a++)
-                if (par[a] >= 0)
-                    add_pred(mo, models[idx[mem[a]]].id,
-                             models[idx[mem[par[a]]]].id);
-        free(mem);
-        free(d);
-        free(cost);
-        free(ku);
-        free(par);
-    }
     srand(42);
     for (a = 0; a < n; a++) {
         const struct model *x = &models[idx[a]];
@@ -368,7 +303,9 @@ int main(int argc, char **argv)
     struct zx_txn *txn = NULL;
     json_t *truth = NULL, *m, *stored, *weights, *mo, *rd, *mc, *archs;
     static struct tally t_st, t_w, t_mo, t_rd, t_mc;
-    size_t i, tp = 0, fpn = 0, fnn = 0, tn = 0, band_n[4] = {0}, band_ok[4] = {0};
+    static const double links[NLINK] = {1.5, 2, 3, 4, 8, 16, 64};
+    size_t tp[NLINK] = {0}, fpn[NLINK] = {0}, fnn[NLINK] = {0};
+    size_t tn[NLINK] = {0}, i, li, band_n[4] = {0}, band_ok[4] = {0};
     size_t max_synth = getenv("BENCH_LINEAGE_MAX")
                            ? strtoul(getenv("BENCH_LINEAGE_MAX"), NULL, 10)
                            : 10000, s;
@@ -383,7 +320,6 @@ int main(int argc, char **argv)
     }
     if (zx_json_load_file(argv[2], (size_t)64 << 20, &truth, &err) ||
         zx_index_open(argv[3], ZX_INDEX_READ, &full, &err) ||
-        zx_txn_begin(zx_index_store(full), 0, &full_txn, &err) ||
         zx_index_open(argv[1], ZX_INDEX_READ, &ix, &err) ||
         zx_txn_begin(zx_index_store(ix), 0, &txn, &err)) {
         fprintf(stderr, "bench_lineage: %s\n", err.msg);
@@ -439,7 +375,8 @@ int main(int argc, char **argv)
             if (!strcmp(models[j].arch, arch))
                 idx[n++] = j;
         t0 = zx_now();
-        if (zx_lineage_chart_group(ix, arch, &edges, &err) == 0) {
+        if (zx_lineage_chart_group(ix, arch, ZX_CHART_ATLAS, &edges,
+                                   &err) == 0) {
             t_chart += zx_now() - t0;
             json_array_foreach(edges, j, e) {
                 add_pred(weights, zx_json_str(e, "child"),
@@ -450,15 +387,28 @@ int main(int argc, char **argv)
             }
         }
         json_decref(edges);
+        edges = NULL;
+        /* MoTHer through the same code path (`lineage --infer --method
+         * mother`); crawled records have no kurtosis, so FULLDB's is
+         * used: its records are charted instead. */
+        if (zx_lineage_chart_group(full, arch, ZX_CHART_MOTHER, &edges,
+                                   &err) == 0)
+            json_array_foreach(edges, j, e)
+                add_pred(mo, zx_json_str(e, "child"),
+                         zx_json_str(e, "parent"));
+        json_decref(edges);
         fp = xcalloc(n * ZX_FP_DIM + 1, sizeof(*fp));
         comp = xcalloc(n + 1, sizeof(*comp));
         for (j = 0; j < n; j++)
             memcpy(fp + j * ZX_FP_DIM, models[idx[j]].fp,
                    sizeof(models[idx[j]].fp));
         zx_atlas_default_params(&p);
-        zx_lineage_components(n, ZX_FP_DIM, fp, &p, comp, &nc, NULL);
-        baselines(idx, n, comp, nc, mo, rd, mc);
-        clustering(idx, n, comp, &tp, &fpn, &fnn, &tn);
+        for (li = 0; li < NLINK; li++) { /* the default, 8, and others */
+            p.link = links[li];
+            zx_lineage_components(n, ZX_FP_DIM, fp, &p, comp, &nc, NULL);
+            clustering(idx, n, comp, &tp[li], &fpn[li], &fnn[li], &tn[li]);
+        }
+        baselines(idx, n, rd, mc);
         free(idx);
         free(fp);
         free(comp);
@@ -480,16 +430,17 @@ int main(int argc, char **argv)
     report("mother", &t_mo);
     report("random_earlier", &t_rd);
     report("most_connected", &t_mc);
-    {
-        double n = (double)(tp + fpn + fnn + tn), a = (double)(tp + fpn);
-        double b = (double)(tp + fnn), idx_e = a * b / (n ? n : 1);
-        double maxi = (a + b) / 2;
-        double ari = maxi - idx_e != 0 ? ((double)tp - idx_e) / (maxi - idx_e)
-                                       : 0;
+    for (li = 0; li < NLINK; li++) {
+        double n = (double)(tp[li] + fpn[li] + fnn[li] + tn[li]);
+        double a = (double)(tp[li] + fpn[li]), b = (double)(tp[li] + fnn[li]);
+        double idx_e = a * b / (n ? n : 1), maxi = (a + b) / 2;
+        double ari = maxi - idx_e != 0
+                         ? ((double)tp[li] - idx_e) / (maxi - idx_e) : 0;
 
-        printf("lineage_components pair_precision %.3f pair_recall %.3f "
-               "adjusted_rand %.3f\n", tp + fpn ? (double)tp / (tp + fpn) : 0,
-               tp + fnn ? (double)tp / (tp + fnn) : 0, ari);
+        printf("lineage_components_link_%g%s pair_precision %.3f "
+               "pair_recall %.3f adjusted_rand %.3f\n", links[li],
+               links[li] == 8 ? " (default)" : "",
+               a ? (double)tp[li] / a : 0, b ? (double)tp[li] / b : 0, ari);
     }
     for (i = 0; i < 4; i++)
         printf("lineage_confidence_band_%s %zu/%zu right\n",
@@ -501,7 +452,6 @@ int main(int argc, char **argv)
         synth(s);
     zx_txn_abort(txn);
     zx_index_close(ix);
-    zx_txn_abort(full_txn);
     zx_index_close(full);
     json_decref(truth);
     json_decref(truth_by_id);
@@ -511,10 +461,8 @@ int main(int argc, char **argv)
     json_decref(rd);
     json_decref(mc);
     json_decref(archs);
-    for (i = 0; i < n_models; i++) {
+    for (i = 0; i < n_models; i++)
         free(models[i].id);
-        free(models[i].lfp);
-    }
     free(models);
     return 0;
 }

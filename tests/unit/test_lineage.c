@@ -1,5 +1,6 @@
 /* test_lineage.c - Chu-Liu/Edmonds against brute force; MoTHer's costs. */
 #include <stdint.h>
+#include <string.h>
 
 #include "harness.h"
 #include "lineage.h"
@@ -232,6 +233,87 @@ static void atlas_zoo(void)
             CHECK_INT(par2[i], ==, -1);
 }
 
+/* Two trees (root -> 4 -> 16) with Adam-like updates (every value moves by
+ * up to +-lr), a merge of two children, and a half-precision copy of a
+ * child: components split the trees, and L-infinity charting places every
+ * model, the merge with both parents, the copy as a leaf of its original
+ * (not a merge). */
+#define LD 512
+#define TN 21
+#define ZN (2 * TN + 2)
+static void chart_linf(void)
+{
+    static float lfp[ZN * LD], fp[ZN * 8];
+    struct zx_chart_node nodes[ZN];
+    struct zx_chart_out out[ZN];
+    struct zx_atlas_params p;
+    struct zx_error err = {0};
+    char has[ZN];
+    long want[ZN];
+    size_t nc = 0, i, k, t;
+    double tau;
+
+    for (t = 0; t < 2; t++) {
+        for (i = 0; i < TN; i++) {
+            size_t v = t * TN + i;
+            long par = i == 0 ? -1
+                       : i <= 4 ? (long)(t * TN)
+                                : (long)(t * TN + 1 + (i - 5) / 4);
+            double lr = 0.01 * (0.5 + urand());
+
+            want[v] = par;
+            for (k = 0; k < LD; k++)
+                lfp[v * LD + k] =
+                    par < 0 ? (float)(10.0 * t + urand())
+                            : lfp[(size_t)par * LD + k] +
+                                  (float)(lr * (2 * urand() - 1));
+            for (k = 0; k < 8; k++) /* the fingerprint: a few values */
+                fp[v * 8 + k] = lfp[v * LD + k * 7];
+            nodes[v].created = (double)(t * 100 + (i == 0 ? 0 : i <= 4 ? 10
+                                                                       : 20)) +
+                               0.01 * (double)i;
+            nodes[v].quantized = 0;
+            nodes[v].known = -1;
+        }
+    }
+    /* 42: the average of children 1 and 2 of tree 0; 43: child 3, rounded */
+    for (k = 0; k < LD; k++) {
+        lfp[42 * LD + k] = (lfp[1 * LD + k] + lfp[2 * LD + k]) / 2;
+        lfp[43 * LD + k] = lfp[3 * LD + k] + (float)(1e-4 * (urand() - 0.5));
+    }
+    for (k = 0; k < 8; k++) {
+        fp[42 * 8 + k] = lfp[42 * LD + k * 7];
+        fp[43 * 8 + k] = lfp[43 * LD + k * 7];
+    }
+    nodes[42].created = 50;
+    nodes[43].created = 51;
+    nodes[42].quantized = 0;
+    nodes[43].quantized = 1;
+    nodes[42].known = nodes[43].known = -1;
+    want[42] = 1;
+    want[43] = 3;
+    memset(has, 1, sizeof(has));
+    zx_atlas_default_params(&p);
+    CHECK_INT(zx_lineage_chart(ZN, 8, fp, lfp, LD, has, nodes, &p, out, &nc,
+                               &tau, &err),
+              ==, 0);
+    CHECK_INT(nc, ==, 2);
+    CHECK(out[0].comp != out[TN].comp && out[42].comp == out[0].comp);
+    for (i = 0; i < ZN; i++) {
+        CHECK_INT(out[i].parent, ==, want[i]);
+        CHECK(out[i].linf);
+    }
+    CHECK_INT(out[42].rule, ==, ZX_RULE_MERGE);
+    CHECK_INT(out[42].parent2, ==, 2);
+    CHECK_INT(out[43].rule, !=, ZX_RULE_MERGE);
+    /* without descriptors for one member, its component falls back to L2 */
+    has[5] = 0;
+    CHECK_INT(zx_lineage_chart(ZN, 8, fp, lfp, LD, has, nodes, &p, out, &nc,
+                               &tau, &err),
+              ==, 0);
+    CHECK(!out[0].linf && out[TN].linf);
+}
+
 int main(void)
 {
     RUN(chain);
@@ -239,5 +321,6 @@ int main(void)
     RUN(random_graphs_match_brute_force);
     RUN(mother_cost);
     RUN(atlas_zoo);
+    RUN(chart_linf);
     return DONE();
 }
