@@ -134,7 +134,7 @@ struct zx_unpack {
     int failed;               /* sticky error code, with msg */
     char msg[sizeof(((struct zx_error *)0)->msg)];
     char libmsg[256];
-    int magic;                  /* known_magic() of the first bytes */
+    int magic;    /* known_magic() of the first bytes */
     int in_entry; /* data of the current entry may remain */
     int eof;      /* the end was reached */
     uint64_t n_entries, total, entry_bytes;
@@ -327,10 +327,16 @@ static int known_magic(const unsigned char *b, size_t n)
         size_t off, len;
         const char *magic;
     } m[] = {
-        {0, 2, "\x1f\x8b"},         {0, 3, "BZh"},
-        {0, 6, "\xfd" "7zXZ\x00"},  {0, 4, "\x28\xb5\x2f\xfd"},
-        {0, 4, "LZIP"},              {0, 4, "PK\x03\x04"},
-        {0, 4, "PK\x05\x06"},       {257, 5, "ustar"},
+        {0, 2, "\x1f\x8b"},
+        {0, 3, "BZh"},
+        {0, 6,
+         "\xfd"
+         "7zXZ\x00"},
+        {0, 4, "\x28\xb5\x2f\xfd"},
+        {0, 4, "LZIP"},
+        {0, 4, "PK\x03\x04"},
+        {0, 4, "PK\x05\x06"},
+        {257, 5, "ustar"},
     };
     size_t i;
 
@@ -346,10 +352,12 @@ static int known_magic(const unsigned char *b, size_t n)
 static int refuse_start(struct zx_unpack *u, struct zx_error *err)
 {
     if (u->magic)
-        return zx_fail(err, ZX_EFORMAT, "'%s': damaged archive: %s",
-                       u->what, lib_msg(u));
-    return zx_fail(err, ZX_EFORMAT, "'%s' is not an archive zoodex reads "
-                   "(tar, compressed tar or zip): %s", u->what, lib_msg(u));
+        return zx_fail(err, ZX_EFORMAT, "'%s': damaged archive: %s", u->what,
+                       lib_msg(u));
+    return zx_fail(err, ZX_EFORMAT,
+                   "'%s' is not an archive zoodex reads "
+                   "(tar, compressed tar or zip): %s",
+                   u->what, lib_msg(u));
 }
 
 static int start(struct zx_unpack *u, struct zx_unpack **out,
@@ -427,8 +435,7 @@ int zx_unpack_open(const char *path, const struct zx_unpack_limits *lim,
                          lib_msg(u));
         else if (e == EACCES || e == EISDIR || e == EIO || e == ENOMEM ||
                  e == EMFILE || e == ENFILE || e == EPERM)
-            rc = zx_fail(err, ZX_EIO, "cannot open '%s': %s", path,
-                         lib_msg(u));
+            rc = zx_fail(err, ZX_EIO, "cannot open '%s': %s", path, lib_msg(u));
         else
             rc = refuse_start(u, err);
         zx_unpack_close(u);

@@ -35,27 +35,27 @@
 #define STAMP_CONTENT_MAX (16u << 20)
 
 struct ent {
-    char *path;       /* normalised path inside the archive */
+    char *path; /* normalised path inside the archive */
     enum zx_unpack_type type;
-    uint64_t bytes;   /* bytes produced in pass 1 */
+    uint64_t bytes; /* bytes produced in pass 1 */
     int64_t mtime;
     long mtime_nsec;
-    ino_t ino;        /* skeleton inode of a regular file */
-    uint32_t refs;    /* models still needing its data */
+    ino_t ino;     /* skeleton inode of a regular file */
+    uint32_t refs; /* models still needing its data */
 };
 
 struct model {
-    char *member;     /* path inside the archive, "" for the root */
-    char *disk;       /* its skeleton path */
-    size_t *needs;    /* entry indices, ascending */
+    char *member;  /* path inside the archive, "" for the root */
+    char *disk;    /* its skeleton path */
+    size_t *needs; /* entry indices, ascending */
     size_t n_needs;
-    size_t ready;     /* the last needed entry; SIZE_MAX: none */
+    size_t ready; /* the last needed entry; SIZE_MAX: none */
 };
 
 struct zx_zoo {
-    char *path;       /* absolute path of the archive */
-    char *tmp;        /* the mkdtemp folder, removed on close */
-    char *root;       /* skeleton root: tmp/<parent>/<stem> */
+    char *path; /* absolute path of the archive */
+    char *tmp;  /* the mkdtemp folder, removed on close */
+    char *root; /* skeleton root: tmp/<parent>/<stem> */
     struct zx_zoo_opts o;
     struct ent *e;
     size_t n, cap;
@@ -66,8 +66,8 @@ struct zx_zoo {
 /* ===== Names ===== */
 
 static const char *const suffixes[] = {
-    ".tar.gz", ".tar.zst", ".tar.xz", ".tar.bz2", ".tgz", ".tzst",
-    ".txz",    ".tbz2",    ".tar",    ".zip",
+    ".tar.gz", ".tar.zst", ".tar.xz", ".tar.bz2", ".tgz",
+    ".tzst",   ".txz",     ".tbz2",   ".tar",     ".zip",
 };
 
 static size_t suffix_len(const char *name)
@@ -216,8 +216,8 @@ static int skeleton_add(struct zx_zoo *za, const struct zx_unpack_entry *e,
         rc = zx_mkdirs(p, err);
         break;
     case ZX_UNPACK_FILE:
-        fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
+        fd =
+            open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 || fstat(fd, &st) != 0) {
             rc = zx_fail_errno(err, ZX_EIO, "cannot stage '%s'", e->path);
             break;
@@ -227,14 +227,12 @@ static int skeleton_add(struct zx_zoo *za, const struct zx_unpack_entry *e,
     case ZX_UNPACK_SYMLINK:
         target = zx_path_join(za->root, e->link);
         if (symlink(target, p) != 0)
-            rc = zx_fail_errno(err, ZX_EIO, "cannot stage link '%s'",
-                               e->path);
+            rc = zx_fail_errno(err, ZX_EIO, "cannot stage link '%s'", e->path);
         break;
     case ZX_UNPACK_HARDLINK:
         target = zx_path_join(za->root, e->link);
         if (link(target, p) != 0)
-            rc = zx_fail_errno(err, ZX_EIO, "cannot stage link '%s'",
-                               e->path);
+            rc = zx_fail_errno(err, ZX_EIO, "cannot stage link '%s'", e->path);
         break;
     }
 out:
@@ -246,9 +244,8 @@ out:
 }
 
 /* Read and count the current entry's data without keeping it. */
-static int skip_data(struct zx_zoo *za, struct zx_unpack *u,
-                     unsigned char *buf, uint64_t *bytes,
-                     struct zx_error *err)
+static int skip_data(struct zx_zoo *za, struct zx_unpack *u, unsigned char *buf,
+                     uint64_t *bytes, struct zx_error *err)
 {
     size_t got;
     int rc;
@@ -344,8 +341,8 @@ struct walk {
     size_t n_map;
     dev_t dev;
     struct dirset dirs;
-    size_t *mark;     /* per entry: model number + 1 when already needed */
-    size_t model;     /* model number */
+    size_t *mark; /* per entry: model number + 1 when already needed */
+    size_t model; /* model number */
     struct model *m;
     size_t need_cap;
 };
@@ -362,8 +359,8 @@ static void need_file(struct walk *w, const struct stat *st)
     w->mark[hit->idx] = w->model + 1;
     if (w->m->n_needs == w->need_cap) {
         w->need_cap = w->need_cap ? 2 * w->need_cap : 16;
-        w->m->needs = xreallocarray(w->m->needs, w->need_cap,
-                                    sizeof(*w->m->needs));
+        w->m->needs =
+            xreallocarray(w->m->needs, w->need_cap, sizeof(*w->m->needs));
     }
     w->m->needs[w->m->n_needs++] = hit->idx;
 }
@@ -390,8 +387,8 @@ static void walk_dir(struct walk *w, const char *dir, int depth)
             continue;
         if (S_ISREG(st.st_mode))
             need_file(w, &st);
-        else if (S_ISDIR(st.st_mode) && dirset_add(&w->dirs, st.st_dev,
-                                                   st.st_ino))
+        else if (S_ISDIR(st.st_mode) &&
+                 dirset_add(&w->dirs, st.st_dev, st.st_ino))
             walk_dir(w, p.data, depth + 1);
     }
     closedir(d);
@@ -461,8 +458,10 @@ static int make_tmp(struct zx_zoo *za, struct zx_error *err)
         base = "/tmp";
     tmpl = xasprintf("%s/zoodex-ingest-XXXXXX", base);
     if (!mkdtemp(tmpl)) { /* mode 0700 */
-        rc = zx_fail_errno(err, ZX_EIO, "cannot make a staging folder in "
-                           "'%s'", base);
+        rc = zx_fail_errno(err, ZX_EIO,
+                           "cannot make a staging folder in "
+                           "'%s'",
+                           base);
         free(tmpl);
         return rc;
     }
@@ -491,7 +490,7 @@ static int add_entry(struct zx_zoo *za, const struct zx_unpack_entry *e)
 }
 
 int zx_zoo_open(const char *path, const struct zx_zoo_opts *o,
-                    struct zx_zoo **out, struct zx_error *err)
+                struct zx_zoo **out, struct zx_error *err)
 {
     struct zx_zoo *za = xcalloc(1, sizeof(*za));
     struct zx_unpack *u = NULL;
@@ -532,8 +531,8 @@ int zx_zoo_open(const char *path, const struct zx_zoo_opts *o,
         if (rc)
             goto out;
         if (za->o.progress)
-            za->o.progress(za->o.arg, zx_unpack_entries(u),
-                           zx_unpack_bytes(u), e.path);
+            za->o.progress(za->o.arg, zx_unpack_entries(u), zx_unpack_bytes(u),
+                           e.path);
     }
     if (rc != ZX_ENOTFOUND)
         goto out;
@@ -560,8 +559,8 @@ static int has_suffix(const char *s, const char *suf)
 }
 
 /* The change stamp of an archived model (see zoo.h). */
-static void stamp(struct zx_zoo *za, const struct model *m,
-                  const char *id, char hex[65])
+static void stamp(struct zx_zoo *za, const struct model *m, const char *id,
+                  char hex[65])
 {
     struct zx_sha256 *h = zx_sha256_new();
     struct zx_buf b = {0};
@@ -629,8 +628,8 @@ static int stage_file(struct zx_zoo *za, struct zx_unpack *u,
     }
 out:
     if (fd >= 0 && close(fd) != 0 && !rc)
-        rc = zx_fail_errno(err, ZX_EIO, "cannot stage '%s' in '%s'",
-                           me->path, za->tmp);
+        rc = zx_fail_errno(err, ZX_EIO, "cannot stage '%s' in '%s'", me->path,
+                           za->tmp);
     free(p);
     return rc;
 }
@@ -705,10 +704,9 @@ static int cmp_rank(const void *a, const void *b)
 }
 
 int zx_zoo_ingest(struct zx_zoo *za, const char *id,
-                      int (*cb)(void *arg, size_t i,
-                                struct zx_model_src *src,
-                                const struct zx_error *merr),
-                      void *arg, struct zx_error *err)
+                  int (*cb)(void *arg, size_t i, struct zx_model_src *src,
+                            const struct zx_error *merr),
+                  void *arg, struct zx_error *err)
 {
     struct zx_unpack *u = NULL;
     struct zx_unpack_entry e;
@@ -732,13 +730,14 @@ int zx_zoo_ingest(struct zx_zoo *za, const char *id,
     rc = zx_unpack_open(za->path, &za->o.lim, &u, err);
     if (rc)
         goto out;
-    while (!stopped(za) &&
-           (rc = zx_unpack_next(u, &e, err)) == ZX_OK) {
+    while (!stopped(za) && (rc = zx_unpack_next(u, &e, err)) == ZX_OK) {
         const struct ent *me = idx < za->n ? &za->e[idx] : NULL;
 
         if (!me || strcmp(me->path, e.path) || me->type != e.type) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s' changed while it was read "
-                         "(at entry '%s')", za->path, e.path);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s' changed while it was read "
+                         "(at entry '%s')",
+                         za->path, e.path);
             goto out;
         }
         if (me->type == ZX_UNPACK_FILE && me->refs) {
@@ -747,8 +746,8 @@ int zx_zoo_ingest(struct zx_zoo *za, const char *id,
                 goto out;
         }
         if (za->o.progress)
-            za->o.progress(za->o.arg, zx_unpack_entries(u),
-                           zx_unpack_bytes(u), e.path);
+            za->o.progress(za->o.arg, zx_unpack_entries(u), zx_unpack_bytes(u),
+                           e.path);
         while (!stopped(za) && next < za->nm &&
                za->m[order[next]].ready == idx) {
             rc = hand_over(za, order[next++], id, cb, arg);
@@ -765,8 +764,10 @@ int zx_zoo_ingest(struct zx_zoo *za, const char *id,
         goto out;
     rc = ZX_OK;
     if (idx != za->n) {
-        rc = zx_fail(err, ZX_EFORMAT, "'%s' changed while it was read (%zu "
-                     "entries, %zu before)", za->path, idx, za->n);
+        rc = zx_fail(err, ZX_EFORMAT,
+                     "'%s' changed while it was read (%zu "
+                     "entries, %zu before)",
+                     za->path, idx, za->n);
         goto out;
     }
     /* Models that need no data at all (none in practice). */

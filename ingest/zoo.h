@@ -24,8 +24,8 @@
  * unpacked next to itself into a folder named after it (its name without
  * the suffix): /x/zoo.tar holding org/name/ gives org/name, and a model at
  * the archive's root gives x/zoo, as the folder /x/zoo would.  A model's
- * source is "<absolute archive path>!/<path inside>"; its change stamp covers the
- * archive path, the entries' paths, sizes and times and the bytes of its
+ * source is "<absolute archive path>!/<path inside>"; its change stamp covers
+ * the archive path, the entries' paths, sizes and times and the bytes of its
  * .json and .md files, so an unchanged archive ingests as unchanged.
  *
  * The staging folder is under $TMPDIR (else /tmp) unless opts say
@@ -70,7 +70,7 @@ struct zx_zoo;
  * an archive, damaged, or a refused entry: the message names it) or
  * ZX_ETOOBIG (a limit).  On failure nothing is left on disk. */
 int zx_zoo_open(const char *path, const struct zx_zoo_opts *o,
-                    struct zx_zoo **out, struct zx_error *err);
+                struct zx_zoo **out, struct zx_error *err);
 /* Removes the staging folder; NULL-safe. */
 void zx_zoo_close(struct zx_zoo *za);
 
@@ -88,10 +88,9 @@ const char *zx_zoo_model(const struct zx_zoo *za, size_t i);
  * check the flag), ZX_EIO (staging: no space, ...), ZX_EFORMAT or
  * ZX_ETOOBIG (the archive changed since pass 1). */
 int zx_zoo_ingest(struct zx_zoo *za, const char *id,
-                      int (*cb)(void *arg, size_t i,
-                                struct zx_model_src *src,
-                                const struct zx_error *merr),
-                      void *arg, struct zx_error *err);
+                  int (*cb)(void *arg, size_t i, struct zx_model_src *src,
+                            const struct zx_error *merr),
+                  void *arg, struct zx_error *err);
 
 /* Rewrite the staging paths in err->msg (from zx_model_src_open() or the
  * checkpoint readers) as "<archive>!/<path inside>", so that messages name

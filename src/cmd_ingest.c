@@ -28,7 +28,7 @@
 
 struct found {
     char **paths;
-    char *hub;       /* 1 where paths[i] names a Hub model */
+    char *hub;          /* 1 where paths[i] names a Hub model */
     struct zx_zoo **za; /* the checked archive where paths[i] is one */
     size_t n, cap;
 };
@@ -38,7 +38,7 @@ struct run {
     struct zx_ctx *ctx;
     struct zx_index *ix;
     struct zx_progress prog;
-    const char *arg;     /* the archive being ingested, as given */
+    const char *arg; /* the archive being ingested, as given */
     struct zx_zoo *za;
     json_t *failures;
     size_t done, n_new, n_upd, n_same, n_bad;
@@ -76,11 +76,28 @@ static int parse_size(const char *s, uint64_t *out)
     if (errno)
         return -1;
     switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        end++;
+        break;
+    default:
+        break;
     }
     if (*end == 'B' || *end == 'b')
         end++;
@@ -102,12 +119,10 @@ static int record(struct run *r, const char *shown, int rc, int bad,
         return rc;
     if (rc) {
         zx_progress_end(&r->prog);
-        fprintf(stderr, "zoodex ingest: %s\n", ctx->err.msg[0]
-                                                   ? ctx->err.msg
-                                                   : zx_strerror(rc));
-        json_array_append_new(r->failures,
-                              json_pack("{s:s,s:s}", "path", shown, "error",
-                                        ctx->err.msg));
+        fprintf(stderr, "zoodex ingest: %s\n",
+                ctx->err.msg[0] ? ctx->err.msg : zx_strerror(rc));
+        json_array_append_new(r->failures, json_pack("{s:s,s:s}", "path", shown,
+                                                     "error", ctx->err.msg));
         r->n_bad++;
         return ZX_OK;
     }
@@ -185,8 +200,10 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         switch (ch) {
         case 'b':
             if (parse_size(optarg, &ao.lim.max_total_bytes)) {
-                zx_fail(&ctx->err, ZX_EUSAGE, "--max-bytes wants a size "
-                        "such as 512M or 2G, not '%s'", optarg);
+                zx_fail(&ctx->err, ZX_EUSAGE,
+                        "--max-bytes wants a size "
+                        "such as 512M or 2G, not '%s'",
+                        optarg);
                 status = zx_report(ctx, ZX_EUSAGE);
                 goto out;
             }
@@ -195,8 +212,10 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
             break;
         case 'e':
             if (zx_parse_int(optarg, 1, 1000000000, &v)) {
-                zx_fail(&ctx->err, ZX_EUSAGE, "--max-entries wants a number "
-                        "from 1 to 1000000000, not '%s'", optarg);
+                zx_fail(&ctx->err, ZX_EUSAGE,
+                        "--max-entries wants a number "
+                        "from 1 to 1000000000, not '%s'",
+                        optarg);
                 status = zx_report(ctx, ZX_EUSAGE);
                 goto out;
             }
@@ -221,8 +240,10 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         goto out;
     }
     if (id && !zx_valid_model_id(id)) {
-        zx_fail(&ctx->err, ZX_EUSAGE, "'%s' is not a valid model id (want "
-                "org/name)", id);
+        zx_fail(&ctx->err, ZX_EUSAGE,
+                "'%s' is not a valid model id (want "
+                "org/name)",
+                id);
         status = zx_report(ctx, ZX_EUSAGE);
         goto out;
     }
@@ -278,15 +299,19 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         }
     }
     if (id && total != 1) {
-        rc = zx_fail(&ctx->err, ZX_EUSAGE, "--id needs exactly one model, "
-                     "found %zu", total);
+        rc = zx_fail(&ctx->err, ZX_EUSAGE,
+                     "--id needs exactly one model, "
+                     "found %zu",
+                     total);
         status = zx_report(ctx, rc);
         goto out;
     }
     for (i = 0; i < f.n; i++) {
         if (f.hub[i] && id) {
-            rc = zx_fail(&ctx->err, ZX_EUSAGE, "--id cannot rename a Hub "
-                         "model ('%s' keeps its Hub id)", f.paths[i]);
+            rc = zx_fail(&ctx->err, ZX_EUSAGE,
+                         "--id cannot rename a Hub "
+                         "model ('%s' keeps its Hub id)",
+                         f.paths[i]);
             status = zx_report(ctx, rc);
             goto out;
         }
@@ -325,8 +350,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         if (f.za[i]) {
             r.arg = f.paths[i];
             r.za = f.za[i];
-            rc = zx_zoo_ingest(f.za[i], id, archive_model, &r,
-                                   &ctx->err);
+            rc = zx_zoo_ingest(f.za[i], id, archive_model, &r, &ctx->err);
             zx_zoo_close(f.za[i]); /* its staging folder goes now */
             f.za[i] = NULL;
             if (rc) {
@@ -338,8 +362,8 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         }
         zx_progress_update(&r.prog, r.done, f.paths[i]);
         if (f.hub[i]) {
-            rc = zx_crawl_ingest_one(r.ix, hub, f.paths[i], r.force, &res,
-                                     &bad, &ctx->err);
+            rc = zx_crawl_ingest_one(r.ix, hub, f.paths[i], r.force, &res, &bad,
+                                     &ctx->err);
             if (rc == ZX_ENET && total == 1) {
                 zx_progress_end(&r.prog);
                 fprintf(stderr, "zoodex ingest: %s\n", ctx->err.msg);
@@ -367,19 +391,19 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         goto out;
     }
     if (json) {
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:O,s:f,s:b}", "found",
-                              (json_int_t)total, "new", (json_int_t)r.n_new,
-                              "updated", (json_int_t)r.n_upd, "unchanged",
-                              (json_int_t)r.n_same, "failed",
-                              (json_int_t)r.n_bad, "failures", r.failures,
-                              "elapsed", zx_now() - t0, "interrupted",
-                              zx_interrupted != 0);
+        json_t *o = json_pack(
+            "{s:I,s:I,s:I,s:I,s:I,s:O,s:f,s:b}", "found", (json_int_t)total,
+            "new", (json_int_t)r.n_new, "updated", (json_int_t)r.n_upd,
+            "unchanged", (json_int_t)r.n_same, "failed", (json_int_t)r.n_bad,
+            "failures", r.failures, "elapsed", zx_now() - t0, "interrupted",
+            zx_interrupted != 0);
 
         zx_print_json(o);
         json_decref(o);
     } else {
         printf("%zu models: %zu new, %zu updated, %zu unchanged, %zu "
-               "failed%s\n", total, r.n_new, r.n_upd, r.n_same, r.n_bad,
+               "failed%s\n",
+               total, r.n_new, r.n_upd, r.n_same, r.n_bad,
                zx_interrupted ? " (interrupted)" : "");
     }
     if (zx_interrupted)
