@@ -51,7 +51,7 @@
 #include "zx_buf.h"
 #include "zx_mem.h"
 
-#define MAX_PICKLE_BYTES (1u << 30) /* data.pkl of a zip */
+#define MAX_PICKLE_BYTES (256u << 20) /* data.pkl of a zip */
 #define MAX_SMALL_ENTRY 4096u        /* byteorder, version */
 #define MAX_NAME_DEPTH 32
 #define MAX_NAME_LEN 4096

@@ -368,7 +368,7 @@ static void set_str(char **dst, char *v)
     *dst = v;
 }
 
-static double parse_hint(const char *name, const char *v)
+double zx_hub_parse_hint(const char *name, const char *v)
 {
     char *end;
     double d;
@@ -439,13 +439,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         x->have_clen = 1;
         free(v);
     } else if ((v = hdr_value(p, len, "retry-after"))) {
-        double d = parse_hint("retry-after", v);
+        double d = zx_hub_parse_hint("retry-after", v);
 
         if (d > x->hint)
             x->hint = d;
         free(v);
     } else if ((v = hdr_value(p, len, "ratelimit"))) {
-        double d = parse_hint("ratelimit", v);
+        double d = zx_hub_parse_hint("ratelimit", v);
 
         if (d > x->hint)
             x->hint = d;

@@ -107,6 +107,11 @@ void zx_req_release(struct zx_req *r); /* NULL-safe */
  * Only absolute http(s) URLs with rel="next" count. */
 char *zx_hub_parse_link(const char *value);
 
+/* Seconds to wait from a Retry-After value (a number of seconds; an
+ * HTTP date is not understood) when `name` is "retry-after", else from a
+ * RateLimit value ("api";r=0;t=53: t when nothing remains, r=0).  -1 when
+ * the value gives no wait. */
+double zx_hub_parse_hint(const char *name, const char *value);
 /* Percent-encode one path or query component (owned). */
 char *zx_hub_escape(const char *s);
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "card.h"
+#include "ckpt.h"
 #include "zx_buf.h"
 #include "zx_fs.h"
 #include "zx_hash.h"
@@ -52,61 +53,99 @@ static int folder_weights_name(const char *base)
 {
     return !strcmp(base, "model.safetensors") ||
            !strcmp(base, "adapter_model.safetensors") ||
-           !strcmp(base, "model.safetensors.index.json");
+           !strcmp(base, "model.safetensors.index.json") ||
+           !strcmp(base, "pytorch_model.bin") ||
+           !strcmp(base, "adapter_model.bin") ||
+           !strcmp(base, "pytorch_model.bin.index.json");
 }
 
-/* Weights of a model folder, in order of preference; NULL when none, and
- * also when several lone candidates make the choice ambiguous (then
- * *several is set when not NULL): such a folder holds separate models. */
+/* 1 for a lone weights file that may make a folder a model: a
+ * *.safetensors.index.json or a *.safetensors that is not a shard "-of-"
+ * (safe = 1); a *.bin.index.json or a *.pth (safe = 0). */
+static int lone_candidate(const char *name, int safe)
+{
+    if (safe)
+        return has_suffix(name, ".safetensors.index.json") ||
+               (has_suffix(name, ".safetensors") && !strstr(name, "-of-"));
+    return has_suffix(name, ".bin.index.json") || has_suffix(name, ".pth");
+}
+
+/* The one lone candidate of a folder (safe: see lone_candidate()); NULL
+ * when none, or when several (then *several is 1 for safetensors, 2 for
+ * torch files). */
+static char *find_lone(const char *dir, int safe, int *several)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char *best = NULL;
+    size_t n = 0;
+
+    if (!d)
+        return NULL;
+    while ((de = readdir(d))) {
+        char *p;
+
+        if (de->d_name[0] == '.' || !lone_candidate(de->d_name, safe))
+            continue;
+        p = zx_path_join(dir, de->d_name);
+        if (!zx_is_file(p)) {
+            free(p);
+            continue;
+        }
+        n++;
+        free(best);
+        best = p;
+    }
+    closedir(d);
+    if (n > 1) {
+        free(best);
+        best = NULL;
+        *several = safe ? 1 : 2;
+    }
+    return best;
+}
+
+/* Weights of a model folder, in order of preference (safetensors first,
+ * then torch files); NULL when none, and also when several lone candidates
+ * make the choice ambiguous (then *several is set when not NULL): such a
+ * folder holds separate models. */
 static char *find_weights(const char *dir, int *several)
 {
-    static const char *const names[] = {
+    static const char *const safe_names[] = {
         "model.safetensors.index.json", "model.safetensors",
         "adapter_model.safetensors",
     };
-    DIR *d;
-    struct dirent *de;
-    char *best = NULL;
-    size_t i, n = 0;
+    static const char *const torch_names[] = {
+        "pytorch_model.bin.index.json", "pytorch_model.bin",
+        "adapter_model.bin",
+    };
+    char *best;
+    size_t i;
+    int dummy = 0;
 
-    if (several)
-        *several = 0;
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        char *p = zx_path_join(dir, names[i]);
+    if (!several)
+        several = &dummy;
+    *several = 0;
+    for (i = 0; i < sizeof(safe_names) / sizeof(safe_names[0]); i++) {
+        char *p = zx_path_join(dir, safe_names[i]);
 
         if (zx_is_file(p))
             return p;
         free(p);
     }
     /* Otherwise one *.safetensors.index.json or one lone *.safetensors. */
-    d = opendir(dir);
-    if (!d)
-        return NULL;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (has_suffix(de->d_name, ".safetensors.index.json") ||
-            (has_suffix(de->d_name, ".safetensors") &&
-             !strstr(de->d_name, "-of-"))) {
-            char *p = zx_path_join(dir, de->d_name);
+    best = find_lone(dir, 1, several);
+    if (best || *several)
+        return best;
+    for (i = 0; i < sizeof(torch_names) / sizeof(torch_names[0]); i++) {
+        char *p = zx_path_join(dir, torch_names[i]);
 
-            if (!zx_is_file(p)) {
-                free(p);
-                continue;
-            }
-            n++;
-            free(best);
-            best = p;
-        }
+        if (zx_is_file(p))
+            return p;
+        free(p);
     }
-    closedir(d);
-    if (n > 1) {
-        free(best);
-        best = NULL;
-        if (several)
-            *several = 1;
-    }
-    return best;
+    /* Otherwise one *.bin.index.json or one *.pth. */
+    return find_lone(dir, 0, several);
 }
 
 int zx_model_is_dir(const char *dir)
@@ -143,10 +182,19 @@ static void derive_id(struct zx_model_src *m, int is_file)
         s = strrchr(p, '/');
         if (s && folder_weights_name(s + 1))
             *s = '\0';
-        else if (s && has_suffix(s, ".safetensors.index.json"))
-            s[strlen(s) - strlen(".safetensors.index.json")] = '\0';
-        else if (s && has_suffix(s, ".safetensors"))
-            s[strlen(s) - strlen(".safetensors")] = '\0';
+        else if (s) {
+            static const char *const sufs[] = {
+                ".safetensors.index.json", ".safetensors", ".bin.index.json",
+                ".bin", ".pth", ".pt", ".ckpt",
+            };
+            size_t k;
+
+            for (k = 0; k < sizeof(sufs) / sizeof(sufs[0]); k++)
+                if (has_suffix(s, sufs[k]) && strlen(s) > strlen(sufs[k]) + 1) {
+                    s[strlen(s) - strlen(sufs[k])] = '\0';
+                    break;
+                }
+        }
     }
     /* Hugging Face cache: .../models--org--name/snapshots/<rev>[/...] */
     hub = strstr(p, "/models--");
@@ -292,10 +340,10 @@ int zx_model_src_open(const char *path, const char *id,
     m->path = real;
     is_file = zx_is_file(real);
     if (is_file) {
-        if (!has_suffix(real, ".safetensors") &&
-            !has_suffix(real, ".safetensors.index.json")) {
+        if (!zx_ckpt_is_weights_name(real)) {
             rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is not a .safetensors "
-                         "file or a model folder", path);
+                         "file, a PyTorch checkpoint (.bin .pt .pth .ckpt) "
+                         "or a model folder", path);
             goto out;
         }
         m->weights = xstrdup(real);
@@ -310,13 +358,16 @@ int zx_model_src_open(const char *path, const char *id,
     } else if (zx_is_dir(real)) {
         m->weights = find_weights(real, &several);
         if (several) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds several "
-                         ".safetensors files: give one of them", path);
+            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds several %s "
+                         "files: give one of them", path,
+                         several == 1 ? ".safetensors" : ".pth or "
+                                                        ".bin.index.json");
             goto out;
         }
         if (!m->weights) {
             rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds no .safetensors "
-                         "weights", path);
+                         "weights (nor pytorch_model.bin or a .pth file)",
+                         path);
             goto out;
         }
         dir = xstrdup(real);
@@ -346,7 +397,8 @@ int zx_model_src_open(const char *path, const char *id,
         stamp_file(h, m->weights, 1);
         d = opendir(wdir);
         while (d && (de = readdir(d))) {
-            if (has_suffix(de->d_name, ".safetensors")) {
+            if (has_suffix(de->d_name, ".safetensors") ||
+                has_suffix(de->d_name, ".bin")) {
                 char *p = zx_path_join(wdir, de->d_name);
 
                 stamp_file(h, p, 0);
@@ -446,7 +498,8 @@ static int scan(const char *dir, int depth,
         if (lstat(p, &st) == 0) {
             if (S_ISDIR(st.st_mode))
                 rc = scan(p, depth + 1, cb, arg, err);
-            else if (S_ISREG(st.st_mode) && has_suffix(p, ".safetensors"))
+            else if (S_ISREG(st.st_mode) &&
+                     (has_suffix(p, ".safetensors") || has_suffix(p, ".pth")))
                 rc = cb(p, arg);
         }
         free(p);

@@ -2,10 +2,16 @@
  * front matter and adapter_config.json, plus its id and declared parents.
  *
  * A "model source" is either a folder in Hugging Face layout or a single
- * .safetensors file.  zx_model_scan() finds model sources under a folder
- * tree.  Ids: --id when given; else "org/name" from a Hugging Face cache
- * path (models--org--name/snapshots/<rev>) or from the last two folder
- * names (org/name/); a single file outside a model folder gets
+ * checkpoint file (.safetensors, or a torch file: .bin, .pt, .pth, .ckpt).
+ * A folder's weights are, in order of preference: model.safetensors.index.json,
+ * model.safetensors, adapter_model.safetensors, one other
+ * *.safetensors.index.json or lone *.safetensors; then (safetensors are
+ * preferred when both exist) pytorch_model.bin.index.json,
+ * pytorch_model.bin, adapter_model.bin, one other *.bin.index.json or *.pth.
+ * zx_model_scan() finds model sources under a folder tree.  Ids: --id when
+ * given; else "org/name" from a Hugging Face cache path
+ * (models--org--name/snapshots/<rev>) or from the last two folder names
+ * (org/name/); a single file outside a model folder gets
  * "<folder>/<file stem>".
  * Ownership: zx_model_src_open() returns an owned object; its json_t
  * members are owned by it (borrow them).
@@ -30,9 +36,9 @@ struct zx_model_src {
                           have changed */
 };
 
-/* Open the model at `path` (folder or .safetensors file).  `id` overrides
+/* Open the model at `path` (folder or checkpoint file).  `id` overrides
  * the derived id (may be NULL).  Returns ZX_OK, ZX_ENOTFOUND,
- * ZX_EUNSUPPORTED (no safetensors weights, or several lone .safetensors
+ * ZX_EUNSUPPORTED (no weights, or several lone .safetensors or .pth
  * files: each is a model of its own), ZX_EFORMAT (bad JSON/YAML),
  * ZX_ETOOBIG or ZX_EIO.  A final symbolic link to a file is not resolved
  * (a Hugging Face cache snapshot links into blobs/). */
@@ -40,13 +46,12 @@ int zx_model_src_open(const char *path, const char *id,
                       struct zx_model_src **out, struct zx_error *err);
 void zx_model_src_free(struct zx_model_src *m); /* NULL-safe */
 
-/* 1 when `dir` holds a model: model.safetensors[.index.json],
- * adapter_model.safetensors, or exactly one other *.safetensors.index.json
- * or lone *.safetensors (shards "-of-" do not count). */
+/* 1 when `dir` holds a model: weights as listed at the top (shards "-of-"
+ * do not count as lone .safetensors). */
 int zx_model_is_dir(const char *dir);
 
-/* Call cb(path, arg) for every model folder or stray .safetensors file
- * under `root`, in sorted order, not following symbolic links, at most 16
+/* Call cb(path, arg) for every model folder or stray .safetensors or .pth
+ * file under `root`, in sorted order, not following symbolic links, at most 16
  * levels deep.  Stops at the first non-zero return of cb and returns it. */
 int zx_model_scan(const char *root,
                   int (*cb)(const char *path, void *arg), void *arg,

@@ -669,7 +669,9 @@ static int make_tensor(struct zx_pickle *p, struct zx_pk_value **a,
     if (dtype) {
         if (dtype->type != ZX_PK_GLOBAL || dtype->i != SYM_DTYPE)
             return fail_fmt(p, "tensor dtype is not a torch dtype");
-        if (!st->untyped && dtype->dtype != st->dtype)
+        /* torch >= 2 saves dtypes without a storage class (float8, ...)
+         * in untyped (or byte) storages, offsets counted in the dtype. */
+        if (st->dtype != ZX_DTYPE_U8 && dtype->dtype != st->dtype)
             return fail_fmt(p, "tensor dtype differs from its storage's");
         t->dtype = dtype->dtype;
     }
@@ -752,7 +754,7 @@ static int reduce(struct zx_pickle *p, const struct zx_pk_value *fn,
             return bad_args(p, fn);
         return make_tensor(p, a, NULL, out);
     case SYM_REBUILD_TENSOR_V3:
-        if (n != 8)
+        if (n != 7 && n != 8)
             return bad_args(p, fn);
         return make_tensor(p, a, a[6], out);
     case SYM_REBUILD_PARAMETER:

@@ -90,8 +90,7 @@ static int has_sibling(json_t *info, const char *name)
     return 0;
 }
 
-/* Which file holds the weights, from the listing's siblings. */
-static char *pick_weights(json_t *info, int *sharded)
+char *zx_remote_weights_file(json_t *info, int *sharded)
 {
     static const char *const pref[] = {"model.safetensors.index.json",
                                        "model.safetensors",
@@ -119,6 +118,54 @@ static char *pick_weights(json_t *info, int *sharded)
             best = r;
     }
     return best ? xstrdup(best) : NULL;
+}
+
+int zx_remote_shard_files(const char *json, size_t len, const char *what,
+                          char ***files_out, size_t *n_out,
+                          struct zx_error *err)
+{
+    json_t *idx = NULL, *wm, *v, *seen = json_object();
+    char **files = NULL;
+    size_t n = 0;
+    const char *key;
+    int rc;
+
+    *files_out = NULL;
+    *n_out = 0;
+    rc = zx_json_parse(json, len, MAX_META_BYTES, what, &idx, err);
+    if (rc)
+        goto out;
+    wm = json_object_get(idx, "weight_map");
+    if (!json_is_object(wm)) {
+        rc = zx_fail(err, ZX_EFORMAT, "%s: index has no weight_map", what);
+        goto out;
+    }
+    json_object_foreach(wm, key, v) {
+        const char *s = json_string_value(v);
+
+        /* A set of the names taken, so that a huge map stays linear. */
+        if (!s || !*s || strstr(s, "..") || s[0] == '/' ||
+            json_object_get(seen, s) || n >= ZX_CKPT_MAX_SHARDS)
+            continue;
+        json_object_set_new(seen, s, json_true());
+        files = xreallocarray(files, n + 1, sizeof(char *));
+        files[n++] = xstrdup(s);
+    }
+    if (!n) {
+        rc = zx_fail(err, ZX_EFORMAT, "%s: index names no shard", what);
+        goto out;
+    }
+    *files_out = files;
+    *n_out = n;
+    files = NULL;
+    n = 0;
+out:
+    while (n > 0)
+        free(files[--n]);
+    free(files);
+    json_decref(seen);
+    json_decref(idx);
+    return rc;
 }
 
 static char *resolve_url(const struct zx_remote *m, const char *file)
@@ -309,7 +356,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
         struct zx_remote *m = ms[i];
 
         w[i].m = m;
-        w[i].weights = pick_weights(m->info, &w[i].sharded);
+        w[i].weights = zx_remote_weights_file(m->info, &w[i].sharded);
         if (!w[i].weights) {
             m->skip = "no-safetensors";
             continue;
@@ -366,38 +413,14 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             w[i].sizes[0] = wr[i]->total_size ? wr[i]->total_size
                                               : wr[i]->linked_size;
         } else {
-            /* The shards named by the index, each once, sorted. */
-            json_t *idx = NULL, *wm, *v;
-            const char *key;
+            /* The shards named by the index, each once. */
             struct zx_error e = {0};
 
-            if (zx_json_parse(wr[i]->body.data, wr[i]->body.len,
-                              MAX_META_BYTES, w[i].weights, &idx, &e) ||
-                !json_is_object(wm = json_object_get(idx, "weight_map"))) {
+            if (zx_remote_shard_files(wr[i]->body.data, wr[i]->body.len,
+                                      w[i].weights, &m->files, &m->n_files,
+                                      &e)) {
                 snprintf(m->err, sizeof(m->err), "%s: %.400s", m->id,
-                         e.msg[0] ? e.msg : "index has no weight_map");
-                json_decref(idx);
-                continue;
-            }
-            json_object_foreach(wm, key, v) {
-                const char *s = json_string_value(v);
-                size_t k;
-                int seen = 0;
-
-                if (!s || strstr(s, "..") || s[0] == '/')
-                    continue;
-                for (k = 0; k < m->n_files; k++)
-                    seen |= !strcmp(m->files[k], s);
-                if (seen || m->n_files >= ZX_CKPT_MAX_SHARDS)
-                    continue;
-                m->files = xreallocarray(m->files, m->n_files + 1,
-                                         sizeof(char *));
-                m->files[m->n_files++] = xstrdup(s);
-            }
-            json_decref(idx);
-            if (!m->n_files) {
-                snprintf(m->err, sizeof(m->err), "%s: index names no shard",
-                         m->id);
+                         e.msg);
                 continue;
             }
             m->file_sha256 = xcalloc(m->n_files, sizeof(char *));
@@ -641,9 +664,13 @@ json_t *zx_remote_hub_parents(const char *self, json_t *info)
     if (json_is_object(bm)) {
         const char *rel = zx_json_str(bm, "relation");
 
+        /* Only the four relations the Hub documents are stored; anything
+         * else reads as a fine-tune, as an untyped card base_model does. */
+        for (r = 0; rel && r < 4 && strcmp(rel, rels[r]); r++)
+            ;
         json_array_foreach(json_object_get(bm, "models"), i, x) {
             add_parent(arr, self, zx_json_str(x, "id"),
-                       rel ? rel : "finetune");
+                       rel && r < 4 ? rels[r] : "finetune");
         }
     }
     return arr;
@@ -832,7 +859,7 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
     }
     m = zx_remote_new(zx_json_str(inf, "id") ? zx_json_str(inf, "id") : id,
                       json_incref(inf));
-    weights = pick_weights(inf, &sharded);
+    weights = zx_remote_weights_file(inf, &sharded);
     if (!weights) {
         rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' has no safetensors weights",
                      id);

@@ -82,9 +82,26 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
                        const char *base, char **dir, json_t **info,
                        struct zx_error *err);
 
+/* Which file holds a listed model's weights, from the "siblings" of its
+ * listing entry or model info (untrusted Hub JSON): model.safetensors.
+ * index.json (then *sharded = 1), model.safetensors,
+ * adapter_model.safetensors, else the first by name of the top-level
+ * *.safetensors that are not shards; "model.safetensors" when the entry
+ * lists no siblings.  Owned, or NULL when it lists no such file. */
+char *zx_remote_weights_file(json_t *info, int *sharded);
+/* The shards that `len` bytes of a model.safetensors.index.json from the
+ * Hub name in its weight_map: each once, in first-seen order, at most
+ * ZX_CKPT_MAX_SHARDS; empty names, absolute paths and names with ".." are
+ * dropped.  *files (owned array of owned strings, n entries) and *n are
+ * set on success, NULL and 0 otherwise.  Returns ZX_OK, ZX_EFORMAT (bad
+ * JSON, no weight_map object, no usable shard) or ZX_ETOOBIG. */
+int zx_remote_shard_files(const char *json, size_t len, const char *what,
+                          char ***files, size_t *n, struct zx_error *err);
 /* Declared parents from Hub metadata: tags "base_model:<rel>:<id>" /
  * "base_model:<id>" and baseModels {relation, models:[{id}]}: an owned
- * array of {"parent","relation","source":"hub"}. */
+ * array of {"parent","relation","source":"hub"}.  Parents are valid model
+ * ids other than `self`, each once; a baseModels relation other than
+ * finetune, adapter, quantized or merge reads as finetune. */
 json_t *zx_remote_hub_parents(const char *self, json_t *info);
 
 #endif

@@ -133,6 +133,8 @@ struct zx_unpack {
     int pending_rc;           /* its archive_read_next_header() result */
     int failed;               /* sticky error code, with msg */
     char msg[sizeof(((struct zx_error *)0)->msg)];
+    char libmsg[256];
+    int magic;    /* known_magic() of the first bytes */
     int in_entry; /* data of the current entry may remain */
     int eof;      /* the end was reached */
     uint64_t n_entries, total, entry_bytes;
@@ -168,11 +170,20 @@ static int refail(struct zx_unpack *u, struct zx_error *err)
     return zx_fail(err, u->failed, "%s", u->msg);
 }
 
-static const char *lib_msg(struct archive *a)
+/* libarchive's message for the last error, without a trailing newline. */
+static const char *lib_msg(struct zx_unpack *u)
 {
-    const char *s = archive_error_string(a);
+    const char *s = archive_error_string(u->a);
+    size_t n;
 
-    return s && *s ? s : "unknown libarchive error";
+    if (!s || !*s)
+        return "unknown libarchive error";
+    snprintf(u->libmsg, sizeof(u->libmsg), "%s", s);
+    n = strlen(u->libmsg);
+    while (n && (u->libmsg[n - 1] == '\n' || u->libmsg[n - 1] == ' ' ||
+                 u->libmsg[n - 1] == '.'))
+        u->libmsg[--n] = '\0';
+    return u->libmsg;
 }
 
 int zx_unpack_path_normalise(const char *in, struct zx_buf *out,
@@ -307,16 +318,55 @@ out:
 
 /* Read the first header now, so that a file libarchive cannot read fails
  * at open with a clear message. */
+/* 1 when the first bytes carry the magic number of a compression or
+ * archive format (gzip, bzip2, xz, zstd, lzip, zip, ustar tar), only to
+ * word a refusal: libarchive alone decides what it reads. */
+static int known_magic(const unsigned char *b, size_t n)
+{
+    static const struct {
+        size_t off, len;
+        const char *magic;
+    } m[] = {
+        {0, 2, "\x1f\x8b"},
+        {0, 3, "BZh"},
+        {0, 6,
+         "\xfd"
+         "7zXZ\x00"},
+        {0, 4, "\x28\xb5\x2f\xfd"},
+        {0, 4, "LZIP"},
+        {0, 4, "PK\x03\x04"},
+        {0, 4, "PK\x05\x06"},
+        {257, 5, "ustar"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+        if (n >= m[i].off + m[i].len &&
+            !memcmp(b + m[i].off, m[i].magic, m[i].len))
+            return 1;
+    return 0;
+}
+
+/* The message for an archive libarchive could not start on: damaged when
+ * its first bytes look like a known format, else not an archive. */
+static int refuse_start(struct zx_unpack *u, struct zx_error *err)
+{
+    if (u->magic)
+        return zx_fail(err, ZX_EFORMAT, "'%s': damaged archive: %s", u->what,
+                       lib_msg(u));
+    return zx_fail(err, ZX_EFORMAT,
+                   "'%s' is not an archive zoodex reads "
+                   "(tar, compressed tar or zip): %s",
+                   u->what, lib_msg(u));
+}
+
 static int start(struct zx_unpack *u, struct zx_unpack **out,
                  struct zx_error *err)
 {
     int r = archive_read_next_header(u->a, &u->ae);
 
     if (r == ARCHIVE_FATAL || r == ARCHIVE_FAILED || r == ARCHIVE_RETRY) {
-        int rc = zx_fail(err, ZX_EFORMAT,
-                         "'%s' is not an archive zoodex "
-                         "reads (tar, compressed tar or zip): %s",
-                         u->what, lib_msg(u->a));
+        int rc = refuse_start(u, err);
 
         zx_unpack_close(u);
         return rc;
@@ -367,18 +417,27 @@ int zx_unpack_open(const char *path, const struct zx_unpack_limits *lim,
     if (!S_ISREG(st.st_mode))
         return zx_fail(err, ZX_EFORMAT, "'%s' is not a regular file", path);
     u = unpack_new(path, lim);
-    if (archive_read_open_filename(u->a, path, 64 << 10) != ARCHIVE_OK) {
-        int e = archive_errno(u->a);
-        int rc = e == ENOENT              ? ZX_ENOTFOUND
-                 : (e > 0 && e != EINVAL) ? ZX_EIO
-                                          : ZX_EFORMAT;
+    {
+        unsigned char head[512];
+        FILE *f = fopen(path, "rb");
+        size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
 
-        rc = rc == ZX_EFORMAT ? zx_fail(err, rc,
-                                        "'%s' is not an archive zoodex reads "
-                                        "(tar, compressed tar or zip): %s",
-                                        path, lib_msg(u->a))
-                              : zx_fail(err, rc, "cannot open '%s': %s", path,
-                                        lib_msg(u->a));
+        if (f)
+            fclose(f);
+        u->magic = known_magic(head, n);
+    }
+    if (archive_read_open_filename(u->a, path, 64 << 10) != ARCHIVE_OK) {
+        int e = archive_errno(u->a), rc;
+
+        /* Formats are bid on at open: most failures are about the bytes. */
+        if (e == ENOENT)
+            rc = zx_fail(err, ZX_ENOTFOUND, "cannot open '%s': %s", path,
+                         lib_msg(u));
+        else if (e == EACCES || e == EISDIR || e == EIO || e == ENOMEM ||
+                 e == EMFILE || e == ENFILE || e == EPERM)
+            rc = zx_fail(err, ZX_EIO, "cannot open '%s': %s", path, lib_msg(u));
+        else
+            rc = refuse_start(u, err);
         zx_unpack_close(u);
         return rc;
     }
@@ -393,13 +452,11 @@ int zx_unpack_open_mem(const void *buf, size_t len, const char *what,
 
     *out = NULL;
     u = unpack_new(what, lim);
+    u->magic = known_magic(buf, len);
     /* libarchive takes a non-const pointer but only reads through it. */
     if (archive_read_open_memory(u->a, (void *)(uintptr_t)buf, len) !=
         ARCHIVE_OK) {
-        int rc = zx_fail(err, ZX_EFORMAT,
-                         "'%s' is not an archive zoodex "
-                         "reads (tar, compressed tar or zip): %s",
-                         u->what, lib_msg(u->a));
+        int rc = refuse_start(u, err);
 
         zx_unpack_close(u);
         return rc;
@@ -451,7 +508,7 @@ static int read_some(struct zx_unpack *u, void *buf, size_t len, size_t *got,
     r = archive_read_data(u->a, buf, len);
     if (r < 0)
         return fail(u, err, ZX_EFORMAT, "'%s': cannot read entry '%s': %s",
-                    u->what, u->path.data, lib_msg(u->a));
+                    u->what, u->path.data, lib_msg(u));
     if (r == 0) {
         u->in_entry = 0;
         return ZX_OK;
@@ -614,7 +671,7 @@ int zx_unpack_next(struct zx_unpack *u, struct zx_unpack_entry *e,
             return fail(u, err, ZX_EFORMAT,
                         "'%s': damaged archive after "
                         "%" PRIu64 " entries: %s",
-                        u->what, u->n_entries, lib_msg(u->a));
+                        u->what, u->n_entries, lib_msg(u));
         if (++u->n_entries > u->lim.max_entries)
             return fail(u, err, ZX_ETOOBIG,
                         "'%s': more than %" PRIu64 " entries", u->what,

@@ -143,17 +143,18 @@ static int expand(struct graph *g, const char *id, int up, json_t **out,
     return ZX_OK;
 }
 
-/* Everything reachable from `start` going up (ancestors) or down
- * (descendants); each node is expanded once, so cycles end the walk. */
-static int walk(struct graph *g, const char *start, int up,
-                struct zx_error *err)
+/* Everything reachable from the ids of `starts` going up (ancestors) or
+ * down (descendants); each node is expanded once, so cycles end the
+ * walk. */
+static int walk_from(struct graph *g, const json_t *starts, int up,
+                     struct zx_error *err)
 {
-    json_t *todo = json_array(), *seen = json_object(), *list, *e;
+    json_t *todo = json_copy((json_t *)starts), *seen = json_object();
+    json_t *list, *e;
     char *id;
     size_t i;
     int rc = ZX_OK;
 
-    json_array_append_new(todo, json_string(start));
     while (json_array_size(todo)) {
         size_t last = json_array_size(todo) - 1;
 
@@ -175,6 +176,16 @@ static int walk(struct graph *g, const char *start, int up,
     }
     json_decref(todo);
     json_decref(seen);
+    return rc;
+}
+
+static int walk(struct graph *g, const char *start, int up,
+                struct zx_error *err)
+{
+    json_t *starts = json_pack("[s]", start);
+    int rc = walk_from(g, starts, up, err);
+
+    json_decref(starts);
     return rc;
 }
 
@@ -409,9 +420,9 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
 {
     struct zx_txn *txn = NULL;
     struct graph g = {0};
-    json_t *res = NULL, *ps = NULL, *cs = NULL, *roots = NULL, *x;
+    json_t *res = NULL, *ps = NULL, *cs = NULL, *roots = NULL, *x, *n;
+    const char *key;
     char *id = NULL;
-    size_t i;
     int rc;
 
     *out = NULL;
@@ -458,14 +469,15 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
         json_object_set(res, "roots", roots);
         if (view == ZX_LINEAGE_ROOT)
             break;
-        /* From every root down; and from the model itself, whose
-         * ancestry may be a cycle without a root. */
-        json_array_foreach(roots, i, x) {
-            if (!rc)
-                rc = walk(&g, zx_json_str(x, "id"), 0, err);
+        /* Everything below any ancestor: below the roots when the
+         * ancestry is acyclic, and below the cycles that stand in for
+         * roots when it is not. */
+        x = json_array();
+        json_object_foreach(g.nodes, key, n) {
+            json_array_append_new(x, json_string(key));
         }
-        if (!rc)
-            rc = walk(&g, id, 0, err);
+        rc = walk_from(&g, x, 0, err);
+        json_decref(x);
         break;
     }
     if (rc)
@@ -514,8 +526,9 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
                              json_t **out, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    struct graph g = {0};
+    struct graph g = {0}, d = {0}; /* direct edges; the sub-tree below */
     json_t *res = NULL, *ps, *cs, *e, *n, *sub, *seen = NULL, *pc, *cc;
+    json_t *cycles, *x;
     const char *k;
     json_int_t models = 0, known = 0, downloads = 0;
     char *id = NULL;
@@ -529,11 +542,12 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     if (rc)
         goto out;
     graph_init(&g, txn, 0.0);
+    graph_init(&d, txn, 0.0);
     rc = expand(&g, id, 1, &ps, err);
     if (!rc)
         rc = expand(&g, id, 0, &cs, err);
     if (!rc)
-        rc = walk(&g, id, 0, err);
+        rc = walk(&d, id, 0, err);
     if (rc)
         goto out;
     pc = relation_counts();
@@ -550,7 +564,7 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     /* Each model below counted once per relation by which it hangs in
      * the sub-tree (a merge of two models of the sub-tree is one merge). */
     seen = json_object();
-    json_object_foreach(g.edges, k, e) {
+    json_object_foreach(d.edges, k, e) {
         const char *child = zx_json_str(e, "child");
         const char *rel = zx_json_str(e, "relation");
         char *key;
@@ -564,7 +578,7 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
         }
         free(key);
     }
-    json_object_foreach(g.nodes, k, n) {
+    json_object_foreach(d.nodes, k, n) {
         json_t *dl = json_object_get(n, "downloads");
 
         if (!strcmp(k, id))
@@ -578,12 +592,17 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     json_object_set_new(sub, "total", json_integer(models));
     json_object_set_new(sub, "with_downloads", json_integer(known));
     json_object_set_new(sub, "downloads", json_integer(downloads));
+    /* The cycles through the model's parents, and those below it. */
+    cycles = find_cycles(&g);
+    json_array_extend(cycles, x = find_cycles(&d));
+    json_decref(x);
     res = json_pack("{s:o,s:o,s:o,s:o}", "parents", pc, "children", cc,
-                    "subtree", sub, "cycles", find_cycles(&g));
+                    "subtree", sub, "cycles", cycles);
     *out = res;
 out:
     json_decref(seen);
     graph_release(&g);
+    graph_release(&d);
     zx_txn_abort(txn);
     free(id);
     return rc;

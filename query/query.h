@@ -56,7 +56,8 @@ enum zx_lineage_view {
  * whose ancestry is a cycle has none).  Nodes hold the model and what the
  * view reached, edges every edge walked between them: ancestors holds the
  * parents of each ancestor, descendants the children of each descendant,
- * root the ancestors, tree the descendants of the roots and of the model.
+ * root the ancestors, tree the ancestors and everything below them (below
+ * the roots, and below the cycles that stand in for roots).
  * Returns ZX_OK, ZX_ENOTFOUND, ZX_EUSAGE (ambiguous name, bad minimum) or
  * a store error. */
 int zx_query_lineage_view(struct zx_index *ix, const char *name,

@@ -238,8 +238,8 @@ static void print_walk(json_t *res, int up)
     tree_release(&t);
 }
 
-/* The whole tree: each root on top, then whatever a rootless cycle keeps
- * out of their reach. */
+/* The whole tree: each root on top, then each cycle that stands in for a
+ * root (from its first model), then whatever is left. */
 static void print_tree(json_t *res)
 {
     struct tree t;
@@ -251,8 +251,12 @@ static void print_tree(json_t *res)
     json_array_foreach(json_object_get(res, "roots"), i, x) {
         draw(&t, zx_json_str(x, "id"), NULL, "", 1);
     }
-    if (!json_object_get(t.printed, t.model))
-        draw(&t, t.model, NULL, "", 1);
+    json_array_foreach(json_object_get(res, "cycles"), i, x) {
+        const char *id = json_string_value(json_array_get(x, 0));
+
+        if (!json_object_get(t.printed, id))
+            draw(&t, id, NULL, "", 1);
+    }
     json_array_foreach(json_object_get(res, "nodes"), i, x) {
         if (!json_object_get(t.printed, zx_json_str(x, "id")))
             draw(&t, zx_json_str(x, "id"), NULL, "", 1);

@@ -2,6 +2,8 @@
  * with its lineage counted per relation like the Hub's model tree.
  * SPDX-License-Identifier: MIT */
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +48,22 @@ static void print_list(json_t *arr, const char *field, const char *label)
     printf("\n");
 }
 
+/* The separator of the counts: the Hub's middle dot in a UTF-8 locale,
+ * a comma otherwise. */
+static const char *count_sep = ", ";
+
+static void pick_sep(void)
+{
+    const char *cs;
+
+    if (setlocale(LC_CTYPE, "")) {
+        cs = nl_langinfo(CODESET);
+        if (cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8")))
+            count_sep = " \u00b7 ";
+    }
+    setlocale(LC_CTYPE, "C");
+}
+
 /* "Finetunes: 3 · Adapters: 1 · Quantizations: 2 · Merges: 0", as the
  * Hub's model tree counts, then any other relation that occurs. */
 static void print_counts(json_t *counts)
@@ -61,7 +79,7 @@ static void print_counts(json_t *counts)
     size_t i;
 
     for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
-        printf("%s%s: %lld", i ? " \u00b7 " : "", hub[i][1],
+        printf("%s%s: %lld", i ? count_sep : "", hub[i][1],
                (long long)json_integer_value(json_object_get(counts,
                                                              hub[i][0])));
     json_object_foreach(counts, key, v) {
@@ -70,7 +88,7 @@ static void print_counts(json_t *counts)
                 break;
         if (i == sizeof(hub) / sizeof(hub[0]) && strcmp(key, "total") &&
             strcmp(key, "downloads") && strcmp(key, "with_downloads"))
-            printf(" \u00b7 %s: %lld", key,
+            printf("%s%s: %lld", count_sep, key,
                    (long long)json_integer_value(v));
     }
 }
@@ -86,6 +104,7 @@ static void print_tree_counts(json_t *lin)
         json_integer_value(json_object_get(sub, "with_downloads"));
     size_t i, j;
 
+    pick_sep();
     if (!json_integer_value(json_object_get(cc, "total"))) {
         printf("%-16s no children\n", "model tree");
     } else {

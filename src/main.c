@@ -23,7 +23,8 @@ static const struct zx_cmd commands[] = { /* keep sorted by name */
      "[--max-models n] [--max-bytes b] [--parallel n] [--rate r] "
      "[--page-size n] [--retries n] [--dry-run] [--json]",
      "bring the index up to date with the Hugging Face Hub"},
-    {"ingest", cmd_ingest, "[--force] [--id ID] [--json] path ...",
+    {"ingest", cmd_ingest, "[--force] [--id ID] [--max-entries n] "
+     "[--max-bytes size] [--json] path ...",
      "index local checkpoints: model folders, files or trees of them"},
     {"inspect", cmd_inspect, "[--json] path",
      "list the tensors of a checkpoint with checksums"},

@@ -14,6 +14,22 @@ ZOO=fixtures/zoo
 DB=$T/db
 export ZOODEX_PROGRESS=0
 unset ZOODEX_DB
+# ZX_VALGRIND=1 (tests/run.sh --valgrind): $ZX becomes a wrapper that runs
+# zoodex under valgrind ($VG), one log per process; done_testing fails the
+# script once per log that reports an error or a definite/indirect leak.
+if [ "${ZX_VALGRIND:-}" = 1 ]; then
+    : "${VG:=valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99}"
+    # Logs go where any user can write (tests drop privileges), and a
+    # smaller map than LMDB's 64 GiB default fits valgrind's address space.
+    VGLOG=$(mktemp -d "${TMPDIR:-/tmp}/zx-vg.XXXXXX")
+    chmod 1777 "$VGLOG"
+    ZX_REAL=$ZX
+    ZX=$T/zoodex
+    # shellcheck disable=SC2086
+    printf '#!/bin/sh\n: "${ZOODEX_MAP_SIZE:=1073741824}"\nexport ZOODEX_MAP_SIZE\nexec %s --log-file=%s/vg.%%p "%s" "$@"\n' \
+        "$(echo $VG)" "$VGLOG" "$ZX_REAL" >"$ZX"
+    chmod 755 "$ZX"
+fi
 
 _pass() { pass=$((pass + 1)); }
 _fail() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
@@ -59,6 +75,14 @@ snapshot() {
       done; } >"$2" 2>&1
 }
 done_testing() {
+    if [ -n "${VGLOG:-}" ]; then
+        for v in "$VGLOG"/vg.*; do
+            [ -s "$v" ] || continue
+            _fail "valgrind: $(grep -m1 -E 'lost|Invalid|uninit|Conditional|ERROR' "$v" || echo "see $v")"
+            sed 's/^/  vg: /' "$v" | head -80 >&2
+        done
+        rm -rf "$VGLOG"
+    fi
     printf '%-36s %d passed, %d failed\n' "$0" "$pass" "$fail"
     [ "$fail" -eq 0 ]
 }

@@ -428,9 +428,9 @@ static void test_open_errors(void)
 
     dir = zx_path_join(tmp, "org/empty");
     put(dir, "config.json", "{}", 0);
-    put(dir, "pytorch_model.bin", "PK", 0);
+    put(dir, "tf_model.h5", "HDF", 0);
     OPEN_BAD(dir, NULL, ZX_EUNSUPPORTED, "holds no .safetensors weights");
-    p = zx_path_join(dir, "pytorch_model.bin");
+    p = zx_path_join(dir, "tf_model.h5");
     OPEN_BAD(p, NULL, ZX_EUNSUPPORTED, "is not a .safetensors file");
     free(p);
     p = zx_path_join(tmp, "missing");
