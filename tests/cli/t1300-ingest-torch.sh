@@ -86,6 +86,13 @@ check test "$(grep -c '"distance": 0.0,' "$T/out")" -eq 4
 ok "$ZX" --db "$DB" ingest "$P/models"
 grep_ok '^5 models: 0 new, 0 updated, 5 unchanged' "$T/out"
 
+# Torch models inside a zoo archive are read the same way.
+tar -C "$P/models" -czf "$T/zoo.tar.gz" acme/tiny-zip acme/tiny-legacy
+ok "$ZX" --db "$T/db-ar" ingest "$T/zoo.tar.gz"
+grep_ok '^2 models: 2 new' "$T/out"
+ok "$ZX" --db "$T/db-ar" search --like "$M/tiny-st" --json
+check test "$(grep -c '"distance": 0.0,' "$T/out")" -eq 2
+
 # Real models: the bean ResNet's pytorch_model.bin alone is a duplicate of
 # its model.safetensors; the legacy picklescan file and the pitloom .pth
 # ingest; the whole pickled module (.pt) is refused naming its class.
