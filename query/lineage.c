@@ -594,7 +594,18 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     json_object_set_new(sub, "downloads", json_integer(downloads));
     /* The cycles through the model's parents, and those below it. */
     cycles = find_cycles(&g);
-    json_array_extend(cycles, x = find_cycles(&d));
+    x = find_cycles(&d);
+    json_array_foreach(x, i, e) {
+        size_t j;
+        json_t *c;
+        int dup = 0;
+
+        json_array_foreach(cycles, j, c) {
+            dup |= json_equal(c, e);
+        }
+        if (!dup)
+            json_array_append(cycles, e);
+    }
     json_decref(x);
     res = json_pack("{s:o,s:o,s:o,s:o}", "parents", pc, "children", cc,
                     "subtree", sub, "cycles", cycles);

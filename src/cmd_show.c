@@ -73,12 +73,13 @@ static void print_counts(json_t *counts)
         {"adapter", "Adapters"},
         {"quantized", "Quantizations"},
         {"merge", "Merges"},
+        {"duplicate", "Duplicates"}, /* only when there are some */
     };
     const char *key;
     json_t *v;
     size_t i;
 
-    for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
+    for (i = 0; i < 4; i++)
         printf("%s%s: %lld", i ? count_sep : "", hub[i][1],
                (long long)json_integer_value(json_object_get(counts,
                                                              hub[i][0])));
@@ -86,9 +87,10 @@ static void print_counts(json_t *counts)
         for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
             if (!strcmp(key, hub[i][0]))
                 break;
-        if (i == sizeof(hub) / sizeof(hub[0]) && strcmp(key, "total") &&
-            strcmp(key, "downloads") && strcmp(key, "with_downloads"))
-            printf("%s%s: %lld", count_sep, key,
+        if (i >= 4 && strcmp(key, "total") && strcmp(key, "downloads") &&
+            strcmp(key, "with_downloads"))
+            printf("%s%s: %lld", count_sep,
+                   i < sizeof(hub) / sizeof(hub[0]) ? hub[i][1] : key,
                    (long long)json_integer_value(v));
     }
 }

@@ -263,6 +263,7 @@ flat
 grep_ok '"lineage":\{"children":\{"adapter":0,"finetune":1,"merge":0,"quantized":0,"total":1\},"cycles":\[\],"parents":\{"adapter":0,"finetune":0,"merge":2,"quantized":0,"total":2\},"subtree":\{"adapter":0,"downloads":0,"finetune":1,"merge":0,"quantized":0,"total":1,"with_downloads":0\}\}' "$T/flat"
 ok "$ZX" --db "$DB" show cyc/b
 grep_ok '^lineage cycle    cyc/a -> cyc/b -> cyc/a$' "$T/out"
+check [ "$(grep -c '^lineage cycle' "$T/out")" = 1 ]
 
 # Usage errors exit 2; an unknown or virtual model 5.
 fails 2 L --ancestors --tree org/m
