@@ -291,25 +291,60 @@ static double confidence(enum zx_chart_rule r, const double *kd, size_t m)
     }
 }
 
-/* The K nearest earlier candidates of node v (positions < pos in order). */
+/* 1 when v is an ancestor of c through the parents placed so far (known
+ * parents included).  mark/stack: n-sized scratch; *gen is bumped so mark
+ * need not be cleared. */
+static int reaches(size_t n, const long *parent, const long *parent2,
+                   size_t c, size_t v, unsigned *mark, unsigned *gen,
+                   size_t *stack)
+{
+    size_t top = 0;
+
+    ++*gen;
+    stack[top++] = c;
+    mark[c] = *gen;
+    while (top) {
+        size_t x = stack[--top];
+        long ps[2];
+        int k;
+
+        if (x == v)
+            return 1;
+        ps[0] = parent[x];
+        ps[1] = parent2[x];
+        for (k = 0; k < 2; k++)
+            if (ps[k] >= 0 && (size_t)ps[k] < n && mark[ps[k]] != *gen) {
+                mark[ps[k]] = *gen;
+                stack[top++] = (size_t)ps[k];
+            }
+    }
+    return 0;
+}
+
+/* The K nearest earlier candidates of node v (positions < pos in order)
+ * that are not its descendants (a documented parent may be placed after
+ * its child: a model must not become its own ancestor). */
 static size_t nearest(size_t n, const double *dist, const size_t *order,
                       size_t pos, const char *eligible, size_t k, size_t v,
+                      const long *parent, const long *parent2,
+                      unsigned *mark, unsigned *gen, size_t *stack,
                       size_t *out)
 {
     size_t i, m = 0, j;
 
-    (void)n;
     for (i = 0; i < pos; i++) {
         size_t c = order[i];
         double d = dist[c * n + v];
 
         if (!eligible[c])
             continue;
+        if (m == k && d >= dist[out[m - 1] * n + v])
+            continue;
+        if (reaches(n, parent, parent2, c, v, mark, gen, stack))
+            continue;
         /* insertion into the sorted top k */
         if (m < k)
             m++;
-        else if (d >= dist[out[m - 1] * n + v])
-            continue;
         for (j = m - 1; j > 0 && dist[out[j - 1] * n + v] > d; j--)
             out[j] = out[j - 1];
         out[j] = c;
@@ -328,6 +363,8 @@ int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
     double *created = xcalloc(n + 1, sizeof(*created));
     double *corr = xcalloc(n + 1, sizeof(*corr)), *sorted;
     char *eligible = xcalloc(n + 1, 1);
+    unsigned *mark = xcalloc(n + 1, sizeof(*mark)), gen = 0;
+    size_t *stack = xcalloc(2 * n + 2, sizeof(*stack));
     double kd[64], kt[64], rho;
     size_t i, pos, m, nc = 0;
     int pass;
@@ -361,7 +398,8 @@ int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
                 size_t c = order[j];
 
                 if (rule[c] != ZX_RULE_DUPLICATE &&
-                    dist[c * n + v] <= p->dup_eps) {
+                    dist[c * n + v] <= p->dup_eps &&
+                    !reaches(n, parent, parent2, c, v, mark, &gen, stack)) {
                     dup = c;
                     break;
                 }
@@ -379,6 +417,8 @@ int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
                 (size_t)nodes[v].known != v) {
                 if (pass == 1) {
                     parent[v] = nodes[v].known;
+                    if (nodes[v].known2 >= 0 && (size_t)nodes[v].known2 < n)
+                        parent2[v] = nodes[v].known2;
                     rule[v] = ZX_RULE_DECLARED;
                 }
                 if (!nodes[v].quantized)
@@ -386,7 +426,8 @@ int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
                 continue;
             }
             m = nearest(n, dist, order, pos, eligible,
-                        (size_t)(p->k < 64 ? p->k : 64), v, nb);
+                        (size_t)(p->k < 64 ? p->k : 64), v, parent, parent2,
+                        mark, &gen, stack, nb);
             if (!nodes[v].quantized)
                 eligible[v] = 1;
             if (m == 0)
@@ -498,6 +539,8 @@ int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
     free(created);
     free(corr);
     free(eligible);
+    free(mark);
+    free(stack);
     return ZX_OK;
 }
 
@@ -697,12 +740,15 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
         int all_l;
 
         for (a = 0; a < m; a++) {
-            long kn = nodes[mem[a]].known;
+            long kn = nodes[mem[a]].known, kn2 = nodes[mem[a]].known2;
 
             memcpy(rows + a * dim, fp + mem[a] * dim, dim * sizeof(*rows));
             sn[a] = nodes[mem[a]];
             sn[a].known = kn >= 0 && (size_t)kn < n && comp[kn] == c
                               ? (long)local[kn] : -1;
+            sn[a].known2 = sn[a].known >= 0 && kn2 >= 0 && (size_t)kn2 < n &&
+                                   comp[kn2] == c
+                               ? (long)local[kn2] : -1;
         }
         for (a = 0, all_l = lfp != NULL && ldim > 0; a < m && all_l; a++)
             all_l = has_lfp[mem[a]];
@@ -906,7 +952,7 @@ static int group_load(struct zx_txn *txn, const char *arch, struct group *g,
     for (i = 0; i < g->n; i++) {
         g->nodes[i].created = iso_time(zx_json_str(
             json_object_get(g->recs[i], "hub"), "createdAt"));
-        g->nodes[i].known = -1;
+        g->nodes[i].known = g->nodes[i].known2 = -1;
         g->nodes[i].kurtosis =
             json_integer_value(json_object_get(g->recs[i],
                                                "kurtosis_layers")) > 0
@@ -1102,6 +1148,14 @@ static double fp_dist(const struct group *g, size_t a, size_t b)
                          ZX_FP_DIM));
 }
 
+/* 1 when a record has a fingerprint (a backbone, so a weight group). */
+static int has_vector(const json_t *rec)
+{
+    int64_t vid = 0;
+
+    return zx_json_int(rec, "vid", &vid) && vid > 0;
+}
+
 /* Why the weights contradict model i's declared edge e, or NULL. */
 static char *contradiction(struct zx_txn *txn, const char *arch,
                            const struct group *g, const size_t *by_id,
@@ -1124,7 +1178,7 @@ static char *contradiction(struct zx_txn *txn, const char *arch,
                               "model tree", d, tau);
     } else if (rel && !strcmp(rel, "finetune") &&
                zx_store_get_model(txn, parent, &prec, NULL) == ZX_OK &&
-               zx_json_str(prec, "arch") &&
+               has_vector(prec) && zx_json_str(prec, "arch") &&
                strcmp(zx_json_str(prec, "arch"), arch) != 0 &&
                !json_object_get(json_object_get(prec, "meta"), "adapter")) {
         why = xasprintf("the declared parent has another backbone "
@@ -1340,8 +1394,12 @@ static int update_group(struct zx_index *ix, const char *arch,
             if (pid >= 0 && (size_t)pid != i && comp[pid] == comp[i] &&
                 !(rel && !strcmp(rel, "adapter")) &&
                 fp_dist(&g, i, (size_t)pid) <= tau) {
-                g.nodes[i].known = pid;
-                break;
+                if (g.nodes[i].known < 0) {
+                    g.nodes[i].known = pid;
+                } else if (pid != g.nodes[i].known) { /* a merge */
+                    g.nodes[i].known2 = pid;
+                    break;
+                }
             }
         }
     }

@@ -40,6 +40,7 @@ struct zx_chart_node {
     long known;       /* a documented parent (index into the same node
                          array), or -1: placed there, as the Atlas does
                          with known parents */
+    long known2;      /* a second documented parent (a merge), or -1 */
     double kurtosis;  /* MoTHer's direction signal; NAN when unknown */
 };
 

@@ -274,7 +274,7 @@ static void synth(size_t n)
         nodes[i].created = (double)(i / 21) + (pos == 0 ? 0 : pos <= 4 ? 0.1
                                                                         : 0.2) +
                            1e-4 * (double)pos;
-        nodes[i].known = -1;
+        nodes[i].known = nodes[i].known2 = -1;
     }
     zx_atlas_default_params(&p);
     t0 = zx_now();

@@ -40,6 +40,8 @@ while i < len(text):
             if "parent2" in p:
                 ps.add(p["parent2"])
     else:
+        # inferred edges never close a cycle with declared ones
+        assert obj["cycles"] == [], obj
         for p in obj.get("parents", []):
             ps.add(p["parent"])
             c = p.get("confidence", 1)

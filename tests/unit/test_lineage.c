@@ -195,7 +195,7 @@ static void atlas_zoo(void)
     for (i = 0; i < NN; i++) {
         nodes[i].created = t[i];
         nodes[i].quantized = i == Q3;
-        nodes[i].known = -1;
+        nodes[i].known = nodes[i].known2 = -1;
         for (j = 0; j < NN; j++) {
             double s = 0;
 
@@ -273,7 +273,7 @@ static void chart_linf(void)
                                                                        : 20)) +
                                0.01 * (double)i;
             nodes[v].quantized = 0;
-            nodes[v].known = -1;
+            nodes[v].known = nodes[v].known2 = -1;
         }
     }
     /* 42: the average of children 1 and 2 of tree 0; 43: child 3, rounded */
@@ -290,6 +290,7 @@ static void chart_linf(void)
     nodes[42].quantized = 0;
     nodes[43].quantized = 1;
     nodes[42].known = nodes[43].known = -1;
+    nodes[42].known2 = nodes[43].known2 = -1;
     want[42] = 1;
     want[43] = 3;
     memset(has, 1, sizeof(has));
