@@ -397,25 +397,31 @@ static void print_dot(json_t *res)
     printf("}\n");
 }
 
-/* ===== --infer (work in progress, charted on demand) ===== */
+/* ===== --infer: the weights alone, charted now ===== */
 
 static void print_inferred(json_t *inf)
 {
     json_t *e;
     size_t i;
 
-    printf("  inferred from weights (Model Atlas charting):\n");
+    printf("  from the weights alone (%s charting):\n",
+           !strcmp(zx_json_str(inf, "method"), "mother") ? "MoTHer"
+                                                          : "Model Atlas");
     json_array_foreach(json_object_get(inf, "parents"), i, e) {
-        printf("    parent %s%s%s  [%s, distance %.6f]\n",
+        printf("    parent %s%s%s  [%s %.2f, %s distance %.6f]\n",
                zx_json_str(e, "parent"),
                zx_json_str(e, "parent2") ? " + " : "",
                zx_json_str(e, "parent2") ? zx_json_str(e, "parent2") : "",
                zx_json_str(e, "rule"),
+               json_number_value(json_object_get(e, "confidence")),
+               zx_json_str(e, "metric"),
                json_real_value(json_object_get(e, "distance")));
     }
     json_array_foreach(json_object_get(inf, "children"), i, e) {
-        printf("    child  %s  [%s, distance %.6f]\n",
+        printf("    child  %s  [%s %.2f, %s distance %.6f]\n",
                zx_json_str(e, "child"), zx_json_str(e, "rule"),
+               json_number_value(json_object_get(e, "confidence")),
+               zx_json_str(e, "metric"),
                json_real_value(json_object_get(e, "distance")));
     }
     if (!json_array_size(json_object_get(inf, "parents")) &&
@@ -477,6 +483,7 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
         {"min-confidence", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},
         {"infer", no_argument, NULL, 'i'},
+        {"method", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     struct zx_index *ix = NULL;
@@ -484,9 +491,10 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
     enum zx_lineage_view view = ZX_LINEAGE_DIRECT;
     enum format fmt = FMT_TEXT;
     double min_conf = 0.0;
-    int infer = 0, n_views = 0, ch, rc;
+    enum zx_chart_method method = ZX_CHART_ATLAS;
+    int infer = 0, n_views = 0, have_method = 0, ch, rc;
 
-    while ((ch = getopt_long(argc, argv, "adsrtf:m:ji", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "adsrtf:m:jiM:", opts, NULL)) != -1) {
         switch (ch) {
         case 'a':
         case 'd':
@@ -526,6 +534,18 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
         case 'i':
             infer = 1;
             break;
+        case 'M':
+            have_method = 1;
+            if (!strcmp(optarg, "atlas"))
+                method = ZX_CHART_ATLAS;
+            else if (!strcmp(optarg, "mother"))
+                method = ZX_CHART_MOTHER;
+            else {
+                fprintf(stderr, "zoodex lineage: --method takes atlas or "
+                                "mother\n");
+                return zx_usage(ctx);
+            }
+            break;
         default:
             return zx_usage(ctx);
         }
@@ -540,6 +560,10 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
                         "view, as text or JSON\n");
         return zx_usage(ctx);
     }
+    if (have_method && !infer) {
+        fprintf(stderr, "zoodex lineage: --method goes with --infer\n");
+        return zx_usage(ctx);
+    }
     if (argc - optind != 1)
         return zx_usage(ctx);
     rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
@@ -547,7 +571,8 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
         rc = zx_query_lineage_view(ix, argv[optind], view, min_conf, &res,
                                    &ctx->err);
     if (!rc && infer)
-        rc = zx_query_lineage_inferred(ix, argv[optind], &inf, &ctx->err);
+        rc = zx_query_lineage_chart(ix, argv[optind], method, &inf,
+                                    &ctx->err);
     zx_index_close(ix);
     if (rc) {
         json_decref(res);

@@ -30,8 +30,8 @@ static const struct zx_cmd commands[] = { /* keep sorted by name */
      "list the tensors of a checkpoint with checksums"},
     {"lineage", cmd_lineage,
      "[--ancestors | --descendants | --siblings | --root | --tree] "
-     "[--format text|json|dot] [--min-confidence x] [--json] [--infer] "
-     "model",
+     "[--format text|json|dot] [--min-confidence x] [--json] "
+     "[--infer [--method atlas|mother]] model",
      "show a model's declared (and inferred) parents and children"},
     {"list", cmd_list, "[--json] [--arch signature]",
      "list the indexed models"},

@@ -85,6 +85,16 @@ assert e["evidence"]["rule"] == "duplicate" and e["confidence"] == 1, e
 ok "$ZX" --db "$DB" lineage --infer "${dup% *}"
 grep_ok "parent ${dup#* }  \[duplicate" "$T/out"
 fails 5 "$ZX" --db "$DB" lineage --infer nobody/nothing
+# MoTHer as the second method: an arborescence, so one parent each.
+ok "$ZX" --db "$DB" lineage --infer --method mother --json "${dup% *}"
+check python3 -c '
+import json, sys
+inf = json.load(open(sys.argv[1]))["inferred"]
+assert inf["method"] == "mother", inf
+assert all(p["rule"] in ("mother", "root") and "parent2" not in p for p in inf["parents"]), inf
+' "$T/out"
+fails 2 "$ZX" --db "$DB" lineage --infer --method prim "${dup% *}"
+fails 2 "$ZX" --db "$DB" lineage --method mother "${dup% *}"
 # The first charting looked at every component.
 ok "$ZX" --db "$DB" stats --json
 check python3 -c '
