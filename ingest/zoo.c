@@ -540,6 +540,8 @@ int zx_zoo_open(const char *path, const struct zx_zoo_opts *o,
     if (rc)
         goto out;
     find_needs(za);
+    za->o.progress = NULL; /* its argument need not outlive this call */
+    za->o.arg = NULL;
     *out = za;
     za = NULL;
 out:
@@ -745,9 +747,6 @@ int zx_zoo_ingest(struct zx_zoo *za, const char *id,
             if (rc)
                 goto out;
         }
-        if (za->o.progress)
-            za->o.progress(za->o.arg, zx_unpack_entries(u), zx_unpack_bytes(u),
-                           e.path);
         while (!stopped(za) && next < za->nm &&
                za->m[order[next]].ready == idx) {
             rc = hand_over(za, order[next++], id, cb, arg);

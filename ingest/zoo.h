@@ -49,8 +49,9 @@ struct zx_zoo_opts {
     const char *tmpdir;          /* NULL: $TMPDIR, else /tmp */
     volatile int *stop;          /* non-zero (from a signal): stop soon;
                                     may be NULL */
-    /* Called after each entry of both passes (may be NULL): entries and
-     * decompressed bytes so far, and the entry's path. */
+    /* Called after each entry of pass 1 only, from zx_zoo_open() (may be
+     * NULL): entries and decompressed bytes so far, and the entry's path.
+     * Pass 2 reports through its per-model callback. */
     void (*progress)(void *arg, uint64_t entries, uint64_t bytes,
                      const char *entry);
     void *arg;
