@@ -208,7 +208,7 @@ void zx_atlas_default_params(struct zx_atlas_params *p)
     p->dup_eps = 0;
     p->merge_tol = 0.1;
     p->merge_resid = 0.5;
-    p->link = 8;
+    p->link = 4;
     p->method = ZX_CHART_ATLAS;
     p->lambda = 0.3;
 }
@@ -1223,7 +1223,11 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
                          json_object_get(e, "source"), "provenance",
                          "declared", "confidence", 1.0);
         why = contradiction(txn, arch, g, by_id, i, e, tau);
+        /* Which of two identical models is the copy is known only from
+         * their creation times. */
         if (!why && co[i].rule == ZX_RULE_DUPLICATE && co[i].parent >= 0 &&
+            !isnan(g->nodes[i].created) &&
+            !isnan(g->nodes[co[i].parent].created) &&
             strcmp(g->ids[co[i].parent], parent) != 0)
             why = xasprintf("the weights are identical to %s's: a copy, "
                             "whose card names its original's parent",

@@ -64,9 +64,11 @@ struct zx_atlas_params {
                            distance, in L-infinity (0.5) */
     double link;      /* components: single linkage at link x the median
                          nearest-neighbour distance of the fingerprints
-                         (8: on the ground-truth zoo every factor from 4 to
-                         16 recovers the trees exactly, 3 splits trees, 64
-                         joins them; 8 is the middle of that range) */
+                         (4: on the ground-truth zoo every factor from 4 to
+                         16 recovers the trees exactly and 3 splits some;
+                         in the demo zoo fixtures/zoo the two BERT families
+                         sit 4.3 medians apart, so 4 is the one factor
+                         right on both) */
     enum zx_chart_method method; /* per component (ZX_CHART_ATLAS) */
     double lambda;    /* MoTHer's direction weight (0.3) */
 };

@@ -403,7 +403,7 @@ int main(int argc, char **argv)
             memcpy(fp + j * ZX_FP_DIM, models[idx[j]].fp,
                    sizeof(models[idx[j]].fp));
         zx_atlas_default_params(&p);
-        for (li = 0; li < NLINK; li++) { /* the default, 8, and others */
+        for (li = 0; li < NLINK; li++) { /* the default, 4, and others */
             p.link = links[li];
             zx_lineage_components(n, ZX_FP_DIM, fp, &p, comp, &nc, NULL);
             clustering(idx, n, comp, &tp[li], &fpn[li], &fnn[li], &tn[li]);
@@ -439,7 +439,7 @@ int main(int argc, char **argv)
 
         printf("lineage_components_link_%g%s pair_precision %.3f "
                "pair_recall %.3f adjusted_rand %.3f\n", links[li],
-               links[li] == 8 ? " (default)" : "",
+               links[li] == 4 ? " (default)" : "",
                a ? (double)tp[li] / a : 0, b ? (double)tp[li] / b : 0, ari);
     }
     for (i = 0; i < 4; i++)
