@@ -27,8 +27,8 @@ static const struct format {
     const char *index_suffix;
     int (*add)(struct zx_ckpt *ck, const char *path, struct zx_error *err);
 } formats[] = {
-    {"safetensors", (const char *const[]){".safetensors", NULL},
-     ".safetensors", ".safetensors.index.json", zx_ckpt_add_safetensors},
+    {"safetensors", (const char *const[]){".safetensors", NULL}, ".safetensors",
+     ".safetensors.index.json", zx_ckpt_add_safetensors},
     {"torch", (const char *const[]){".bin", ".pt", ".pth", ".ckpt", NULL},
      ".bin", ".bin.index.json", zx_ckpt_add_torch},
 };
@@ -55,8 +55,8 @@ static int cmp_name(const void *a, const void *b)
 
 /* ===== The table ===== */
 
-unsigned zx_ckpt_add_slot(struct zx_ckpt *ck, const char *path,
-                          uint64_t size, struct zx_map *m)
+unsigned zx_ckpt_add_slot(struct zx_ckpt *ck, const char *path, uint64_t size,
+                          struct zx_map *m)
 {
     size_t f = ck->n_files;
 
@@ -87,8 +87,8 @@ int zx_ckpt_add_tensor(struct zx_ckpt *ck, struct zx_tensor *t,
     }
     if (ck->n_tensors == ck->cap_tensors) {
         ck->cap_tensors = ck->cap_tensors ? ck->cap_tensors * 2 : 64;
-        ck->tensors = xreallocarray(ck->tensors, ck->cap_tensors,
-                                    sizeof(*ck->tensors));
+        ck->tensors =
+            xreallocarray(ck->tensors, ck->cap_tensors, sizeof(*ck->tensors));
     }
     ck->tensors[ck->n_tensors++] = *t;
     t->name = NULL;
@@ -103,10 +103,13 @@ int zx_ckpt_sort(struct zx_ckpt *ck, const char *what, struct zx_error *err)
         qsort(ck->tensors, ck->n_tensors, sizeof(*ck->tensors), cmp_name);
     for (i = 1; i < ck->n_tensors; i++)
         if (strcmp(ck->tensors[i].name, ck->tensors[i - 1].name) == 0)
-            return zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' appears "
-                           "%s", what, ck->tensors[i].name,
+            return zx_fail(err, ZX_EFORMAT,
+                           "'%s': tensor '%.64s' appears "
+                           "%s",
+                           what, ck->tensors[i].name,
                            ck->tensors[i].file != ck->tensors[i - 1].file
-                               ? "in two shards" : "twice");
+                               ? "in two shards"
+                               : "twice");
     return ZX_OK;
 }
 
@@ -247,11 +250,13 @@ int zx_ckpt_parse_index(const char *json, size_t len, const char *what,
     files = xcalloc(n, sizeof(*files));
     ix->tensors = xcalloc(n, sizeof(*ix->tensors));
     ix->shard_of = xcalloc(n, sizeof(*ix->shard_of));
-    json_object_foreach(wm, key, v) {
+    json_object_foreach(wm, key, v)
+    {
         const char *f = json_string_value(v);
 
         if (!f || !good_shard_name(f, json_string_length(v), suffix)) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' maps to a "
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': tensor '%.64s' maps to a "
                          "bad shard name (relative, no '..', ending in %s)",
                          what, key, suffix);
             goto out;
@@ -275,8 +280,8 @@ int zx_ckpt_parse_index(const char *json, size_t len, const char *what,
     }
     for (i = 0; i < n; i++) {
         const char *f = zx_json_str(wm, ix->tensors[i]);
-        char **s = bsearch(&f, ix->shards, ix->n_shards, sizeof(*ix->shards),
-                           cmp_str);
+        char **s =
+            bsearch(&f, ix->shards, ix->n_shards, sizeof(*ix->shards), cmp_str);
 
         ZX_ASSERT(s);
         ix->shard_of[i] = (size_t)(s - ix->shards);
@@ -335,15 +340,18 @@ static int open_index(struct zx_ckpt *ck, const char *path,
                            sizeof(*ix->tensors), cmp_str);
 
         if (!t || ix->shard_of[t - ix->tensors] != ck->tensors[i].file) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': tensor '%.64s' found in "
-                         "'%s' is not mapped there by the index", path, name,
-                         ck->paths[ck->tensors[i].file]);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': tensor '%.64s' found in "
+                         "'%s' is not mapped there by the index",
+                         path, name, ck->paths[ck->tensors[i].file]);
             goto out;
         }
     }
     if (ck->n_tensors != ix->n_tensors) {
-        rc = zx_fail(err, ZX_EFORMAT, "'%s' maps %zu tensors but the shards "
-                     "hold %zu", path, ix->n_tensors, ck->n_tensors);
+        rc = zx_fail(err, ZX_EFORMAT,
+                     "'%s' maps %zu tensors but the shards "
+                     "hold %zu",
+                     path, ix->n_tensors, ck->n_tensors);
         goto out;
     }
 out:
@@ -392,8 +400,7 @@ int zx_ckpt_is_weights_name(const char *name)
     return 0;
 }
 
-int zx_ckpt_open(const char *path, struct zx_ckpt **out,
-                 struct zx_error *err)
+int zx_ckpt_open(const char *path, struct zx_ckpt **out, struct zx_error *err)
 {
     struct zx_ckpt *ck = xcalloc(1, sizeof(*ck));
     const struct format *fmt = NULL;
@@ -407,9 +414,11 @@ int zx_ckpt_open(const char *path, struct zx_ckpt **out,
     if (fmt) {
         rc = open_index(ck, path, fmt, err);
     } else if (has_suffix(path, ".index.json")) {
-        rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s': an index of unknown "
+        rc = zx_fail(err, ZX_EUNSUPPORTED,
+                     "'%s': an index of unknown "
                      "shards (.safetensors.index.json and .bin.index.json "
-                     "are read)", path);
+                     "are read)",
+                     path);
     } else {
         rc = format_of(path)->add(ck, path, err);
     }

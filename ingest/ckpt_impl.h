@@ -25,8 +25,8 @@ struct zx_ckpt {
 /* Append a slot for `path` of `size` bytes whose tensors point into *m
  * (moved into ck: *m is zeroed; may be NULL for no data).  Returns the
  * slot's index. */
-unsigned zx_ckpt_add_slot(struct zx_ckpt *ck, const char *path,
-                          uint64_t size, struct zx_map *m);
+unsigned zx_ckpt_add_slot(struct zx_ckpt *ck, const char *path, uint64_t size,
+                          struct zx_map *m);
 
 /* Append a tensor (its name moves into ck).  ZX_ETOOBIG beyond
  * ZX_CKPT_MAX_TENSORS, naming `what`. */
@@ -34,8 +34,7 @@ int zx_ckpt_add_tensor(struct zx_ckpt *ck, struct zx_tensor *t,
                        const char *what, struct zx_error *err);
 
 /* Sort the table by name; a name seen twice is ZX_EFORMAT. */
-int zx_ckpt_sort(struct zx_ckpt *ck, const char *what,
-                 struct zx_error *err);
+int zx_ckpt_sort(struct zx_ckpt *ck, const char *what, struct zx_error *err);
 
 /* The readers: append one file's slot and tensors to ck.  Return ZX_OK,
  * ZX_ENOTFOUND, ZX_EIO, ZX_EFORMAT, ZX_ETOOBIG or ZX_EUNSUPPORTED. */

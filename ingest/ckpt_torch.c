@@ -52,7 +52,7 @@
 #include "zx_mem.h"
 
 #define MAX_PICKLE_BYTES (256u << 20) /* data.pkl of a zip */
-#define MAX_SMALL_ENTRY 4096u        /* byteorder, version */
+#define MAX_SMALL_ENTRY 4096u         /* byteorder, version */
 #define MAX_NAME_DEPTH 32
 #define MAX_NAME_LEN 4096
 #define MAX_WALK_NODES (4u * ZX_CKPT_MAX_TENSORS)
@@ -132,13 +132,16 @@ static int check_storages(const struct zx_pickle *pk, const struct keytab *kt,
         uint64_t need = st->numel * st->elem_size; /* numel < 2^60 */
 
         if (!k)
-            return zx_fail(err, ZX_EFORMAT, "'%s': storage '%s' named by "
-                           "the pickle is missing", path, st->key);
+            return zx_fail(err, ZX_EFORMAT,
+                           "'%s': storage '%s' named by "
+                           "the pickle is missing",
+                           path, st->key);
         if (k->len != need)
-            return zx_fail(err, ZX_EFORMAT, "'%s': storage '%s' holds %"
-                           PRIu64 " bytes but the pickle declares %" PRIu64
-                           " elements of %u bytes", path, st->key, k->len,
-                           st->numel, st->elem_size);
+            return zx_fail(err, ZX_EFORMAT,
+                           "'%s': storage '%s' holds %" PRIu64
+                           " bytes but the pickle declares %" PRIu64
+                           " elements of %u bytes",
+                           path, st->key, k->len, st->numel, st->elem_size);
     }
     return ZX_OK;
 }
@@ -161,8 +164,10 @@ static int add_named(struct walk *w, const struct zx_pk_tensor *pt)
     const struct key *k = find_key(w->kt, pt->storage->key);
 
     if (w->name.len == 0 || strlen(w->name.data) != w->name.len)
-        return zx_fail(w->err, ZX_EFORMAT, "'%s': a tensor's name is empty "
-                       "or holds a NUL byte", w->path);
+        return zx_fail(w->err, ZX_EFORMAT,
+                       "'%s': a tensor's name is empty "
+                       "or holds a NUL byte",
+                       w->path);
     ZX_ASSERT(k); /* check_storages() saw every storage */
     memset(&t, 0, sizeof(t));
     t.dtype = pt->dtype;
@@ -192,8 +197,10 @@ static int walk_child(struct walk *w, const char *key, size_t klen,
         zx_buf_addc(&w->name, '.');
     zx_buf_add(&w->name, key, klen);
     if (w->name.len > MAX_NAME_LEN)
-        rc = zx_fail(w->err, ZX_ETOOBIG, "'%s': a tensor name is longer "
-                     "than %u bytes", w->path, MAX_NAME_LEN);
+        rc = zx_fail(w->err, ZX_ETOOBIG,
+                     "'%s': a tensor name is longer "
+                     "than %u bytes",
+                     w->path, MAX_NAME_LEN);
     else
         rc = walk(w, v, depth + 1);
     w->name.len = saved;
@@ -208,12 +215,15 @@ static int walk(struct walk *w, const struct zx_pk_value *v, int depth)
     int rc = ZX_OK;
 
     if (++w->visited > MAX_WALK_NODES)
-        return zx_fail(w->err, ZX_ETOOBIG, "'%s': the pickled object has "
-                       "more than %u containers and tensors", w->path,
-                       MAX_WALK_NODES);
+        return zx_fail(w->err, ZX_ETOOBIG,
+                       "'%s': the pickled object has "
+                       "more than %u containers and tensors",
+                       w->path, MAX_WALK_NODES);
     if (depth > MAX_NAME_DEPTH)
-        return zx_fail(w->err, ZX_ETOOBIG, "'%s': tensors nested deeper "
-                       "than %d levels", w->path, MAX_NAME_DEPTH);
+        return zx_fail(w->err, ZX_ETOOBIG,
+                       "'%s': tensors nested deeper "
+                       "than %d levels",
+                       w->path, MAX_NAME_DEPTH);
     switch (v->type) {
     case ZX_PK_TENSOR:
         return add_named(w, v->tensor);
@@ -304,8 +314,10 @@ static int add_tensors(struct zx_ckpt *ck, unsigned slot, const char *path,
                root->type == ZX_PK_TUPLE) {
         rc = walk(&w, unwrap(root), 0);
     } else {
-        rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds no tensors (its "
-                     "pickle is a plain value)", path);
+        rc = zx_fail(err, ZX_EUNSUPPORTED,
+                     "'%s' holds no tensors (its "
+                     "pickle is a plain value)",
+                     path);
     }
     zx_buf_release(&w.name);
     return rc;
@@ -335,8 +347,8 @@ static int load_at(const struct zx_map *m, uint64_t *pos, int which,
     char what[4200];
     int rc;
 
-    snprintf(what, sizeof(what), "'%s' (pickle %d at byte %" PRIu64 ")",
-             path, which, *pos);
+    snprintf(what, sizeof(what), "'%s' (pickle %d at byte %" PRIu64 ")", path,
+             which, *pos);
     rc = zx_pickle_load(m->data + *pos, (size_t)(m->size - *pos), what, NULL,
                         pk, err);
     if (!rc)
@@ -371,12 +383,15 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
         v = zx_pickle_root(pk[i]);
         if (i == 0 && (v->type != ZX_PK_LONG || v->len != sizeof(magic) ||
                        memcmp(v->s, magic, sizeof(magic)))) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s' is not a torch checkpoint "
-                         "(no torch magic number)", path);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s' is not a torch checkpoint "
+                         "(no torch magic number)",
+                         path);
             goto out;
         }
         if (i == 1 && (v->type != ZX_PK_INT || v->i != 1001)) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s': legacy torch protocol "
+            rc = zx_fail(err, ZX_EUNSUPPORTED,
+                         "'%s': legacy torch protocol "
                          "version %" PRId64 " is not supported (1001 is)",
                          path, v->type == ZX_PK_INT ? v->i : -1);
             goto out;
@@ -384,8 +399,10 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
         if (i == 2) {
             le = v->type == ZX_PK_DICT ? dict_get(v, "little_endian") : NULL;
             if (le && le->type == ZX_PK_BOOL && !le->i) {
-                rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds big-endian "
-                             "tensors: not supported", path);
+                rc = zx_fail(err, ZX_EUNSUPPORTED,
+                             "'%s' holds big-endian "
+                             "tensors: not supported",
+                             path);
                 goto out;
             }
         }
@@ -399,8 +416,10 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
         qsort(byname, ns, sizeof(*byname), cmp_storages);
     v = zx_pickle_root(pk[4]);
     if (v->type != ZX_PK_LIST) {
-        rc = zx_fail(err, ZX_EFORMAT, "'%s': the storage key list is not a "
-                     "list", path);
+        rc = zx_fail(err, ZX_EFORMAT,
+                     "'%s': the storage key list is not a "
+                     "list",
+                     path);
         goto out;
     }
     for (i = 0; i < v->n; i++) {
@@ -409,24 +428,30 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
         uint64_t count, bytes;
 
         if (key->type != ZX_PK_STR) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': a storage key is not a "
-                         "string", path);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': a storage key is not a "
+                         "string",
+                         path);
             goto out;
         }
         {
-            const struct zx_pk_storage **hit = bsearch(
-                &key->s, byname, ns, sizeof(*byname), cmp_storage_key);
+            const struct zx_pk_storage **hit =
+                bsearch(&key->s, byname, ns, sizeof(*byname), cmp_storage_key);
 
             st = hit ? *hit : NULL;
         }
         if (!st) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': storage key '%.64s' is "
-                         "listed but no tensor uses it", path, key->s);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': storage key '%.64s' is "
+                         "listed but no tensor uses it",
+                         path, key->s);
             goto out;
         }
         if (mp->size - pos < 8) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s' is truncated (storage '%s' "
-                         "at byte %" PRIu64 ")", path, key->s, pos);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s' is truncated (storage '%s' "
+                         "at byte %" PRIu64 ")",
+                         path, key->s, pos);
             goto out;
         }
         count = 0;
@@ -434,9 +459,10 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
             count = (count << 8) | mp->data[pos + j];
         if (count != st->numel || count > (UINT64_MAX >> 4) ||
             count * st->elem_size > mp->size - pos - 8) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': storage '%s' at byte %"
-                         PRIu64 " has %" PRIu64 " elements, %s", path,
-                         key->s, pos, count,
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': storage '%s' at byte %" PRIu64 " has %" PRIu64
+                         " elements, %s",
+                         path, key->s, pos, count,
                          count != st->numel ? "not the number the pickle "
                                               "declares"
                                             : "past the end of the file");
@@ -481,8 +507,10 @@ static int spill_open(struct spill *s, const char *path, struct zx_error *err)
     tmpl = xasprintf("%s/zoodex-torch-XXXXXX", dir);
     s->fd = mkostemp(tmpl, O_CLOEXEC);
     if (s->fd < 0) {
-        int rc = zx_fail_errno(err, ZX_EIO, "'%s': cannot create a temporary "
-                               "file in '%s'", path, dir);
+        int rc = zx_fail_errno(err, ZX_EIO,
+                               "'%s': cannot create a temporary "
+                               "file in '%s'",
+                               path, dir);
 
         free(tmpl);
         return rc;
@@ -502,8 +530,10 @@ static int spill_write(struct spill *s, const unsigned char *buf, size_t n,
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return zx_fail_errno(err, ZX_EIO, "'%s': cannot write the "
-                                 "temporary copy of its storages", path);
+            return zx_fail_errno(err, ZX_EIO,
+                                 "'%s': cannot write the "
+                                 "temporary copy of its storages",
+                                 path);
         buf += w;
         n -= (size_t)w;
         s->size += (uint64_t)w;
@@ -512,9 +542,9 @@ static int spill_write(struct spill *s, const unsigned char *buf, size_t n,
 }
 
 /* Copy the current entry to the spill file, 64-byte aligned. */
-static int spill_entry(struct spill *s, struct zx_unpack *u,
-                       unsigned char *buf, size_t cap, uint64_t *off,
-                       uint64_t *len, const char *path, struct zx_error *err)
+static int spill_entry(struct spill *s, struct zx_unpack *u, unsigned char *buf,
+                       size_t cap, uint64_t *off, uint64_t *len,
+                       const char *path, struct zx_error *err)
 {
     static const unsigned char zeros[SPILL_ALIGN];
     size_t got;
@@ -552,14 +582,15 @@ static int spill_map(struct spill *s, struct zx_map *m, const char *path,
         return ZX_OK;
     p = mmap(NULL, (size_t)m->size, PROT_READ, MAP_PRIVATE, m->fd, 0);
     if (p == MAP_FAILED)
-        return zx_fail_errno(err, ZX_EIO, "'%s': cannot map the temporary "
-                             "copy of its storages", path);
+        return zx_fail_errno(err, ZX_EIO,
+                             "'%s': cannot map the temporary "
+                             "copy of its storages",
+                             path);
     m->data = p;
     return ZX_OK;
 }
 
-static int open_zip(struct zx_ckpt *ck, const char *path,
-                    struct zx_error *err)
+static int open_zip(struct zx_ckpt *ck, const char *path, struct zx_error *err)
 {
     struct zx_unpack *u = NULL;
     struct zx_unpack_entry e;
@@ -589,9 +620,11 @@ static int open_zip(struct zx_ckpt *ck, const char *path,
             const char *slash = strchr(e.path, '/');
 
             if (!slash) {
-                rc = zx_fail(err, ZX_EFORMAT, "'%s' is a zip but not a torch "
+                rc = zx_fail(err, ZX_EFORMAT,
+                             "'%s' is a zip but not a torch "
                              "checkpoint (its first entry '%.64s' is not in "
-                             "a folder)", path, e.path);
+                             "a folder)",
+                             path, e.path);
                 goto out;
             }
             toplen = (size_t)(slash - e.path);
@@ -603,19 +636,19 @@ static int open_zip(struct zx_ckpt *ck, const char *path,
         rel = e.path + toplen + 1;
         if (!strcmp(rel, "data.pkl")) {
             if (pkl) {
-                rc = zx_fail(err, ZX_EFORMAT, "'%s' holds two data.pkl",
-                             path);
+                rc = zx_fail(err, ZX_EFORMAT, "'%s' holds two data.pkl", path);
                 goto out;
             }
-            rc = zx_unpack_read_all(u, MAX_PICKLE_BYTES, &pkl, &pkl_len,
-                                    err);
+            rc = zx_unpack_read_all(u, MAX_PICKLE_BYTES, &pkl, &pkl_len, err);
         } else if (!strcmp(rel, "byteorder")) {
-            rc = zx_unpack_read_all(u, MAX_SMALL_ENTRY, &small, &small_len,
-                                    err);
+            rc =
+                zx_unpack_read_all(u, MAX_SMALL_ENTRY, &small, &small_len, err);
             if (!rc && strcmp((char *)small, "little")) {
-                rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds %s tensors "
+                rc = zx_fail(err, ZX_EUNSUPPORTED,
+                             "'%s' holds %s tensors "
                              "(byteorder '%.16s'): only little-endian ones "
-                             "are read", path,
+                             "are read",
+                             path,
                              strcmp((char *)small, "big") ? "unknown-endian"
                                                           : "big-endian",
                              (char *)small);
@@ -644,8 +677,10 @@ static int open_zip(struct zx_ckpt *ck, const char *path,
     if (rc != ZX_ENOTFOUND)
         goto out;
     if (!pkl) {
-        rc = zx_fail(err, ZX_EFORMAT, "'%s' is a zip but not a torch "
-                     "checkpoint (no %s/data.pkl)", path, top ? top : "*");
+        rc = zx_fail(err, ZX_EFORMAT,
+                     "'%s' is a zip but not a torch "
+                     "checkpoint (no %s/data.pkl)",
+                     path, top ? top : "*");
         goto out;
     }
     dup = sort_keys(&kt);
@@ -697,6 +732,8 @@ int zx_ckpt_add_torch(struct zx_ckpt *ck, const char *path,
         return open_zip(ck, path, err);
     if (got >= 2 && head[0] == 0x80)
         return open_legacy(ck, path, err);
-    return zx_fail(err, ZX_EFORMAT, "'%s' is not a torch checkpoint (neither "
-                   "a zip nor a pickle)", path);
+    return zx_fail(err, ZX_EFORMAT,
+                   "'%s' is not a torch checkpoint (neither "
+                   "a zip nor a pickle)",
+                   path);
 }

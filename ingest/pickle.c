@@ -138,10 +138,9 @@ static const struct global_def {
     {"torch._utils", "_rebuild_meta_tensor_no_storage", SYM_UNSUPPORTED, 0},
     {"torch._utils", "_rebuild_wrapper_subclass", SYM_UNSUPPORTED, 0},
     {"torch._utils", "_rebuild_nested_tensor", SYM_UNSUPPORTED, 0},
-    {"torch._utils", "_rebuild_device_tensor_from_cpu_tensor",
-     SYM_UNSUPPORTED, 0},
-    {"torch._utils", "_rebuild_device_tensor_from_numpy", SYM_UNSUPPORTED,
+    {"torch._utils", "_rebuild_device_tensor_from_cpu_tensor", SYM_UNSUPPORTED,
      0},
+    {"torch._utils", "_rebuild_device_tensor_from_numpy", SYM_UNSUPPORTED, 0},
     {"torch.serialization", "_get_layout", SYM_UNSUPPORTED, 0},
     {"torch", "ComplexDoubleStorage", SYM_UNSUPPORTED, 0},
     {"torch", "QInt8Storage", SYM_UNSUPPORTED, 0},
@@ -159,27 +158,74 @@ static const char *op_name(unsigned char op)
         unsigned char op;
         const char *name;
     } names[] = {
-        {'(', "MARK"}, {'.', "STOP"}, {'0', "POP"}, {'1', "POP_MARK"},
-        {'2', "DUP"}, {'F', "FLOAT"}, {'I', "INT"}, {'J', "BININT"},
-        {'K', "BININT1"}, {'L', "LONG"}, {'M', "BININT2"}, {'N', "NONE"},
-        {'P', "PERSID"}, {'Q', "BINPERSID"}, {'R', "REDUCE"},
-        {'S', "STRING"}, {'T', "BINSTRING"}, {'U', "SHORT_BINSTRING"},
-        {'V', "UNICODE"}, {'X', "BINUNICODE"}, {'a', "APPEND"},
-        {'b', "BUILD"}, {'c', "GLOBAL"}, {'d', "DICT"}, {'}', "EMPTY_DICT"},
-        {'e', "APPENDS"}, {'g', "GET"}, {'h', "BINGET"}, {'i', "INST"},
-        {'j', "LONG_BINGET"}, {'l', "LIST"}, {']', "EMPTY_LIST"},
-        {'o', "OBJ"}, {'p', "PUT"}, {'q', "BINPUT"}, {'r', "LONG_BINPUT"},
-        {'s', "SETITEM"}, {'t', "TUPLE"}, {')', "EMPTY_TUPLE"},
-        {'u', "SETITEMS"}, {'G', "BINFLOAT"}, {0x80, "PROTO"},
-        {0x81, "NEWOBJ"}, {0x82, "EXT1"}, {0x83, "EXT2"}, {0x84, "EXT4"},
-        {0x85, "TUPLE1"}, {0x86, "TUPLE2"}, {0x87, "TUPLE3"},
-        {0x88, "NEWTRUE"}, {0x89, "NEWFALSE"}, {0x8a, "LONG1"},
-        {0x8b, "LONG4"}, {'B', "BINBYTES"}, {'C', "SHORT_BINBYTES"},
-        {0x8c, "SHORT_BINUNICODE"}, {0x8d, "BINUNICODE8"},
-        {0x8e, "BINBYTES8"}, {0x8f, "EMPTY_SET"}, {0x90, "ADDITEMS"},
-        {0x91, "FROZENSET"}, {0x92, "NEWOBJ_EX"}, {0x93, "STACK_GLOBAL"},
-        {0x94, "MEMOIZE"}, {0x95, "FRAME"}, {0x96, "BYTEARRAY8"},
-        {0x97, "NEXT_BUFFER"}, {0x98, "READONLY_BUFFER"},
+        {'(', "MARK"},
+        {'.', "STOP"},
+        {'0', "POP"},
+        {'1', "POP_MARK"},
+        {'2', "DUP"},
+        {'F', "FLOAT"},
+        {'I', "INT"},
+        {'J', "BININT"},
+        {'K', "BININT1"},
+        {'L', "LONG"},
+        {'M', "BININT2"},
+        {'N', "NONE"},
+        {'P', "PERSID"},
+        {'Q', "BINPERSID"},
+        {'R', "REDUCE"},
+        {'S', "STRING"},
+        {'T', "BINSTRING"},
+        {'U', "SHORT_BINSTRING"},
+        {'V', "UNICODE"},
+        {'X', "BINUNICODE"},
+        {'a', "APPEND"},
+        {'b', "BUILD"},
+        {'c', "GLOBAL"},
+        {'d', "DICT"},
+        {'}', "EMPTY_DICT"},
+        {'e', "APPENDS"},
+        {'g', "GET"},
+        {'h', "BINGET"},
+        {'i', "INST"},
+        {'j', "LONG_BINGET"},
+        {'l', "LIST"},
+        {']', "EMPTY_LIST"},
+        {'o', "OBJ"},
+        {'p', "PUT"},
+        {'q', "BINPUT"},
+        {'r', "LONG_BINPUT"},
+        {'s', "SETITEM"},
+        {'t', "TUPLE"},
+        {')', "EMPTY_TUPLE"},
+        {'u', "SETITEMS"},
+        {'G', "BINFLOAT"},
+        {0x80, "PROTO"},
+        {0x81, "NEWOBJ"},
+        {0x82, "EXT1"},
+        {0x83, "EXT2"},
+        {0x84, "EXT4"},
+        {0x85, "TUPLE1"},
+        {0x86, "TUPLE2"},
+        {0x87, "TUPLE3"},
+        {0x88, "NEWTRUE"},
+        {0x89, "NEWFALSE"},
+        {0x8a, "LONG1"},
+        {0x8b, "LONG4"},
+        {'B', "BINBYTES"},
+        {'C', "SHORT_BINBYTES"},
+        {0x8c, "SHORT_BINUNICODE"},
+        {0x8d, "BINUNICODE8"},
+        {0x8e, "BINBYTES8"},
+        {0x8f, "EMPTY_SET"},
+        {0x90, "ADDITEMS"},
+        {0x91, "FROZENSET"},
+        {0x92, "NEWOBJ_EX"},
+        {0x93, "STACK_GLOBAL"},
+        {0x94, "MEMOIZE"},
+        {0x95, "FRAME"},
+        {0x96, "BYTEARRAY8"},
+        {0x97, "NEXT_BUFFER"},
+        {0x98, "READONLY_BUFFER"},
     };
     size_t i;
 
@@ -224,9 +270,10 @@ static int fail_fmt(struct zx_pickle *p, const char *msg)
 static int charge(struct zx_pickle *p, uint64_t n)
 {
     if (n > p->lim.max_alloc || p->alloc > p->lim.max_alloc - n)
-        return zx_fail(p->err, ZX_ETOOBIG, "%s: the pickle needs more than "
-                       "%" PRIu64 " bytes of memory", p->what,
-                       p->lim.max_alloc);
+        return zx_fail(p->err, ZX_ETOOBIG,
+                       "%s: the pickle needs more than "
+                       "%" PRIu64 " bytes of memory",
+                       p->what, p->lim.max_alloc);
     p->alloc += n;
     return ZX_OK;
 }
@@ -305,8 +352,10 @@ static size_t fence(const struct zx_pickle *p)
 static int push(struct zx_pickle *p, struct zx_pk_value *v)
 {
     if (p->sp >= p->lim.max_stack)
-        return zx_fail(p->err, ZX_ETOOBIG, "%s: the pickle's stack is "
-                       "deeper than %zu values", p->what, p->lim.max_stack);
+        return zx_fail(p->err, ZX_ETOOBIG,
+                       "%s: the pickle's stack is "
+                       "deeper than %zu values",
+                       p->what, p->lim.max_stack);
     if (p->sp == p->cap_stack) {
         size_t ncap = p->cap_stack ? p->cap_stack * 2 : 64;
 
@@ -345,7 +394,8 @@ static int pop_mark(struct zx_pickle *p, size_t *first)
 static int need(struct zx_pickle *p, uint64_t n)
 {
     if (n > p->len - p->pos)
-        return zx_fail(p->err, ZX_EFORMAT, "%s: the pickle is truncated "
+        return zx_fail(p->err, ZX_EFORMAT,
+                       "%s: the pickle is truncated "
                        "(opcode %s at byte %zu needs %" PRIu64 " more bytes)",
                        p->what, op_name(p->buf[p->op_pos]), p->op_pos, n);
     return ZX_OK;
@@ -413,9 +463,11 @@ static int push_str(struct zx_pickle *p, uint64_t n, enum zx_pk_type type)
     int rc;
 
     if (n > p->lim.max_str)
-        return zx_fail(p->err, ZX_ETOOBIG, "%s: a string of %" PRIu64
+        return zx_fail(p->err, ZX_ETOOBIG,
+                       "%s: a string of %" PRIu64
                        " bytes at byte %zu of the pickle exceeds the limit "
-                       "of %zu", p->what, n, p->op_pos, p->lim.max_str);
+                       "of %zu",
+                       p->what, n, p->op_pos, p->lim.max_str);
     rc = need(p, n);
     if (rc)
         return rc;
@@ -441,9 +493,11 @@ static int push_long(struct zx_pickle *p, uint64_t n)
     int rc;
 
     if (n > p->lim.max_str)
-        return zx_fail(p->err, ZX_ETOOBIG, "%s: an integer of %" PRIu64
+        return zx_fail(p->err, ZX_ETOOBIG,
+                       "%s: an integer of %" PRIu64
                        " bytes at byte %zu of the pickle exceeds the limit "
-                       "of %zu", p->what, n, p->op_pos, p->lim.max_str);
+                       "of %zu",
+                       p->what, n, p->op_pos, p->lim.max_str);
     rc = need(p, n);
     if (rc)
         return rc;
@@ -486,8 +540,8 @@ static int lookup_global(struct zx_pickle *p, const char *mod, size_t ml,
     int rc;
 
     for (i = 0; i < ml + nl; i++) {
-        unsigned char ch = i < ml ? (unsigned char)mod[i]
-                                  : (unsigned char)name[i - ml];
+        unsigned char ch =
+            i < ml ? (unsigned char)mod[i] : (unsigned char)name[i - ml];
 
         if (ch < 0x20 || ch > 0x7e)
             return fail_fmt(p, "global name is not printable ASCII");
@@ -501,15 +555,19 @@ static int lookup_global(struct zx_pickle *p, const char *mod, size_t ml,
         int whole = (ml >= 8 && !memcmp(mod, "__main__", 8)) ||
                     (ml >= 15 && !memcmp(mod, "torch.nn.module", 15));
 
-        return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: refused pickle global "
+        return zx_fail(p->err, ZX_EUNSUPPORTED,
+                       "%s: refused pickle global "
                        "'%.*s.%.*s': only tensors, storages and plain "
-                       "containers are read%s", p->what, (int)(ml > 200 ? 200 : ml),
-                       mod, (int)(nl > 200 ? 200 : nl), name,
+                       "containers are read%s",
+                       p->what, (int)(ml > 200 ? 200 : ml), mod,
+                       (int)(nl > 200 ? 200 : nl), name,
                        whole ? " (this looks like a whole pickled model: "
-                               "save its state_dict() instead)" : "");
+                               "save its state_dict() instead)"
+                             : "");
     }
     if (g->sym == SYM_UNSUPPORTED)
-        return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: '%s.%s' is not "
+        return zx_fail(p->err, ZX_EUNSUPPORTED,
+                       "%s: '%s.%s' is not "
                        "supported: only dense tensors of plain dtypes are "
                        "read (not quantized, sparse or complex128 ones)",
                        p->what, g->module, g->name);
@@ -563,14 +621,15 @@ static int persid(struct zx_pickle *p, struct zx_pk_value *pid)
 
     if (pid->type != ZX_PK_TUPLE || pid->n < 1 || it[0]->type != ZX_PK_STR ||
         strcmp(it[0]->s, "storage"))
-        return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: persistent id at byte "
-                       "%zu is not a ('storage', ...) tuple", p->what,
-                       p->op_pos);
+        return zx_fail(p->err, ZX_EUNSUPPORTED,
+                       "%s: persistent id at byte "
+                       "%zu is not a ('storage', ...) tuple",
+                       p->what, p->op_pos);
     if (pid->n != 5 && pid->n != 6)
         return fail_fmt(p, "storage persistent id does not have 5 or 6 "
                            "fields");
-    if (it[1]->type != ZX_PK_GLOBAL || (it[1]->i != SYM_STORAGE &&
-                                        it[1]->i != SYM_UNTYPED_STORAGE))
+    if (it[1]->type != ZX_PK_GLOBAL ||
+        (it[1]->i != SYM_STORAGE && it[1]->i != SYM_UNTYPED_STORAGE))
         return fail_fmt(p, "storage persistent id does not name a storage "
                            "type");
     if (it[2]->type != ZX_PK_STR || it[2]->len == 0 || it[2]->len > 64)
@@ -591,9 +650,9 @@ static int persid(struct zx_pickle *p, struct zx_pk_value *pid)
         struct zx_pk_value *vm = it[5];
 
         if (vm->type != ZX_PK_TUPLE || vm->n != 3 ||
-            vm->items[0]->type != ZX_PK_STR ||
-            get_u64(vm->items[1], &first) || get_u64(vm->items[2], &count) ||
-            first > numel || count > numel - first)
+            vm->items[0]->type != ZX_PK_STR || get_u64(vm->items[1], &first) ||
+            get_u64(vm->items[2], &count) || first > numel ||
+            count > numel - first)
             return fail_fmt(p, "storage view lies outside its storage");
     }
     rc = new_blob(p, sizeof(*st), (void **)&st);
@@ -660,9 +719,10 @@ static int make_tensor(struct zx_pickle *p, struct zx_pk_value **a,
     if (a[3]->type == ZX_PK_TUPLE)
         for (size_t i = 0; i < a[3]->n; i++)
             if (a[3]->items[i]->type == ZX_PK_INT && a[3]->items[i]->i < 0)
-                return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: tensor at byte "
-                               "%zu has a negative stride", p->what,
-                               p->op_pos);
+                return zx_fail(p->err, ZX_EUNSUPPORTED,
+                               "%s: tensor at byte "
+                               "%zu has a negative stride",
+                               p->what, p->op_pos);
     if (int_tuple(a[3], ZX_CKPT_MAX_DIMS, stride, &ns) || ns != nd)
         return fail_fmt(p, "tensor stride does not match its size");
     t->dtype = st->dtype;
@@ -685,19 +745,22 @@ static int make_tensor(struct zx_pickle *p, struct zx_pk_value **a,
     if (numel > 0)
         for (k = nd - 1; k >= 0; k--) {
             if (t->shape[k] != 1 && stride[k] != expect)
-                return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: tensor at byte "
+                return zx_fail(p->err, ZX_EUNSUPPORTED,
+                               "%s: tensor at byte "
                                "%zu is not contiguous (dimension %d has "
                                "stride %" PRIu64 ", row-major needs %" PRIu64
-                               ")", p->what, p->op_pos, k, stride[k], expect);
+                               ")",
+                               p->what, p->op_pos, k, stride[k], expect);
             expect *= t->shape[k];
         }
     /* Bounds, in bytes, inside the (view of the) storage. */
     ss = st->elem_size;
     if (__builtin_mul_overflow(off, es, &start) ||
         __builtin_mul_overflow(numel, es, &bytes) ||
-        __builtin_mul_overflow(st->view_numel, ss, &avail) ||
-        start > avail || bytes > avail - start)
-        return zx_fail(p->err, ZX_EFORMAT, "%s: tensor at byte %zu "
+        __builtin_mul_overflow(st->view_numel, ss, &avail) || start > avail ||
+        bytes > avail - start)
+        return zx_fail(p->err, ZX_EFORMAT,
+                       "%s: tensor at byte %zu "
                        "(offset %" PRIu64 ", %" PRIu64 " elements) lies "
                        "outside its storage of %" PRIu64 " elements",
                        p->what, p->op_pos, off, numel, st->view_numel);
@@ -722,8 +785,10 @@ static int is_tensor_rebuild(int64_t sym)
 
 static int bad_args(struct zx_pickle *p, const struct zx_pk_value *fn)
 {
-    return zx_fail(p->err, ZX_EFORMAT, "%s: bad arguments to '%s' at byte "
-                   "%zu of the pickle", p->what, fn->s, p->op_pos);
+    return zx_fail(p->err, ZX_EFORMAT,
+                   "%s: bad arguments to '%s' at byte "
+                   "%zu of the pickle",
+                   p->what, fn->s, p->op_pos);
 }
 
 /* What calling the allowlisted fn with args would return, built without
@@ -814,9 +879,10 @@ static int reduce(struct zx_pickle *p, const struct zx_pk_value *fn,
             return ZX_OK;
         }
     default:
-        return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: calling '%s' is not "
-                       "supported (byte %zu of the pickle)", p->what, fn->s,
-                       p->op_pos);
+        return zx_fail(p->err, ZX_EUNSUPPORTED,
+                       "%s: calling '%s' is not "
+                       "supported (byte %zu of the pickle)",
+                       p->what, fn->s, p->op_pos);
     }
 }
 
@@ -832,16 +898,20 @@ static int step(struct zx_pickle *p, int *stop)
 
     p->op_pos = p->pos;
     if (p->pos >= p->len)
-        return zx_fail(p->err, ZX_EFORMAT, "%s: the pickle ends without a "
-                       "STOP opcode (%zu bytes)", p->what, p->len);
+        return zx_fail(p->err, ZX_EFORMAT,
+                       "%s: the pickle ends without a "
+                       "STOP opcode (%zu bytes)",
+                       p->what, p->len);
     op = p->buf[p->pos++];
     switch (op) {
     case 0x80: /* PROTO */
         if ((rc = need(p, 1)))
             return rc;
         if (p->buf[p->pos] > 5)
-            return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: pickle protocol %d "
-                           "is not supported", p->what, p->buf[p->pos]);
+            return zx_fail(p->err, ZX_EUNSUPPORTED,
+                           "%s: pickle protocol %d "
+                           "is not supported",
+                           p->what, p->buf[p->pos]);
         p->pos++;
         return ZX_OK;
     case 0x95: /* FRAME */
@@ -861,8 +931,10 @@ static int step(struct zx_pickle *p, int *stop)
         return ZX_OK;
     case '(': /* MARK */
         if (p->n_marks >= p->lim.max_marks)
-            return zx_fail(p->err, ZX_ETOOBIG, "%s: more than %zu nested "
-                           "MARKs in the pickle", p->what, p->lim.max_marks);
+            return zx_fail(p->err, ZX_ETOOBIG,
+                           "%s: more than %zu nested "
+                           "MARKs in the pickle",
+                           p->what, p->lim.max_marks);
         if ((rc = grow(p, &p->marks, &p->cap_marks, p->n_marks + 1,
                        sizeof(*p->marks))))
             return rc;
@@ -947,8 +1019,11 @@ static int step(struct zx_pickle *p, int *stop)
     case ')': /* EMPTY_TUPLE */
     case ']': /* EMPTY_LIST */
     case '}': /* EMPTY_DICT */
-        if ((rc = new_node(p, op == ')' ? ZX_PK_TUPLE
-                              : op == ']' ? ZX_PK_LIST : ZX_PK_DICT, &v)))
+        if ((rc = new_node(p,
+                           op == ')'   ? ZX_PK_TUPLE
+                           : op == ']' ? ZX_PK_LIST
+                                       : ZX_PK_DICT,
+                           &v)))
             return rc;
         return push(p, v);
     case 't': /* TUPLE */
@@ -1007,8 +1082,8 @@ static int step(struct zx_pickle *p, int *stop)
         if ((rc = add_item(p, c, v)))
             return rc;
         return add_item(p, c, w);
-    case 'q': /* BINPUT */
-    case 'r': /* LONG_BINPUT */
+    case 'q':  /* BINPUT */
+    case 'r':  /* LONG_BINPUT */
     case 0x94: /* MEMOIZE */
         if (op == 0x94) {
             n = p->n_memo;
@@ -1023,10 +1098,11 @@ static int step(struct zx_pickle *p, int *stop)
         if ((rc = top(p, &v)))
             return rc;
         if (n >= p->lim.max_memo || n > p->len)
-            return zx_fail(p->err, ZX_ETOOBIG, "%s: memo index %" PRIu64
+            return zx_fail(p->err, ZX_ETOOBIG,
+                           "%s: memo index %" PRIu64
                            " at byte %zu is beyond the pickle's size or the "
-                           "limit of %zu", p->what, n, p->op_pos,
-                           p->lim.max_memo);
+                           "limit of %zu",
+                           p->what, n, p->op_pos, p->lim.max_memo);
         if ((rc = grow(p, &p->memo, &p->cap_memo, (size_t)n + 1,
                        sizeof(*p->memo))))
             return rc;
@@ -1041,7 +1117,8 @@ static int step(struct zx_pickle *p, int *stop)
         n = rd_le(p->buf + p->pos, op == 'h' ? 1 : 4);
         p->pos += op == 'h' ? 1 : 4;
         if (n >= p->cap_memo || !p->memo[n])
-            return zx_fail(p->err, ZX_EFORMAT, "%s: memo index %" PRIu64
+            return zx_fail(p->err, ZX_EFORMAT,
+                           "%s: memo index %" PRIu64
                            " at byte %zu of the pickle was never set",
                            p->what, n, p->op_pos);
         return push(p, p->memo[n]);
@@ -1058,10 +1135,11 @@ static int step(struct zx_pickle *p, int *stop)
     case 0x81: /* NEWOBJ: cls.__new__(cls, *args) */
         if ((rc = pop(p, &w)) || (rc = pop(p, &v)))
             return rc;
-        if (op == 0x81 && (v->type != ZX_PK_GLOBAL ||
-                           v->i != SYM_ORDERED_DICT))
-            return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: NEWOBJ of '%s' at "
-                           "byte %zu is not supported", p->what,
+        if (op == 0x81 && (v->type != ZX_PK_GLOBAL || v->i != SYM_ORDERED_DICT))
+            return zx_fail(p->err, ZX_EUNSUPPORTED,
+                           "%s: NEWOBJ of '%s' at "
+                           "byte %zu is not supported",
+                           p->what,
                            v->type == ZX_PK_GLOBAL ? v->s : "a non-class",
                            p->op_pos);
         if ((rc = reduce(p, v, w, 0, &c)))
@@ -1071,18 +1149,21 @@ static int step(struct zx_pickle *p, int *stop)
         if ((rc = pop(p, &w)) || (rc = top(p, &c)))
             return rc;
         if (c->type != ZX_PK_DICT && c->type != ZX_PK_TENSOR)
-            return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: BUILD at byte %zu "
+            return zx_fail(p->err, ZX_EUNSUPPORTED,
+                           "%s: BUILD at byte %zu "
                            "sets the state of something other than a dict "
-                           "or tensor", p->what, p->op_pos);
+                           "or tensor",
+                           p->what, p->op_pos);
         return ZX_OK;
     case 'Q': /* BINPERSID */
         if ((rc = pop(p, &v)))
             return rc;
         return persid(p, v);
     default:
-        return zx_fail(p->err, ZX_EUNSUPPORTED, "%s: pickle opcode %s "
-                       "(0x%02x) at byte %zu is not supported", p->what,
-                       op_name(op), op, p->op_pos);
+        return zx_fail(p->err, ZX_EUNSUPPORTED,
+                       "%s: pickle opcode %s "
+                       "(0x%02x) at byte %zu is not supported",
+                       p->what, op_name(op), op, p->op_pos);
     }
 }
 

@@ -95,7 +95,7 @@ struct zx_pk_tensor {
 
 struct zx_pk_value {
     enum zx_pk_type type;
-    int64_t i;          /* BOOL, INT; containers: the unpickler's own use */
+    int64_t i; /* BOOL, INT; containers: the unpickler's own use */
     double f;
     enum zx_dtype dtype;
     const char *s;

@@ -167,7 +167,7 @@ static void test_benign_state_dict(void)
 static void test_benign_truncations(void)
 {
     static const char *const names[] = {"tiny-zip", "proto4", "training",
-                                        "params", "bare", "v3"};
+                                        "params",   "bare",   "v3"};
     size_t k;
 
     for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -195,8 +195,7 @@ static void test_benign_truncations(void)
             p = (struct zx_pickle *)1;
             rc = load(c, cut, &p, &err);
             if (rc != ZX_EFORMAT || p != NULL)
-                H_FAIL("%s cut at %zu: rc %d (%s)", names[k], cut, rc,
-                       err.msg);
+                H_FAIL("%s cut at %zu: rc %d (%s)", names[k], cut, rc, err.msg);
             free(c);
         }
         free(b);
@@ -226,21 +225,23 @@ static void test_limits(void)
     l.max_stack = 8;
     /* 8 values fit, the 9th does not. */
     CHECK_INT(load_lim(LIT("\x80\x02(NNNNNNNNt."), &l, &err), ==, ZX_OK);
-    CHECK_INT(load_lim(LIT("\x80\x02(NNNNNNNNNt."), &l, &err), ==,
-              ZX_ETOOBIG);
+    CHECK_INT(load_lim(LIT("\x80\x02(NNNNNNNNNt."), &l, &err), ==, ZX_ETOOBIG);
     CHECK_MSG(err, "deeper than 8 values");
     zx_pk_default_limits(&l);
     l.max_marks = 3;
     CHECK_INT(load_lim(LIT("\x80\x02(((NtNtNt."), &l, &err), ==, ZX_OK);
-    CHECK_INT(load_lim(LIT("\x80\x02((((NtNtNtNt."), &l, &err), ==,
-              ZX_ETOOBIG);
+    CHECK_INT(load_lim(LIT("\x80\x02((((NtNtNtNt."), &l, &err), ==, ZX_ETOOBIG);
     CHECK_MSG(err, "more than 3 nested MARKs");
     zx_pk_default_limits(&l);
     l.max_str = 3;
-    CHECK_INT(load_lim(LIT("\x80\x02X\x03\x00\x00\x00" "abc."), &l, &err), ==,
-              ZX_OK);
-    CHECK_INT(load_lim(LIT("\x80\x02X\x04\x00\x00\x00" "abcd."), &l, &err), ==,
-              ZX_ETOOBIG);
+    CHECK_INT(load_lim(LIT("\x80\x02X\x03\x00\x00\x00"
+                           "abc."),
+                       &l, &err),
+              ==, ZX_OK);
+    CHECK_INT(load_lim(LIT("\x80\x02X\x04\x00\x00\x00"
+                           "abcd."),
+                       &l, &err),
+              ==, ZX_ETOOBIG);
     zx_pk_default_limits(&l);
     l.max_memo = 10;
     CHECK_INT(load_lim(LIT("\x80\x02Nq\x09N0N0N0."), &l, &err), ==, ZX_OK);
@@ -314,7 +315,8 @@ static void test_values(void)
     {
         static const char p4[] =
             "\x80\x04\x95\x1c\x00\x00\x00\x00\x00\x00\x00"
-            "\x8c\x0b" "collections\x94\x8c\x0bOrderedDict\x94\x93)R\x94.";
+            "\x8c\x0b"
+            "collections\x94\x8c\x0bOrderedDict\x94\x93)R\x94.";
 
         v = root_of(p4, sizeof(p4) - 1, &p);
         if (v)
@@ -341,9 +343,12 @@ static void test_legacy_view(void)
     struct zx_pickle *p = NULL;
     const struct zx_pk_value *v;
     static const char pk[] =
-        "\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n"
+        "\x80\x02"
+        "ctorch._utils\n_rebuild_tensor_v2\n"
         "((X\x07\x00\x00\x00storagectorch\nHalfStorage\nX\x01\x00\x00\x00"
-        "aX\x03\x00\x00\x00" "cpuK\x0a(X\x01\x00\x00\x00" "bK\x04K\x06ttQ"
+        "aX\x03\x00\x00\x00"
+        "cpuK\x0a(X\x01\x00\x00\x00"
+        "bK\x04K\x06ttQ"
         "K\x01K\x02K\x02\x86K\x02K\x01\x86\x89)tR.";
 
     v = root_of(pk, sizeof(pk) - 1, &p);

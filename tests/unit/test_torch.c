@@ -105,10 +105,14 @@ static void test_views(void)
 static void test_real_pairs(void)
 {
     static const char *const dirs[] = {
-        "real/resnet-tiny-beans-hf",         "hf-reference/bert-tiny-random",
-        "hf-reference/clip-tiny",            "hf-reference/distilbert-tiny-random",
-        "hf-reference/resnet-tiny-beans",    "hf-reference/resnet-tiny-random",
-        "hf-reference/roberta-tiny-random",  "hf-reference/vit-tiny-random",
+        "real/resnet-tiny-beans-hf",
+        "hf-reference/bert-tiny-random",
+        "hf-reference/clip-tiny",
+        "hf-reference/distilbert-tiny-random",
+        "hf-reference/resnet-tiny-beans",
+        "hf-reference/resnet-tiny-random",
+        "hf-reference/roberta-tiny-random",
+        "hf-reference/vit-tiny-random",
     };
     size_t i;
 
@@ -137,8 +141,9 @@ static void test_hostile_legacy(void)
     size_t len = 0, rows = 0;
     struct zx_error err = {0};
 
-    CHECK_INT(zx_read_file(DIR_P "hostile/MANIFEST.tsv", 1u << 20, &m, &len,
-                           &err), ==, ZX_OK);
+    CHECK_INT(
+        zx_read_file(DIR_P "hostile/MANIFEST.tsv", 1u << 20, &m, &len, &err),
+        ==, ZX_OK);
     if (!m)
         return;
     for (line = strtok_r(m, "\n", &save); line;
@@ -171,8 +176,8 @@ static void test_hostile_legacy(void)
         if (rc == ZX_OK || ck != NULL)
             H_FAIL("%s: accepted", f[0]);
         else if (!strstr(err.msg, f[3]) || !strstr(err.msg, path))
-            H_FAIL("%s: message \"%s\" lacks \"%s\" or the path", f[0],
-                   err.msg, f[3]);
+            H_FAIL("%s: message \"%s\" lacks \"%s\" or the path", f[0], err.msg,
+                   f[3]);
     }
     CHECK_INT(rows, >=, 100);
     free(m);
@@ -198,7 +203,8 @@ static void test_legacy_truncations(void)
     struct zx_error err = {0};
 
     CHECK_INT(zx_read_file(TINY "tiny-legacy/pytorch_model.bin", 1u << 20,
-                           &data, &len, &err), ==, ZX_OK);
+                           &data, &len, &err),
+              ==, ZX_OK);
     if (!data)
         return;
     /* One file, cut shorter and shorter. */
@@ -226,7 +232,8 @@ static void test_zip_truncations(void)
     struct zx_ckpt *full = open_ok(TINY "tiny-zip/pytorch_model.bin");
 
     CHECK_INT(zx_read_file(TINY "tiny-zip/pytorch_model.bin", 1u << 20, &data,
-                           &len, &err), ==, ZX_OK);
+                           &len, &err),
+              ==, ZX_OK);
     if (!data || !full)
         return;
     p = write_tmp("cut.bin", data, len);
