@@ -425,6 +425,7 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
     for (i = 0; i < v->n; i++) {
         const struct zx_pk_value *key = v->items[i];
         const struct zx_pk_storage *st = NULL;
+        unsigned char b8[8];
         uint64_t count, bytes;
 
         if (key->type != ZX_PK_STR) {
@@ -454,9 +455,15 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
                          path, key->s, pos);
             goto out;
         }
+        /* pread, not the map: a fault would map a whole large folio of
+         * the storage that follows. */
+        if (pread(mp->fd, b8, 8, (off_t)pos) != 8) {
+            rc = zx_fail_errno(err, ZX_EIO, "cannot read '%s'", path);
+            goto out;
+        }
         count = 0;
         for (j = 8; j-- > 0;)
-            count = (count << 8) | mp->data[pos + j];
+            count = (count << 8) | b8[j];
         if (count != st->numel || count > (UINT64_MAX >> 4) ||
             count * st->elem_size > mp->size - pos - 8) {
             rc = zx_fail(err, ZX_EFORMAT,
@@ -482,6 +489,9 @@ static int open_legacy(struct zx_ckpt *ck, const char *path,
         goto out;
     }
     rc = add_tensors(ck, slot, path, pk[3], &kt, err);
+    /* Reading the pickles and each storage's count faulted pages in (as
+     * much as a large folio each): give them back, as for every tensor. */
+    zx_map_drop(&ck->maps[slot], 0, ck->maps[slot].size);
 out:
     for (i = 0; i < 5; i++)
         zx_pickle_free(pk[i]);
