@@ -173,13 +173,17 @@ char *zx_hub_parse_link(const char *v)
         {
             const char *p = gt;
 
+            /* A parameter named rel, not "xrel=" or a value's "rel=". */
             while (p < gt + n) {
                 const char *r = strstr(p, "rel=");
 
                 if (!r || r >= gt + n)
                     break;
-                rel = r + 4;
-                break;
+                if (r[-1] == ';' || r[-1] == ' ' || r[-1] == '\t') {
+                    rel = r + 4;
+                    break;
+                }
+                p = r + 4;
             }
         }
         if (rel && (!strncmp(rel, "\"next\"", 6) ||
