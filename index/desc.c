@@ -177,12 +177,12 @@ static double tensor_kurtosis(const struct zx_tensor *t,
         size_t len = (size_t)(t->n_elems - i < BLOCK ? t->n_elems - i
                                                       : BLOCK);
 
-        if (t->dtype == ZX_DTYPE_F32) {
+        /* Aligned F32 is read in place; unaligned data (legacy torch
+         * files, packed safetensors) goes through the copy below. */
+        if (t->dtype == ZX_DTYPE_F32 && ((uintptr_t)data & 3) == 0) {
             block_moments((const float *)(const void *)data + i, len, &b);
-            if (((uintptr_t)data & 3) == 0) {
-                merge_moments(&acc, &b);
-                continue;
-            }
+            merge_moments(&acc, &b);
+            continue;
         }
         zx_to_float(t->dtype, data, i, len, buf);
         block_moments(buf, len, &b);

@@ -170,7 +170,9 @@ static json_t *build_record(const struct zx_model_src *src,
         json_object_set_new(rec, "revision", json_string(src->revision));
     json_object_set_new(rec, "source", json_string(src->path));
     if (src->weights)
-        json_object_set_new(rec, "weights", json_string(src->weights));
+        json_object_set_new(rec, "weights",
+                            json_string(src->weights_shown ? src->weights_shown
+                                                           : src->weights));
     if (src->stamp[0])
         json_object_set_new(rec, "stamp", json_string(src->stamp));
     json_object_set_new(rec, "ingested", json_string(ts));
@@ -782,7 +784,7 @@ out:
 struct verify_ctx {
     struct zx_index *ix;
     struct zx_txn *txn;
-    json_t *problems, *stale;
+    json_t *problems, *stale, *lineage_stale;
     json_t *group_counts; /* arch -> vectors seen */
     size_t models, vectors, groups, edges;
     struct zx_error *err;
@@ -880,6 +882,32 @@ static int verify_group(const char *arch, json_t *g, void *arg)
     v->groups++;
     zx_json_int(g, "gen", &gen);
     zx_json_int(g, "n_models", &n);
+    {
+        /* Lineage charted at an older generation (a crash between the
+         * model's commit and the update): the next flush charts it. */
+        char *key = xasprintf("chart:%s", arch), *val = NULL;
+        char want[32];
+
+        snprintf(want, sizeof(want), "%" PRId64, gen);
+        if (zx_store_get_state(v->txn, key, &val, NULL) != ZX_OK ||
+            strcmp(val, want) != 0)
+            json_array_append_new(v->lineage_stale, json_string(arch));
+        free(key);
+        free(val);
+    }
+    {
+        /* Lineage charted at an older generation (a crash between the
+         * model's commit and the update): the next flush charts it. */
+        char *key = xasprintf("chart:%s", arch), *val = NULL;
+        char want[32];
+
+        snprintf(want, sizeof(want), "%" PRId64, gen);
+        if (zx_store_get_state(v->txn, key, &val, NULL) != ZX_OK ||
+            strcmp(val, want) != 0)
+            json_array_append_new(v->lineage_stale, json_string(arch));
+        free(key);
+        free(val);
+    }
     rc = zx_store_each_vec(v->txn, arch, collect_cb, &c, v->err);
     if (rc)
         goto out;
@@ -958,6 +986,7 @@ int zx_index_verify(struct zx_index *ix, json_t **report,
     v.err = err;
     v.problems = json_array();
     v.stale = json_array();
+    v.lineage_stale = json_array();
     v.group_counts = json_object();
     rc = zx_txn_begin(ix->st, 0, &v.txn, err);
     if (rc)
@@ -978,16 +1007,17 @@ int zx_index_verify(struct zx_index *ix, json_t **report,
             problem(&v, "vectors of unknown group %s", arch);
         json_decref(g);
     }
-    *report = json_pack("{s:b,s:I,s:I,s:I,s:I,s:O,s:O}", "ok",
+    *report = json_pack("{s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:O}", "ok",
                         json_array_size(v.problems) == 0, "models",
                         (json_int_t)v.models, "vectors",
                         (json_int_t)v.vectors, "groups", (json_int_t)v.groups,
                         "edges", (json_int_t)v.edges, "problems", v.problems,
-                        "stale", v.stale);
+                        "stale", v.stale, "lineage_stale", v.lineage_stale);
 out:
     zx_txn_abort(v.txn);
     json_decref(v.problems);
     json_decref(v.stale);
+    json_decref(v.lineage_stale);
     json_decref(v.group_counts);
     return rc;
 }

@@ -165,6 +165,7 @@ void zx_model_src_free(struct zx_model_src *m)
     free(m->revision);
     free(m->path);
     free(m->weights);
+    free(m->weights_shown);
     json_decref(m->config);
     json_decref(m->card);
     json_decref(m->adapter);

@@ -28,6 +28,9 @@ struct zx_model_src {
     char *revision;    /* snapshot revision, or NULL */
     char *path;        /* absolute path of the folder or file */
     char *weights;     /* what zx_ckpt_open() gets */
+    char *weights_shown; /* how records name the weights when `weights` is
+                            a temporary copy (a model staged from an
+                            archive: "<archive>!/<path>"), else NULL */
     json_t *config;    /* config.json or NULL */
     json_t *card;      /* README.md front matter or NULL */
     json_t *adapter;   /* adapter_config.json or NULL */

@@ -669,8 +669,15 @@ static int hand_over(struct zx_zoo *za, size_t i, const char *id,
     int rc = zx_model_src_open(m->disk, id, &src, &merr);
 
     if (rc == ZX_OK) {
+        size_t dl = strlen(m->disk);
+
         free(src->path);
         src->path = xasprintf("%s!/%s", za->path, m->member);
+        if (src->weights && !strncmp(src->weights, m->disk, dl) &&
+            src->weights[dl] == '/')
+            src->weights_shown =
+                xasprintf("%s!%s%s%s", za->path, *m->member ? "/" : "",
+                          m->member, src->weights + dl);
         stamp(za, m, src->id, src->stamp);
     } else {
         zx_zoo_explain(za, &merr);

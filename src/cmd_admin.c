@@ -88,6 +88,11 @@ int cmd_verify(int argc, char **argv, struct zx_ctx *ctx)
                    "stay exact; the next ingest or reindex rewrites it)\n",
                    json_string_value(p));
         }
+        json_array_foreach(json_object_get(rep, "lineage_stale"), i, p) {
+            printf("stale: lineage of group %s was charted before its last "
+                   "change (the next ingest, crawl or reindex charts it)\n",
+                   json_string_value(p));
+        }
         printf("%s: %lld models, %lld vectors, %lld groups, %lld edges\n",
                ok ? "ok" : "INCONSISTENT",
                (long long)json_integer_value(json_object_get(rep, "models")),

@@ -77,6 +77,8 @@ done
 # the source names the archive and the folder inside it
 ok "$ZX" --db "$T/db-zoo.tar" show --json vision-demo/tinyresnet-base
 grep_ok "\"source\": \"$A/zoo.tar!/zoo/vision-demo/tinyresnet-base\"" "$T/out"
+# so do the weights, never the temporary staging copy
+grep_ok "\"weights\": \"$A/zoo.tar!/zoo/vision-demo/tinyresnet-base/model.safetensors\"" "$T/out"
 ok "$ZX" --db "$T/db-zoo.zip" show --json vision-demo/tinyresnet-base
 grep_ok "\"source\": \"$A/zoo.zip!/vision-demo/tinyresnet-base\"" "$T/out"
 

@@ -155,5 +155,10 @@ check python3 -c '
 import json, sys
 assert json.load(open(sys.argv[1]))["lineage_last_update"]["contradictions"] >= 1
 ' "$T/out"
-ok "$ZX" --db "$DB" verify
+ok "$ZX" --db "$DB" verify --json
+check python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert v["ok"] and v["lineage_stale"] == [], v
+' "$T/out"
 done_testing
