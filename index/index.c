@@ -895,19 +895,6 @@ static int verify_group(const char *arch, json_t *g, void *arg)
         free(key);
         free(val);
     }
-    {
-        /* Lineage charted at an older generation (a crash between the
-         * model's commit and the update): the next flush charts it. */
-        char *key = xasprintf("chart:%s", arch), *val = NULL;
-        char want[32];
-
-        snprintf(want, sizeof(want), "%" PRId64, gen);
-        if (zx_store_get_state(v->txn, key, &val, NULL) != ZX_OK ||
-            strcmp(val, want) != 0)
-            json_array_append_new(v->lineage_stale, json_string(arch));
-        free(key);
-        free(val);
-    }
     rc = zx_store_each_vec(v->txn, arch, collect_cb, &c, v->err);
     if (rc)
         goto out;
