@@ -210,7 +210,8 @@ check [ "$(wc -c <"$A/bomb.tar.gz")" -lt 8000000 ]
 t0=$(date +%s%N)
 hostile "$A/bomb.tar.gz" "expands beyond the limit of 10485760 bytes .*'bomb/m/model.safetensors'" --max-bytes 10M
 t1=$(date +%s%N)
-check [ $(((t1 - t0) / 1000000)) -lt 3000 ]
+# (timings mean nothing under valgrind, which runs ~100x slower)
+[ "${ZX_VALGRIND:-}" = 1 ] || check [ $(((t1 - t0) / 1000000)) -lt 3000 ]
 # into a new index: it is not even created
 fails 1 "$ZX" --db "$T/dbb" ingest --max-bytes 100M "$A/bomb.tar.gz"
 grep_ok "archive expands beyond the limit of 104857600 bytes" "$T/err"
@@ -238,10 +239,11 @@ fails 2 "$ZX" --db "$T/dbh" ingest --max-entries 0 "$A/zoo.tar"
 fails 2 "$ZX" --db "$T/dbh" ingest --max-entries 12x "$A/zoo.tar"
 
 # SIGTERM while the archive is checked (4 GiB to decompress): status 130,
-# no index, no staging folder left.
+# no index, no staging folder left.  Under valgrind start-up takes longer
+# than the wait, so the signal would land before the handler exists.
 "$ZX" --db "$T/dbs" ingest --max-bytes 20G "$A/bomb.tar.gz" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 0.5
+if [ "${ZX_VALGRIND:-}" = 1 ]; then sleep 8; else sleep 0.5; fi
 kill -TERM $pid
 wait $pid
 rc=$?
