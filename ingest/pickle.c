@@ -455,6 +455,19 @@ static int valid_utf8(const unsigned char *s, size_t n)
     return 1;
 }
 
+/* An operand of n bytes (`what`: "a string") follows: within max_str and
+ * within the input. */
+static int need_bounded(struct zx_pickle *p, uint64_t n, const char *what)
+{
+    if (n > p->lim.max_str)
+        return zx_fail(p->err, ZX_ETOOBIG,
+                       "%s: %s of %" PRIu64
+                       " bytes at byte %zu of the pickle exceeds the limit "
+                       "of %zu",
+                       p->what, what, n, p->op_pos, p->lim.max_str);
+    return need(p, n);
+}
+
 /* Push a string or bytes value of n bytes read from the input. */
 static int push_str(struct zx_pickle *p, uint64_t n, enum zx_pk_type type)
 {
@@ -462,13 +475,7 @@ static int push_str(struct zx_pickle *p, uint64_t n, enum zx_pk_type type)
     void *s;
     int rc;
 
-    if (n > p->lim.max_str)
-        return zx_fail(p->err, ZX_ETOOBIG,
-                       "%s: a string of %" PRIu64
-                       " bytes at byte %zu of the pickle exceeds the limit "
-                       "of %zu",
-                       p->what, n, p->op_pos, p->lim.max_str);
-    rc = need(p, n);
+    rc = need_bounded(p, n, "a string");
     if (rc)
         return rc;
     if (type == ZX_PK_STR && !valid_utf8(p->buf + p->pos, (size_t)n))
@@ -492,13 +499,7 @@ static int push_long(struct zx_pickle *p, uint64_t n)
     size_t i;
     int rc;
 
-    if (n > p->lim.max_str)
-        return zx_fail(p->err, ZX_ETOOBIG,
-                       "%s: an integer of %" PRIu64
-                       " bytes at byte %zu of the pickle exceeds the limit "
-                       "of %zu",
-                       p->what, n, p->op_pos, p->lim.max_str);
-    rc = need(p, n);
+    rc = need_bounded(p, n, "an integer");
     if (rc)
         return rc;
     b = p->buf + p->pos;

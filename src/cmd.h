@@ -45,6 +45,9 @@ int zx_usage(struct zx_ctx *ctx);
 int zx_report(struct zx_ctx *ctx, int rc);
 /* Print a JSON value on stdout, indented, with a newline. */
 void zx_print_json(const json_t *v);
+/* A byte count: digits, an optional k/M/G/T suffix (powers of 1024) and an
+ * optional B.  Returns 0, or -1 for anything else or an overflow. */
+int zx_parse_size(const char *s, uint64_t *out);
 /* Parse an integer option in [lo, hi]; 0 on success. */
 int zx_parse_int(const char *s, long lo, long hi, long *out);
 /* 1 when argv asks for help (-h or --help anywhere before "--"). */

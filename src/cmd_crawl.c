@@ -17,28 +17,6 @@
 #include "index.h"
 #include "zx_mem.h"
 
-static int parse_bytes(const char *s, uint64_t *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-
-    if (end == s || !(v >= 0) || v > 1e18)
-        return -1;
-    switch (*end) {
-    case 'k': case 'K': v *= 1024.0; end++; break;
-    case 'm': case 'M': v *= 1048576.0; end++; break;
-    case 'g': case 'G': v *= 1073741824.0; end++; break;
-    case 't': case 'T': v *= 1099511627776.0; end++; break;
-    default: break;
-    }
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end)
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 /* Peak resident memory of this process, for the report. */
 static json_int_t max_rss_kb(void)
 {
@@ -116,7 +94,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             o.max_models = v;
             break;
         case 'b':
-            if (parse_bytes(optarg, &o.max_bytes))
+            if (zx_parse_size(optarg, &o.max_bytes))
                 goto usage;
             break;
         case 'd':

@@ -61,52 +61,6 @@ static int found_cb(const char *path, void *arg)
     return 0;
 }
 
-/* A byte count with an optional binary suffix k, M, G or T and an
- * optional B: "512M", "2G", "1000". */
-static int parse_size(const char *s, uint64_t *out)
-{
-    unsigned long long v;
-    char *end;
-    int shift = 0;
-
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno)
-        return -1;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        shift = 10;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        shift = 20;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        shift = 30;
-        end++;
-        break;
-    case 't':
-    case 'T':
-        shift = 40;
-        end++;
-        break;
-    default:
-        break;
-    }
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end || v == 0 || v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
 /* Count one model's outcome; an error of the index itself (rc with !bad)
  * is returned for the caller to stop on, with ctx->err filled. */
 static int record(struct run *r, const char *shown, int rc, int bad,
@@ -199,7 +153,8 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
     while ((ch = getopt_long(argc, argv, "b:e:fi:j", opts, NULL)) != -1) {
         switch (ch) {
         case 'b':
-            if (parse_size(optarg, &ao.lim.max_total_bytes)) {
+            if (zx_parse_size(optarg, &ao.lim.max_total_bytes) ||
+                ao.lim.max_total_bytes == 0) {
                 zx_fail(&ctx->err, ZX_EUSAGE,
                         "--max-bytes wants a size "
                         "such as 512M or 2G, not '%s'",

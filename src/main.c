@@ -2,6 +2,7 @@
  *
  * The only place, with src/cmd_*.c, that prints or exits.
  * SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -97,6 +98,48 @@ int zx_report(struct zx_ctx *ctx, int rc)
     fprintf(stderr, "zoodex %s: %s\n", ctx->name,
             ctx->err.msg[0] ? ctx->err.msg : zx_strerror(rc));
     return zx_exit_for(rc);
+}
+
+int zx_parse_size(const char *s, uint64_t *out)
+{
+    unsigned long long v;
+    char *end;
+    int shift = 0;
+
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno)
+        return -1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        break;
+    default:
+        break;
+    }
+    if (shift)
+        end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
 }
 
 void zx_print_json(const json_t *v)
