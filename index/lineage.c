@@ -1,4 +1,4 @@
-/* lineage.c - minimum spanning arborescences and MoTHer's edge costs.
+/* lineage.c - see lineage.h.
  *
  * Chu-Liu/Edmonds, the plain O(n^3) form: pick each node's cheapest
  * in-edge; if the picks contain no cycle they are the answer; otherwise

@@ -1,11 +1,21 @@
-/* lineage.h - inferring model trees from weights (MoTHer, issue 4).
+/* lineage.h - model trees inferred from weights, and the stored edges.
  *
- * This part holds the graph algorithms on a dense n x n cost matrix:
- * Chu-Liu/Edmonds minimum spanning arborescence, and MoTHer's edge cost
- * (distance plus a kurtosis-direction penalty).  Charting a store's
- * components and the `lineage --infer` queries build on these.
+ * Layers, bottom up:
+ *   - graph algorithms on a dense n x n cost matrix: Chu-Liu/Edmonds
+ *     minimum spanning arborescence and MoTHer's edge cost (distance plus
+ *     a kurtosis-direction penalty);
+ *   - Model Atlas charting of one component (zx_lineage_atlas) and of a
+ *     set of models (zx_lineage_chart: components by fingerprint, then
+ *     Atlas or MoTHer per component on L-infinity distances between
+ *     lineage descriptors);
+ *   - over an index: charting one weight group on demand (`lineage
+ *     --infer`) and zx_lineage_update(), which keeps the stored inferred
+ *     edges current after every flush, re-charting only the components
+ *     that changed, and checks declared edges (and adapters) against the
+ *     weights.
  * Matrices are row-major: cost[p * n + c] is the cost of the edge p -> c
  * (p the parent).  INFINITY marks a forbidden edge.
+ * Threads: none; the update runs in the index's writer.
  * SPDX-License-Identifier: MIT */
 #ifndef ZX_LINEAGE_H
 #define ZX_LINEAGE_H
