@@ -306,7 +306,9 @@ int main(int argc, char **argv)
     ctx.name = current->name;
     argc -= optind;
     argv += optind;
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh, in its default (permuting)
+     * order, so options may follow the command's operands too. */
+    optind = 0;
     opterr = 1;
     /* getopt prefixes its messages with argv[0]: "zoodex search: ..." */
     prog = xasprintf("zoodex %s", current->name);

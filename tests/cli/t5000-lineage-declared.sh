@@ -8,6 +8,9 @@ grep_ok '^    acme-nlp/tinybert-emotion  \[finetune, declared from card\]$' "$T/
 grep_ok '^    zoodex-demo/tinybert-sentiment  \[finetune' "$T/out"
 ok "$ZX" --db "$DB" lineage --json acme-nlp/tinybert-emotion
 grep_ok '"parent": "zoodex-demo/tinybert-base"' "$T/out"
+# Options may also follow the model (getopt permutes).
+ok "$ZX" --db "$DB" lineage acme-nlp/tinybert-emotion --json
+grep_ok '"parent": "zoodex-demo/tinybert-base"' "$T/out"
 grep_ok '"indexed": true' "$T/out"
 # A parent that is not in the index is shown as such.
 ok "$ZX" --db "$DB" lineage solo-dev/tinybert-intent
