@@ -882,19 +882,10 @@ static int verify_group(const char *arch, json_t *g, void *arg)
     v->groups++;
     zx_json_int(g, "gen", &gen);
     zx_json_int(g, "n_models", &n);
-    {
-        /* Lineage charted at an older generation (a crash between the
-         * model's commit and the update): the next flush charts it. */
-        char *key = xasprintf("chart:%s", arch), *val = NULL;
-        char want[32];
-
-        snprintf(want, sizeof(want), "%" PRId64, gen);
-        if (zx_store_get_state(v->txn, key, &val, NULL) != ZX_OK ||
-            strcmp(val, want) != 0)
-            json_array_append_new(v->lineage_stale, json_string(arch));
-        free(key);
-        free(val);
-    }
+    /* Lineage charted at an older generation (a crash between the model's
+     * commit and the update): the next flush charts it. */
+    if (!zx_lineage_charted(v->txn, arch, gen))
+        json_array_append_new(v->lineage_stale, json_string(arch));
     rc = zx_store_each_vec(v->txn, arch, collect_cb, &c, v->err);
     if (rc)
         goto out;

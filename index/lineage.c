@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: MIT */
 #include "lineage.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -699,20 +700,19 @@ static int mother(size_t m, const double *dist,
     return rc;
 }
 
-int zx_lineage_chart(size_t n, size_t dim, const float *fp,
-                     const float *lfp, size_t ldim, const char *has_lfp,
-                     const struct zx_chart_node *nodes,
-                     const struct zx_atlas_params *p,
-                     struct zx_chart_out *out, size_t *n_comp, double *tau,
-                     struct zx_error *err)
+/* zx_lineage_chart() over components already found: comp[i] in 0..nc-1. */
+static int chart_components(size_t n, size_t dim, const float *fp,
+                            const float *lfp, size_t ldim,
+                            const char *has_lfp, const size_t *comp,
+                            size_t nc, const struct zx_chart_node *nodes,
+                            const struct zx_atlas_params *p,
+                            struct zx_chart_out *out, struct zx_error *err)
 {
-    size_t *comp = xcalloc(n + 1, sizeof(*comp));
     size_t *members = xcalloc(n + 1, sizeof(*members));
     size_t *local = xcalloc(n + 1, sizeof(*local));
-    size_t *start = NULL, *count = NULL, nc = 0, c, i;
+    size_t *start = NULL, *count = NULL, c, i;
     int rc = ZX_OK;
 
-    zx_lineage_components(n, dim, fp, p, comp, &nc, tau);
     /* Bucket the members of each component, in index order. */
     start = xcalloc(nc + 1, sizeof(*start));
     count = xcalloc(nc + 1, sizeof(*count));
@@ -805,13 +805,29 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
         free(par2);
         free(rule);
     }
-    if (n_comp)
-        *n_comp = nc;
-    free(comp);
     free(members);
     free(local);
     free(start);
     free(count);
+    return rc;
+}
+
+int zx_lineage_chart(size_t n, size_t dim, const float *fp,
+                     const float *lfp, size_t ldim, const char *has_lfp,
+                     const struct zx_chart_node *nodes,
+                     const struct zx_atlas_params *p,
+                     struct zx_chart_out *out, size_t *n_comp, double *tau,
+                     struct zx_error *err)
+{
+    size_t *comp = xcalloc(n + 1, sizeof(*comp)), nc = 0;
+    int rc;
+
+    zx_lineage_components(n, dim, fp, p, comp, &nc, tau);
+    rc = chart_components(n, dim, fp, lfp, ldim, has_lfp, comp, nc, nodes, p,
+                          out, err);
+    if (n_comp)
+        *n_comp = nc;
+    free(comp);
     return rc;
 }
 
@@ -1144,8 +1160,7 @@ static int state_key_cb(const char *key, const char *val, void *arg)
 
 static double fp_dist(const struct group *g, size_t a, size_t b)
 {
-    return sqrt(exact_d2(g->fp + a * ZX_FP_DIM, g->fp + b * ZX_FP_DIM,
-                         ZX_FP_DIM));
+    return zx_desc_distance(g->fp + a * ZX_FP_DIM, g->fp + b * ZX_FP_DIM);
 }
 
 /* 1 when a record has a fingerprint (a backbone, so a weight group). */
@@ -1352,9 +1367,27 @@ static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
     return rc;
 }
 
-static int update_group(struct zx_index *ix, const char *arch,
-                        const char *gen, int all,
-                        struct zx_lineage_stats *st, struct zx_error *err)
+/* State key "chart:<arch>" and its value for generation gen. */
+static char *chart_key(const char *arch, int64_t gen, char val[24])
+{
+    snprintf(val, 24, "%" PRId64, gen);
+    return xasprintf("chart:%s", arch);
+}
+
+int zx_lineage_charted(struct zx_txn *txn, const char *arch, int64_t gen)
+{
+    char want[24], *key = chart_key(arch, gen, want), *val = NULL;
+    int yes = zx_store_get_state(txn, key, &val, NULL) == ZX_OK &&
+              !strcmp(val, want);
+
+    free(key);
+    free(val);
+    return yes;
+}
+
+static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
+                        int all, struct zx_lineage_stats *st,
+                        struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
     struct group g;
@@ -1362,17 +1395,15 @@ static int update_group(struct zx_index *ix, const char *arch,
     struct zx_chart_out *co = NULL;
     struct keys old = {0}, cur = {0};
     size_t *by_id = NULL, *comp = NULL, *mem = NULL, nc = 0, i, j, c;
-    char *charted = NULL, *skey = NULL;
+    char genval[24], *skey = chart_key(arch, gen, genval);
     double tau = INFINITY;
     int rc;
 
     memset(&g, 0, sizeof(g));
     rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
     if (rc)
-        return rc;
-    skey = xasprintf("chart:%s", arch);
-    if (zx_store_get_state(txn, skey, &charted, NULL) == ZX_OK && !all &&
-        gen && !strcmp(charted, gen))
+        goto out;
+    if (!all && zx_lineage_charted(txn, arch, gen))
         goto out; /* nothing changed in this group */
     rc = group_load(txn, arch, &g, err);
     if (rc)
@@ -1408,9 +1439,8 @@ static int update_group(struct zx_index *ix, const char *arch,
         }
     }
     co = xcalloc(g.n + 1, sizeof(*co));
-    rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp,
-                          g.nodes, &p, co, &nc, &tau,
-                          err);
+    rc = chart_components(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp,
+                          comp, nc, g.nodes, &p, co, err);
     if (rc)
         goto out;
     {
@@ -1462,7 +1492,7 @@ static int update_group(struct zx_index *ix, const char *arch,
         if (!keys_has(&old, cur.k[i]))
             rc = zx_store_put_state(txn, cur.k[i], "1", err);
     if (!rc)
-        rc = zx_store_put_state(txn, skey, gen ? gen : "", err);
+        rc = zx_store_put_state(txn, skey, genval, err);
     if (!rc) {
         rc = zx_txn_commit(txn, err);
         txn = NULL;
@@ -1475,23 +1505,23 @@ out:
     free(comp);
     free(mem);
     free(co);
-    free(charted);
     free(skey);
     group_free(&g);
     return rc;
 }
 
 struct glist {
-    char **arch, **gen;
+    char **arch;
+    int64_t *gen;
     size_t n, cap;
 };
 
 static int glist_cb(const char *arch, json_t *rec, void *arg)
 {
     struct glist *l = arg;
-    json_t *gj = json_object_get(rec, "gen");
-    char *gen = gj ? zx_json_dump(gj) : xstrdup("");
+    int64_t gen = 0;
 
+    zx_json_int(rec, "gen", &gen);
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
         l->arch = xreallocarray(l->arch, l->cap, sizeof(*l->arch));
@@ -1539,10 +1569,8 @@ int zx_lineage_update(struct zx_index *ix, int all,
         free(v);
         json_decref(j);
     }
-    for (i = 0; i < l.n; i++) {
+    for (i = 0; i < l.n; i++)
         free(l.arch[i]);
-        free(l.gen[i]);
-    }
     free(l.arch);
     free(l.gen);
     return rc;

@@ -20,6 +20,7 @@
 #ifndef ZX_LINEAGE_H
 #define ZX_LINEAGE_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "zx_err.h"
 #include "zx_json.h"
@@ -194,5 +195,11 @@ struct zx_lineage_stats {
  * see zoodex-store(5).  Returns ZX_OK or a store error. */
 int zx_lineage_update(struct zx_index *ix, int all,
                       struct zx_lineage_stats *st, struct zx_error *err);
+
+struct zx_txn;
+
+/* 1 when zx_lineage_update() last charted group `arch` at generation gen
+ * (so its stored inferred edges are current), else 0. */
+int zx_lineage_charted(struct zx_txn *txn, const char *arch, int64_t gen);
 
 #endif
