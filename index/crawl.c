@@ -14,8 +14,8 @@
 
 #define FLUSH_SECONDS 60.0
 
-#define LIST_FIELDS                                                        \
-    "sha,lastModified,createdAt,tags,pipeline_tag,library_name,gated,"    \
+#define LIST_FIELDS                                                            \
+    "sha,lastModified,createdAt,tags,pipeline_tag,library_name,gated,"         \
     "private,downloads,likes,baseModels,siblings"
 
 void zx_crawl_default_opts(struct zx_crawl_opts *o)
@@ -112,8 +112,8 @@ static enum known classify(struct zx_txn *txn, const char *id,
     if (hub_id) {
         key = xasprintf("skip:%s", hub_id);
         if (zx_store_get_state(txn, key, &skip, NULL) == ZX_OK &&
-            zx_json_parse(skip, strlen(skip), 1 << 16, "skip", &sk,
-                          NULL) == ZX_OK &&
+            zx_json_parse(skip, strlen(skip), 1 << 16, "skip", &sk, NULL) ==
+                ZX_OK &&
             sha && zx_json_str(sk, "sha") &&
             !strcmp(zx_json_str(sk, "sha"), sha))
             k = K_SKIPPED;
@@ -193,10 +193,9 @@ static int store_remote(struct zx_index *ix, struct zx_remote *m,
     json_object_set_new(hub, "_id", json_string(m->hub_id ? m->hub_id : ""));
     json_object_set_new(hub, "sha", json_string(m->rev));
     {
-        static const char *const keep[] = {"createdAt", "lastModified",
-                                           "downloads", "likes", "gated",
-                                           "pipeline_tag", "library_name",
-                                           "tags"};
+        static const char *const keep[] = {
+            "createdAt", "lastModified", "downloads",    "likes",
+            "gated",     "pipeline_tag", "library_name", "tags"};
 
         for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
             json_t *v = json_object_get(m->info, keep[i]);
@@ -249,14 +248,15 @@ static int run_batch(struct zx_index *ix, struct zx_hub *hub,
         zx_desc_lineage_layout(ms[i]->ck, d, lp, &ld);
         pts[i] = xcalloc(ZX_FP_DIM + ZX_LFP_DIM, sizeof(**pts));
         for (k = 0; k < ZX_FP_DIM + ZX_LFP_DIM; k++) {
-            const struct zx_fp_point *q =
-                k < ZX_FP_DIM ? &fp[k]
-                : k - ZX_FP_DIM < ld ? &lp[k - ZX_FP_DIM] : &fp[0];
+            const struct zx_fp_point *q = k < ZX_FP_DIM ? &fp[k]
+                                          : k - ZX_FP_DIM < ld
+                                              ? &lp[k - ZX_FP_DIM]
+                                              : &fp[0];
             const struct zx_tensor *t = zx_ckpt_tensor(ms[i]->ck, q->tensor);
 
             pts[i][k].file = t->file;
-            pts[i][k].offset = t->offset +
-                               q->elem * (zx_dtype_bits(t->dtype) / 8);
+            pts[i][k].offset =
+                t->offset + q->elem * (zx_dtype_bits(t->dtype) / 8);
             pts[i][k].dtype = t->dtype;
         }
         free(lp);
@@ -271,12 +271,11 @@ static int run_batch(struct zx_index *ix, struct zx_hub *hub,
         struct zx_remote *m = ms[i];
         enum zx_add_result res;
 
-
         if (m->skip) {
             rep->skipped++;
-            json_array_append_new(rep->skips,
-                                  json_pack("{s:s,s:s}", "model", m->id,
-                                            "reason", m->skip));
+            json_array_append_new(
+                rep->skips,
+                json_pack("{s:s,s:s}", "model", m->id, "reason", m->skip));
             rc = record_skip(ix, m, m->skip, err);
             if (rc)
                 goto out;
@@ -284,9 +283,9 @@ static int run_batch(struct zx_index *ix, struct zx_hub *hub,
         }
         if (m->err[0] || !m->ck) {
             rep->failed++;
-            json_array_append_new(rep->failures,
-                                  json_pack("{s:s,s:s}", "model", m->id,
-                                            "error", m->err));
+            json_array_append_new(
+                rep->failures,
+                json_pack("{s:s,s:s}", "model", m->id, "error", m->err));
             continue;
         }
         rc = store_remote(ix, m, &res, err);
@@ -361,22 +360,22 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
             rc = zx_hub_run(hub, &pp, 1, err);
         }
         if (!rc && page.status != 200) {
-            if (page.status == 0 || page.status >= 500 ||
-                page.status == 429 || page.status == 408)
+            if (page.status == 0 || page.status >= 500 || page.status == 429 ||
+                page.status == 408)
                 rc = zx_fail(err, ZX_ENET, "listing models failed: %s",
-                             page.status ? "the Hub keeps failing"
-                                         : page.err);
+                             page.status ? "the Hub keeps failing" : page.err);
             else /* 400, 401, 403: our request or our token is wrong */
-                rc = zx_fail(err, ZX_EUSAGE, "the Hub refused the model "
-                             "listing: HTTP %ld%s%s%s", page.status,
-                             page.error_msg ? ": " : "",
+                rc = zx_fail(err, ZX_EUSAGE,
+                             "the Hub refused the model "
+                             "listing: HTTP %ld%s%s%s",
+                             page.status, page.error_msg ? ": " : "",
                              page.error_msg ? page.error_msg : "",
                              page.status == 401 || page.status == 403
-                                 ? " (check HF_TOKEN)" : "");
+                                 ? " (check HF_TOKEN)"
+                                 : "");
         }
-        if (!rc && (zx_json_parse(page.body.data, page.body.len,
-                                  page.max_bytes, "model listing", &arr,
-                                  &pe) ||
+        if (!rc && (zx_json_parse(page.body.data, page.body.len, page.max_bytes,
+                                  "model listing", &arr, &pe) ||
                     !json_is_array(arr)))
             rc = zx_fail(err, ZX_ENET, "the Hub sent a bad model listing: %s",
                          pe.msg[0] ? pe.msg : "not an array");
@@ -388,7 +387,8 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
             goto out;
         }
         rep->pages++;
-        json_array_foreach(arr, idx, e) {
+        json_array_foreach(arr, idx, e)
+        {
             const char *id = zx_json_str(e, "id"), *lm;
             const char *sha = zx_json_str(e, "sha");
             enum known k;
@@ -422,9 +422,9 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
                 struct zx_remote *m = zx_remote_new(id, json_incref(e));
 
                 rep->skipped++;
-                json_array_append_new(rep->skips,
-                                      json_pack("{s:s,s:s}", "model", id,
-                                                "reason", "private"));
+                json_array_append_new(
+                    rep->skips,
+                    json_pack("{s:s,s:s}", "model", id, "reason", "private"));
                 if (!o->dry_run)
                     rc = record_skip(ix, m, "private", err);
                 zx_remote_free(m);
@@ -538,10 +538,9 @@ int zx_crawl_is_hub_spec(const char *s)
 
 static json_t *hub_summary(json_t *info)
 {
-    static const char *const keep[] = {"_id", "sha", "createdAt",
-                                       "lastModified", "downloads", "likes",
-                                       "gated", "pipeline_tag",
-                                       "library_name", "tags"};
+    static const char *const keep[] = {
+        "_id",   "sha",   "createdAt",    "lastModified", "downloads",
+        "likes", "gated", "pipeline_tag", "library_name", "tags"};
     json_t *hub = json_object();
     size_t i;
 
@@ -555,9 +554,8 @@ static json_t *hub_summary(json_t *info)
 }
 
 int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
-                        const char *spec, int force,
-                        enum zx_add_result *res, int *bad_input,
-                        struct zx_error *err)
+                        const char *spec, int force, enum zx_add_result *res,
+                        int *bad_input, struct zx_error *err)
 {
     const char *at = strchr(spec, '@');
     char *id = at ? xstrndup(spec, (size_t)(at - spec)) : xstrdup(spec);
@@ -576,10 +574,9 @@ int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
     }
     slash = strchr(flat, '/');
     *slash = '\0';
-    base = xasprintf("%s/downloads/%s--%s", zx_index_dir(ix), flat,
-                     slash + 1);
-    rc = zx_remote_download(hub, id, at ? at + 1 : NULL, base, &dir, &info,
-                            err);
+    base = xasprintf("%s/downloads/%s--%s", zx_index_dir(ix), flat, slash + 1);
+    rc =
+        zx_remote_download(hub, id, at ? at + 1 : NULL, base, &dir, &info, err);
     if (rc)
         goto out;
     /* A renamed repo answers under its new name. */

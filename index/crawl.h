@@ -19,15 +19,15 @@
 
 struct zx_crawl_opts {
     const char *author;
-    const char **filters;   /* ANDed tags */
+    const char **filters; /* ANDed tags */
     size_t n_filters;
     const char *search;
-    const char *since;      /* ISO date; overrides the stored mark */
-    long max_models;        /* models to index (new or changed), 0 = all */
-    uint64_t max_bytes;     /* stop after fetching this much, 0 = no cap */
+    const char *since;  /* ISO date; overrides the stored mark */
+    long max_models;    /* models to index (new or changed), 0 = all */
+    uint64_t max_bytes; /* stop after fetching this much, 0 = no cap */
     int dry_run;
-    int page_size;          /* listing page size (1000) */
-    int batch;              /* models fetched together (4 x parallel) */
+    int page_size; /* listing page size (1000) */
+    int batch;     /* models fetched together (4 x parallel) */
 };
 
 struct zx_crawl_report {
@@ -37,12 +37,12 @@ struct zx_crawl_report {
     uint64_t max_anon_kb; /* largest anonymous resident set seen between
                              batches (Linux; 0 elsewhere): the crawl's own
                              memory, without the store's mapped pages */
-    int reached_mark;   /* listing stopped at the previous run's mark */
-    int complete;       /* listed everything asked for: mark advanced */
+    int reached_mark;     /* listing stopped at the previous run's mark */
+    int complete;         /* listed everything asked for: mark advanced */
     int interrupted;
-    int limited;        /* --max-models or --max-bytes stopped it */
-    json_t *failures;   /* [{"model","error"}] */
-    json_t *skips;      /* [{"model","reason"}] */
+    int limited;      /* --max-models or --max-bytes stopped it */
+    json_t *failures; /* [{"model","error"}] */
+    json_t *skips;    /* [{"model","reason"}] */
 };
 
 void zx_crawl_default_opts(struct zx_crawl_opts *o);
@@ -53,9 +53,8 @@ void zx_crawl_default_opts(struct zx_crawl_opts *o);
  * it keyed by its Hub _id.  Returns ZX_OK, ZX_EUSAGE (bad spec), the
  * download's errors, or a store error (*bad_input = 0). */
 int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
-                        const char *spec, int force,
-                        enum zx_add_result *res, int *bad_input,
-                        struct zx_error *err);
+                        const char *spec, int force, enum zx_add_result *res,
+                        int *bad_input, struct zx_error *err);
 
 /* 1 when s looks like "org/name" or "org/name@rev". */
 int zx_crawl_is_hub_spec(const char *s);

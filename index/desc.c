@@ -25,12 +25,14 @@
  * both are replaced or resized by fine-tuning, so they stay out of the
  * signature and the fingerprint. */
 static const char *const head_parts[] = {
-    "classifier", "score", "lm_head", "qa_outputs", "head", "heads", "cls",
-    "pre_classifier", "logits", "output_projection", "fc_out",
+    "classifier", "score", "lm_head",        "qa_outputs", "head",
+    "heads",      "cls",   "pre_classifier", "logits",     "output_projection",
+    "fc_out",
 };
 static const char *const embed_parts[] = {
-    "word_embeddings", "embed_tokens", "wte", "shared", "token_embedding",
-    "tok_embeddings", "embed_in", "embed_out", "decoder_embed_tokens",
+    "word_embeddings", "embed_tokens",    "wte",
+    "shared",          "token_embedding", "tok_embeddings",
+    "embed_in",        "embed_out",       "decoder_embed_tokens",
 };
 
 static int has_part(const char *name, const char *const *parts, size_t n)
@@ -65,14 +67,14 @@ int zx_desc_is_backbone(const struct zx_tensor *t)
 json_t *zx_desc_algo(void)
 {
     return json_pack("{s:s,s:i,s:{s:i,s:i,s:s,s:s},s:{s:i,s:s,s:s,s:s},"
-                     "s:s,s:s}", "name",
-                     "zx-weights", "version", ZX_DESC_VERSION, "fingerprint",
-                     "neurons", ZX_FP_NEURONS, "cols", ZX_FP_COLS, "seed",
-                     "arch-signature", "distance", "l2", "lineage", "max_dim",
-                     ZX_LFP_DIM, "sample", "one-run-per-2d-backbone-tensor",
-                     "seed", "arch-signature", "distance", "linf",
-                     "kurtosis", "fisher-biased-sum-square-2d", "content",
-                     "xxh3-128");
+                     "s:s,s:s}",
+                     "name", "zx-weights", "version", ZX_DESC_VERSION,
+                     "fingerprint", "neurons", ZX_FP_NEURONS, "cols",
+                     ZX_FP_COLS, "seed", "arch-signature", "distance", "l2",
+                     "lineage", "max_dim", ZX_LFP_DIM, "sample",
+                     "one-run-per-2d-backbone-tensor", "seed", "arch-signature",
+                     "distance", "linf", "kurtosis",
+                     "fisher-biased-sum-square-2d", "content", "xxh3-128");
 }
 
 double zx_desc_distance(const float *a, const float *b)
@@ -174,8 +176,7 @@ static double tensor_kurtosis(const struct zx_tensor *t,
     uint64_t i;
 
     for (i = 0; i < t->n_elems; i += BLOCK) {
-        size_t len = (size_t)(t->n_elems - i < BLOCK ? t->n_elems - i
-                                                      : BLOCK);
+        size_t len = (size_t)(t->n_elems - i < BLOCK ? t->n_elems - i : BLOCK);
 
         /* Aligned F32 is read in place; unaligned data (legacy torch
          * files, packed safetensors) goes through the copy below. */
@@ -227,8 +228,7 @@ static int cmp_pos(const void *a, const void *b)
  * r_k = h(seed, k) mod rows; its coordinates are columns h(seed, k, j) mod
  * cols of that row.  bb lists the backbone tensors by name. */
 static void sample_points(const struct zx_ckpt *ck, const size_t *bb,
-                          size_t nbb, uint64_t seed,
-                          struct zx_fp_point *pts)
+                          size_t nbb, uint64_t seed, struct zx_fp_point *pts)
 {
     uint64_t *start = xcalloc(nbb + 1, sizeof(*start));
     uint64_t rows = 0;
@@ -257,8 +257,8 @@ static void sample_points(const struct zx_ckpt *ck, const size_t *bb,
         row = r - start[lo];
         cols = t->n_elems / t->shape[0];
         for (j = 0; j < ZX_FP_COLS; j++) {
-            uint64_t c = mix(seed ^ SEED_COL,
-                             (uint64_t)(k * ZX_FP_COLS + j)) % cols;
+            uint64_t c =
+                mix(seed ^ SEED_COL, (uint64_t)(k * ZX_FP_COLS + j)) % cols;
 
             pts[k * ZX_FP_COLS + j].tensor = bb[lo];
             pts[k * ZX_FP_COLS + j].elem = row * cols + c;
@@ -400,10 +400,10 @@ struct pass {
     const struct zx_ckpt *ck;
     const struct pos *order;
     size_t n;
-    size_t next;              /* guarded by mu */
+    size_t next; /* guarded by mu */
     pthread_mutex_t mu;
     char (*digests)[33];
-    double *kurt;             /* NAN when not a square float layer */
+    double *kurt; /* NAN when not a square float layer */
 };
 
 static int is_square_float(const struct zx_tensor *t)
@@ -435,8 +435,8 @@ static void *pass_worker(void *arg)
         if (data)
             zx_xxh_update(h, data, (size_t)t->n_bytes);
         zx_xxh_final_hex(h, p->digests[ti]);
-        p->kurt[ti] = data && is_square_float(t)
-                          ? tensor_kurtosis(t, data, buf) : NAN;
+        p->kurt[ti] =
+            data && is_square_float(t) ? tensor_kurtosis(t, data, buf) : NAN;
         if (!zx_desc_is_backbone(t))
             zx_ckpt_drop(p->ck, ti);
     }
@@ -465,7 +465,7 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
 {
     size_t n = zx_ckpt_n_tensors(ck), i;
     struct pos *order;
-    char (*digests)[33] = xcalloc(n + 1, sizeof(*digests));
+    char(*digests)[33] = xcalloc(n + 1, sizeof(*digests));
     struct zx_fp_point *pts = xcalloc(ZX_FP_DIM, sizeof(*pts));
     struct zx_buf line = {0};
     struct zx_sha256 *wd;
@@ -520,8 +520,8 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
             while (e + 1 < ld && lp[e + 1].tensor == lp[j].tensor)
                 e++;
             zx_to_float(zx_ckpt_tensor(ck, lp[j].tensor)->dtype,
-                        zx_ckpt_data(ck, lp[j].tensor), lp[j].elem,
-                        e - j + 1, lv + j);
+                        zx_ckpt_data(ck, lp[j].tensor), lp[j].elem, e - j + 1,
+                        lv + j);
             j = e + 1;
         }
         zx_desc_fill_lfp(d, lv, ld);
@@ -605,9 +605,12 @@ int zx_desc_lora(const struct zx_ckpt *ck, double scale, json_t **out,
             continue;
         tb = zx_ckpt_tensor(ck, (size_t)bi);
         if (ta->ndim != 2 || tb->ndim != 2 || tb->shape[1] != ta->shape[0] ||
-            !zx_dtype_is_numeric(ta->dtype) || !zx_dtype_is_numeric(tb->dtype)) {
-            rc = zx_fail(err, ZX_EFORMAT, "LoRA pair '%.64s': factors of "
-                         "shapes that do not multiply", ta->name);
+            !zx_dtype_is_numeric(ta->dtype) ||
+            !zx_dtype_is_numeric(tb->dtype)) {
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "LoRA pair '%.64s': factors of "
+                         "shapes that do not multiply",
+                         ta->name);
             break;
         }
         r = (size_t)ta->shape[0];
@@ -618,11 +621,13 @@ int zx_desc_lora(const struct zx_ckpt *ck, double scale, json_t **out,
         sv = xcalloc(r + 1, sizeof(*sv));
         if (read_all(ck, i, a) || read_all(ck, (size_t)bi, b) ||
             zx_lowrank_singular_values(b, rows, a, cols, r, sv)) {
-            rc = zx_fail(err, ZX_EFORMAT, "LoRA pair '%.64s': cannot "
-                         "decompose the update", ta->name);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "LoRA pair '%.64s': cannot "
+                         "decompose the update",
+                         ta->name);
         } else {
-            float tol = sv[0] * (float)(rows > cols ? rows : cols) *
-                        FLT_EPSILON;
+            float tol =
+                sv[0] * (float)(rows > cols ? rows : cols) * FLT_EPSILON;
 
             for (k = 0; k < (long)r; k++) {
                 rank += sv[k] > tol;
@@ -634,9 +639,8 @@ int zx_desc_lora(const struct zx_ckpt *ck, double scale, json_t **out,
             target = xasprintf("%.*s.weight", (int)(strlen(x) - la), x);
             json_array_append_new(
                 layers, json_pack("{s:s,s:[I,I],s:I}", "target", target,
-                                  "shape", (json_int_t)rows,
-                                  (json_int_t)cols, "rank",
-                                  (json_int_t)rank));
+                                  "shape", (json_int_t)rows, (json_int_t)cols,
+                                  "rank", (json_int_t)rank));
             free(target);
             rmin = rmin < 0 || rank < rmin ? rank : rmin;
             rmax = rank > rmax ? rank : rmax;

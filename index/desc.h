@@ -44,18 +44,18 @@
 #define ZX_LFP_DIM 4096
 
 struct zx_desc {
-    char arch[17];               /* signature, 16 hex digits */
-    int has_fp;                  /* 0 when no backbone tensor exists */
+    char arch[17]; /* signature, 16 hex digits */
+    int has_fp;    /* 0 when no backbone tensor exists */
     float fp[ZX_FP_DIM];
-    double kurtosis;             /* sum over square layers */
+    double kurtosis; /* sum over square layers */
     uint32_t n_kurt_layers;
     uint64_t n_params;
     uint64_t n_tensors;
-    uint64_t n_backbone;         /* tensors in the signature */
+    uint64_t n_backbone; /* tensors in the signature */
     uint64_t params_by_dtype[ZX_DTYPE_COUNT];
     char weights_digest[65];
-    char main_dtype[16];         /* dtype holding most parameters */
-    uint32_t lfp_dim;            /* 0 when there is no lineage descriptor */
+    char main_dtype[16]; /* dtype holding most parameters */
+    uint32_t lfp_dim;    /* 0 when there is no lineage descriptor */
     float lfp[ZX_LFP_DIM];
 };
 

@@ -123,12 +123,14 @@ static int describe_lora(const struct zx_model_src *src, json_t **extra,
     struct zx_ckpt *ck = NULL;
     json_t *lora = NULL;
     double r = json_number_value(json_object_get(src->adapter, "r"));
-    double alpha = json_number_value(json_object_get(src->adapter,
-                                                     "lora_alpha"));
-    double scale = r > 0 ? alpha / (json_is_true(json_object_get(
-                                        src->adapter, "use_rslora"))
-                                        ? sqrt(r) : r)
-                         : 1;
+    double alpha =
+        json_number_value(json_object_get(src->adapter, "lora_alpha"));
+    double scale =
+        r > 0
+            ? alpha / (json_is_true(json_object_get(src->adapter, "use_rslora"))
+                           ? sqrt(r)
+                           : r)
+            : 1;
     int rc = zx_ckpt_open(src->weights, &ck, err);
 
     *extra = NULL;
@@ -163,8 +165,9 @@ static json_t *build_record(const struct zx_model_src *src,
 
     for (dt = 0; dt < ZX_DTYPE_COUNT; dt++)
         if (d->params_by_dtype[dt])
-            json_object_set_new(by, zx_dtype_name((enum zx_dtype)dt),
-                                json_integer((json_int_t)d->params_by_dtype[dt]));
+            json_object_set_new(
+                by, zx_dtype_name((enum zx_dtype)dt),
+                json_integer((json_int_t)d->params_by_dtype[dt]));
     json_object_set_new(rec, "id", json_string(src->id));
     if (src->revision)
         json_object_set_new(rec, "revision", json_string(src->revision));
@@ -181,8 +184,8 @@ static json_t *build_record(const struct zx_model_src *src,
                         zx_model_declared_parents(src));
     json_object_set_new(rec, "algo", zx_desc_algo());
     json_object_set_new(rec, "arch", json_string(d->arch));
-    json_object_set_new(rec, "vid", d->has_fp ? json_integer((json_int_t)vid)
-                                              : json_null());
+    json_object_set_new(
+        rec, "vid", d->has_fp ? json_integer((json_int_t)vid) : json_null());
     if (isnan(d->kurtosis)) { /* a light descriptor: not computed */
         json_object_set_new(rec, "kurtosis", json_null());
         json_object_set_new(rec, "kurtosis_layers", json_null());
@@ -268,15 +271,16 @@ static int put_declared_edges(struct zx_txn *txn, const char *id,
     size_t i, j;
     int rc = zx_store_parents(txn, id, &have, err);
 
-    json_array_foreach(have, i, e) {
+    json_array_foreach(have, i, e)
+    {
         const char *parent = zx_json_str(e, "parent");
         const char *prov = zx_json_str(e, "provenance");
         int still = 0;
 
         if (rc)
             break;
-        json_array_foreach(declared, j, p)
-            still |= !strcmp(zx_json_str(p, "parent"), parent);
+        json_array_foreach(declared, j, p) still |=
+            !strcmp(zx_json_str(p, "parent"), parent);
         if (still || (prov && !strcmp(prov, "inferred")))
             continue;
         if (prov && !strcmp(prov, "both")) {
@@ -291,15 +295,15 @@ static int put_declared_edges(struct zx_txn *txn, const char *id,
             rc = zx_store_del_edge(txn, id, parent, err);
         }
     }
-    json_array_foreach(declared, i, p) {
+    json_array_foreach(declared, i, p)
+    {
         const char *parent = zx_json_str(p, "parent");
         json_t *prev = NULL;
 
         if (rc)
             break;
-        json_array_foreach(have, j, e)
-            if (!strcmp(zx_json_str(e, "parent"), parent))
-                prev = e;
+        json_array_foreach(
+            have, j, e) if (!strcmp(zx_json_str(e, "parent"), parent)) prev = e;
         if (prev) { /* keep its provenance, evidence and checks */
             info = json_deep_copy(prev);
             json_object_del(info, "parent");
@@ -402,25 +406,27 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
         json_object_update_missing(rec, extra);
         json_object_del(rec, "parents");
         dp = json_object_get(rec, "declared_parents");
-        json_array_foreach(more, i, p) {
+        json_array_foreach(more, i, p)
+        {
             json_t *x;
             size_t j;
             int dup = 0;
 
-            json_array_foreach(dp, j, x) {
-                dup |= !strcmp(zx_json_str(x, "parent"),
-                               zx_json_str(p, "parent"));
+            json_array_foreach(dp, j, x)
+            {
+                dup |=
+                    !strcmp(zx_json_str(x, "parent"), zx_json_str(p, "parent"));
             }
             if (!dup)
                 json_array_append(dp, p);
         }
     }
-    if (old && json_equal(json_object_get(old, "weights_digest"),
-                          json_object_get(rec, "weights_digest")) &&
+    if (old &&
+        json_equal(json_object_get(old, "weights_digest"),
+                   json_object_get(rec, "weights_digest")) &&
         same_json(json_object_get(old, "revision"),
                   json_object_get(rec, "revision")) &&
-        json_equal(json_object_get(old, "meta"),
-                   json_object_get(rec, "meta")))
+        json_equal(json_object_get(old, "meta"), json_object_get(rec, "meta")))
         *res = ZX_ADD_UNCHANGED; /* touched files, same content */
     rc = zx_store_put_model(txn, src->id, rec, err);
     if (!rc && d->has_fp)
@@ -429,8 +435,8 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     if (!rc && d->has_fp)
         rc = touch_group(txn, d->arch, +1, err);
     if (!rc && d->lfp_dim)
-        rc = zx_store_put_lfp(txn, src->id, ZX_DESC_VERSION, d->lfp,
-                              d->lfp_dim, err);
+        rc = zx_store_put_lfp(txn, src->id, ZX_DESC_VERSION, d->lfp, d->lfp_dim,
+                              err);
     else if (!rc && old) {
         rc = zx_store_del_lfp(txn, src->id, err);
         rc = rc == ZX_ENOTFOUND ? ZX_OK : rc;
@@ -452,9 +458,8 @@ out:
     return rc;
 }
 
-int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
-                 int force, enum zx_add_result *res, int *bad_input,
-                 struct zx_error *err)
+int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
+                 enum zx_add_result *res, int *bad_input, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
     struct zx_desc *d = xcalloc(1, sizeof(*d));
@@ -507,8 +512,7 @@ out:
 
 /* ===== Vector files ===== */
 
-static char *vec_path(const struct zx_index *ix, const char *arch,
-                      int64_t gen)
+static char *vec_path(const struct zx_index *ix, const char *arch, int64_t gen)
 {
     char name[64];
 
@@ -734,8 +738,8 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
         path = vec_path(ix, arch, gen);
         rc = zx_vindex_load(path, &vi, NULL);
         if (rc == ZX_ENOTFOUND || rc == ZX_EINDEX ||
-            (rc == ZX_OK && (zx_vindex_dim(vi) != ZX_FP_DIM ||
-                             !same_ids(txn, arch, vi)))) {
+            (rc == ZX_OK &&
+             (zx_vindex_dim(vi) != ZX_FP_DIM || !same_ids(txn, arch, vi)))) {
             /* A stale, missing or damaged file: the store is the truth, so
              * answer exactly from it. */
             zx_vindex_free(vi);
@@ -762,9 +766,8 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
             continue; /* cannot happen with a current file; be safe */
         if (rc)
             goto out;
-        json_array_append_new(out, json_pack("{s:s,s:f,s:I}", "model",
-                                             v.model, "distance",
-                                             (double)dist[i], "vid",
+        json_array_append_new(out, json_pack("{s:s,s:f,s:I}", "model", v.model,
+                                             "distance", (double)dist[i], "vid",
                                              (json_int_t)ids[i]));
     }
     *hits = out;
@@ -848,17 +851,19 @@ static int verify_vec(const struct zx_vec *vec, void *arg)
                         json_integer(cnt ? json_integer_value(cnt) + 1 : 1));
     rc = zx_store_get_model(v->txn, vec->model, &rec, v->err);
     if (rc == ZX_ENOTFOUND) {
-        problem(v, "vector %" PRIu64 " belongs to missing model '%s'",
-                vec->vid, vec->model);
+        problem(v, "vector %" PRIu64 " belongs to missing model '%s'", vec->vid,
+                vec->model);
         return ZX_OK;
     }
     if (rc)
         return rc;
     arch = zx_json_str(rec, "arch");
-    if (!zx_json_int(rec, "vid", &vid) || (uint64_t)vid != vec->vid ||
-        !arch || strcmp(arch, vec->arch))
-        problem(v, "vector %" PRIu64 " of '%s' is not the model's current "
-                "vector", vec->vid, vec->model);
+    if (!zx_json_int(rec, "vid", &vid) || (uint64_t)vid != vec->vid || !arch ||
+        strcmp(arch, vec->arch))
+        problem(v,
+                "vector %" PRIu64 " of '%s' is not the model's current "
+                "vector",
+                vec->vid, vec->model);
     json_decref(rec);
     return ZX_OK;
 }
@@ -890,8 +895,10 @@ static int verify_group(const char *arch, json_t *g, void *arg)
     if (rc)
         goto out;
     if ((int64_t)c.n != n)
-        problem(v, "group %s counts %" PRId64 " models but holds %zu "
-                "vectors", arch, n, c.n);
+        problem(v,
+                "group %s counts %" PRId64 " models but holds %zu "
+                "vectors",
+                arch, n, c.n);
     path = vec_path(v->ix, arch, gen);
     rc = zx_vindex_load(path, &vi, v->err);
     free(path);
@@ -920,8 +927,7 @@ static int verify_group(const char *arch, json_t *g, void *arg)
         qsort(a, c.n, sizeof(*a), cmp_i64);
         qsort(b, c.n, sizeof(*b), cmp_i64);
         if (memcmp(a, b, c.n * sizeof(*a)))
-            problem(v, "group %s: vector file ids differ from the store",
-                    arch);
+            problem(v, "group %s: vector file ids differ from the store", arch);
         free(a);
         free(b);
     }
@@ -950,8 +956,7 @@ static int verify_edge(const char *child, const char *parent, json_t *info,
     return rc;
 }
 
-int zx_index_verify(struct zx_index *ix, json_t **report,
-                    struct zx_error *err)
+int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err)
 {
     struct verify_ctx v;
     const char *arch;
@@ -978,7 +983,8 @@ int zx_index_verify(struct zx_index *ix, json_t **report,
         rc = zx_store_each_edge(v.txn, verify_edge, &v, err);
     if (rc)
         goto out;
-    json_object_foreach(v.group_counts, arch, cnt) {
+    json_object_foreach(v.group_counts, arch, cnt)
+    {
         json_t *g = NULL;
 
         if (zx_store_get_group(v.txn, arch, &g, NULL) == ZX_ENOTFOUND)
@@ -987,10 +993,10 @@ int zx_index_verify(struct zx_index *ix, json_t **report,
     }
     *report = json_pack("{s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:O}", "ok",
                         json_array_size(v.problems) == 0, "models",
-                        (json_int_t)v.models, "vectors",
-                        (json_int_t)v.vectors, "groups", (json_int_t)v.groups,
-                        "edges", (json_int_t)v.edges, "problems", v.problems,
-                        "stale", v.stale, "lineage_stale", v.lineage_stale);
+                        (json_int_t)v.models, "vectors", (json_int_t)v.vectors,
+                        "groups", (json_int_t)v.groups, "edges",
+                        (json_int_t)v.edges, "problems", v.problems, "stale",
+                        v.stale, "lineage_stale", v.lineage_stale);
 out:
     zx_txn_abort(v.txn);
     json_decref(v.problems);

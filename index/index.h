@@ -47,9 +47,8 @@ enum zx_add_result {
  * error the store is unchanged.  *bad_input is set to 1 when the error
  * came from the model's own files (skip it and go on), 0 when it came from
  * the index (stop). */
-int zx_index_add(struct zx_index *ix, const struct zx_model_src *src,
-                 int force, enum zx_add_result *res, int *bad_input,
-                 struct zx_error *err);
+int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
+                 enum zx_add_result *res, int *bad_input, struct zx_error *err);
 
 /* Store a described model in one transaction: its record (with the
  * members of `extra` added: "hub" {_id, sha, ...} keys the model by the
@@ -80,7 +79,6 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
 /* Check store/vector consistency.  *report: owned {"ok", "models",
  * "vectors", "groups", "edges", "problems": [..], "stale": [..]}.
  * Returns ZX_OK when it could check (read report.ok for the verdict). */
-int zx_index_verify(struct zx_index *ix, json_t **report,
-                    struct zx_error *err);
+int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err);
 
 #endif

@@ -128,8 +128,7 @@ static int edmonds(size_t m, size_t root, const double *w, long *par)
 
                 if (pj < 0)
                     continue;
-                par[in_to[(size_t)pj * nm + j]] =
-                    in_from[(size_t)pj * nm + j];
+                par[in_to[(size_t)pj * nm + j]] = in_from[(size_t)pj * nm + j];
             }
             par[root] = -1;
         }
@@ -194,9 +193,9 @@ void zx_lineage_mother_cost(size_t n, const double *dist, const double *ku,
     mean = n ? mean / (double)(n * n) : 0;
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
-            out[i * n + j] = i == j ? INFINITY
-                                    : dist[i * n + j] +
-                                          (ku[j] > ku[i] ? lambda * mean : 0);
+            out[i * n + j] =
+                i == j ? INFINITY
+                       : dist[i * n + j] + (ku[j] > ku[i] ? lambda * mean : 0);
 }
 
 /* ===== Model Atlas charting ===== */
@@ -216,8 +215,8 @@ void zx_atlas_default_params(struct zx_atlas_params *p)
 
 const char *zx_chart_rule_name(enum zx_chart_rule r)
 {
-    static const char *const names[] = {"root",  "duplicate", "nearest",
-                                        "snake", "fan",       "merge",
+    static const char *const names[] = {"root",     "duplicate", "nearest",
+                                        "snake",    "fan",       "merge",
                                         "declared", "mother"};
 
     return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
@@ -295,9 +294,8 @@ static double confidence(enum zx_chart_rule r, const double *kd, size_t m)
 /* 1 when v is an ancestor of c through the parents placed so far (known
  * parents included).  mark/stack: n-sized scratch; *gen is bumped so mark
  * need not be cleared. */
-static int reaches(size_t n, const long *parent, const long *parent2,
-                   size_t c, size_t v, unsigned *mark, unsigned *gen,
-                   size_t *stack)
+static int reaches(size_t n, const long *parent, const long *parent2, size_t c,
+                   size_t v, unsigned *mark, unsigned *gen, size_t *stack)
 {
     size_t top = 0;
 
@@ -327,9 +325,8 @@ static int reaches(size_t n, const long *parent, const long *parent2,
  * its child: a model must not become its own ancestor). */
 static size_t nearest(size_t n, const double *dist, const size_t *order,
                       size_t pos, const char *eligible, size_t k, size_t v,
-                      const long *parent, const long *parent2,
-                      unsigned *mark, unsigned *gen, size_t *stack,
-                      size_t *out)
+                      const long *parent, const long *parent2, unsigned *mark,
+                      unsigned *gen, size_t *stack, size_t *out)
 {
     size_t i, m = 0, j;
 
@@ -353,8 +350,8 @@ static size_t nearest(size_t n, const double *dist, const size_t *order,
     return m;
 }
 
-int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
-                     size_t dim, const struct zx_chart_node *nodes,
+int zx_lineage_atlas(size_t n, const double *dist, const float *vec, size_t dim,
+                     const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p, long *parent,
                      long *parent2, enum zx_chart_rule *rule, double *conf,
                      struct zx_error *err)
@@ -436,7 +433,8 @@ int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
             for (j = 0; j < m; j++) {
                 kd[j] = dist[nb[j] * n + v];
                 kt[j] = isnan(created[v]) || isnan(created[nb[j]])
-                            ? 0 : fabs(created[v] - created[nb[j]]);
+                            ? 0
+                            : fabs(created[v] - created[nb[j]]);
             }
             if (pass == 0) {
                 if (m > 1)
@@ -478,8 +476,8 @@ int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
                     parent2[v] = (long)nb[bb];
                     rule[v] = ZX_RULE_MERGE;
                     if (conf)
-                        conf[v] = 0.5 + 0.4 * (1 - best /
-                                               (p->merge_resid * kd[0]));
+                        conf[v] =
+                            0.5 + 0.4 * (1 - best / (p->merge_resid * kd[0]));
                     continue;
                 }
             } else if (m >= 2 && !vec) {
@@ -662,9 +660,9 @@ void zx_lineage_components(size_t n, size_t dim, const float *fp,
  * how much cheaper the chosen in-edge is than the node's next cheapest,
  * mapped as in confidence(). */
 static int mother(size_t m, const double *dist,
-                  const struct zx_chart_node *nodes, double lambda,
-                  long *par, long *par2, enum zx_chart_rule *rule,
-                  double *conf, struct zx_error *err)
+                  const struct zx_chart_node *nodes, double lambda, long *par,
+                  long *par2, enum zx_chart_rule *rule, double *conf,
+                  struct zx_error *err)
 {
     double *ku = xcalloc(m + 1, sizeof(*ku));
     double *cost = xcalloc(m * m + 1, sizeof(*cost));
@@ -702,9 +700,9 @@ static int mother(size_t m, const double *dist,
 
 /* zx_lineage_chart() over components already found: comp[i] in 0..nc-1. */
 static int chart_components(size_t n, size_t dim, const float *fp,
-                            const float *lfp, size_t ldim,
-                            const char *has_lfp, const size_t *comp,
-                            size_t nc, const struct zx_chart_node *nodes,
+                            const float *lfp, size_t ldim, const char *has_lfp,
+                            const size_t *comp, size_t nc,
+                            const struct zx_chart_node *nodes,
                             const struct zx_atlas_params *p,
                             struct zx_chart_out *out, struct zx_error *err)
 {
@@ -745,10 +743,12 @@ static int chart_components(size_t n, size_t dim, const float *fp,
             memcpy(rows + a * dim, fp + mem[a] * dim, dim * sizeof(*rows));
             sn[a] = nodes[mem[a]];
             sn[a].known = kn >= 0 && (size_t)kn < n && comp[kn] == c
-                              ? (long)local[kn] : -1;
+                              ? (long)local[kn]
+                              : -1;
             sn[a].known2 = sn[a].known >= 0 && kn2 >= 0 && (size_t)kn2 < n &&
                                    comp[kn2] == c
-                               ? (long)local[kn2] : -1;
+                               ? (long)local[kn2]
+                               : -1;
         }
         for (a = 0, all_l = lfp != NULL && ldim > 0; a < m && all_l; a++)
             all_l = has_lfp[mem[a]];
@@ -780,8 +780,8 @@ static int chart_components(size_t n, size_t dim, const float *fp,
         if (p->method == ZX_CHART_MOTHER)
             rc = mother(m, sub, sn, p->lambda, par, par2, rule, cf, err);
         else
-            rc = zx_lineage_atlas(m, sub, lrows, all_l ? ldim : 0, sn, p,
-                                  par, par2, rule, cf, err);
+            rc = zx_lineage_atlas(m, sub, lrows, all_l ? ldim : 0, sn, p, par,
+                                  par2, rule, cf, err);
         for (a = 0; a < m && !rc; a++) {
             struct zx_chart_out *o = out + mem[a];
 
@@ -812,12 +812,11 @@ static int chart_components(size_t n, size_t dim, const float *fp,
     return rc;
 }
 
-int zx_lineage_chart(size_t n, size_t dim, const float *fp,
-                     const float *lfp, size_t ldim, const char *has_lfp,
+int zx_lineage_chart(size_t n, size_t dim, const float *fp, const float *lfp,
+                     size_t ldim, const char *has_lfp,
                      const struct zx_chart_node *nodes,
-                     const struct zx_atlas_params *p,
-                     struct zx_chart_out *out, size_t *n_comp, double *tau,
-                     struct zx_error *err)
+                     const struct zx_atlas_params *p, struct zx_chart_out *out,
+                     size_t *n_comp, double *tau, struct zx_error *err)
 {
     size_t *comp = xcalloc(n + 1, sizeof(*comp)), nc = 0;
     int rc;
@@ -837,9 +836,9 @@ int zx_lineage_chart(size_t n, size_t dim, const float *fp,
 struct group {
     char **ids;
     json_t **recs;
-    json_t *adapters;  /* {id: record} of the group's adapter models */
-    float *lfp;        /* n x ldim lineage descriptors */
-    char *has_lfp;     /* has_lfp[i]: model i has one of this version */
+    json_t *adapters; /* {id: record} of the group's adapter models */
+    float *lfp;       /* n x ldim lineage descriptors */
+    char *has_lfp;    /* has_lfp[i]: model i has one of this version */
     size_t ldim;
     float *fp;
     struct zx_chart_node *nodes;
@@ -885,8 +884,7 @@ static double iso_time(const char *s)
 
     memset(&tm, 0, sizeof(tm));
     if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon,
-                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-                     &ms) < 6)
+                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
         return NAN;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -930,8 +928,7 @@ static int cmp_id(const void *a, const void *b, void *ctx)
     return strcmp(ids[*(const size_t *)a], ids[*(const size_t *)b]);
 }
 
-static long find_id(const struct group *g, const size_t *by_id,
-                    const char *id)
+static long find_id(const struct group *g, const size_t *by_id, const char *id)
 {
     size_t lo = 0, hi = g->n;
 
@@ -966,12 +963,12 @@ static int group_load(struct zx_txn *txn, const char *arch, struct group *g,
     g->nodes = xcalloc(g->n + 1, sizeof(*g->nodes));
     rank = xcalloc(g->n + 1, sizeof(*rank));
     for (i = 0; i < g->n; i++) {
-        g->nodes[i].created = iso_time(zx_json_str(
-            json_object_get(g->recs[i], "hub"), "createdAt"));
+        g->nodes[i].created = iso_time(
+            zx_json_str(json_object_get(g->recs[i], "hub"), "createdAt"));
         g->nodes[i].known = g->nodes[i].known2 = -1;
         g->nodes[i].kurtosis =
-            json_integer_value(json_object_get(g->recs[i],
-                                               "kurtosis_layers")) > 0
+            json_integer_value(json_object_get(g->recs[i], "kurtosis_layers")) >
+                    0
                 ? json_number_value(json_object_get(g->recs[i], "kurtosis"))
                 : NAN;
         rank[i] = precision_rank(zx_json_str(g->recs[i], "dtype"));
@@ -1031,15 +1028,14 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
     p.method = method;
     co = xcalloc(g.n + 1, sizeof(*co));
     rc = zx_lineage_chart(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp,
-                          g.nodes, &p, co, NULL, NULL,
-                          err);
+                          g.nodes, &p, co, NULL, NULL, err);
     for (i = 0; i < g.n && !rc; i++) {
         json_t *e;
 
         if (co[i].parent < 0)
             continue;
-        e = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f}", "child", g.ids[i],
-                      "parent", g.ids[co[i].parent], "rule",
+        e = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f}", "child", g.ids[i], "parent",
+                      g.ids[co[i].parent], "rule",
                       zx_chart_rule_name(co[i].rule), "distance",
                       co[i].distance, "metric", co[i].linf ? "linf" : "l2",
                       "confidence", co[i].conf);
@@ -1086,7 +1082,7 @@ static const char *kurtosis_order(json_t *child, json_t *parent)
         json_integer_value(json_object_get(parent, "kurtosis_layers")) <= 0)
         return "unknown";
     return json_number_value(kp) >= json_number_value(kc) ? "parent-higher"
-                                                           : "child-higher";
+                                                          : "child-higher";
 }
 
 static uint64_t hash_str(uint64_t h, const char *s)
@@ -1173,8 +1169,8 @@ static int has_vector(const json_t *rec)
 
 /* Why the weights contradict model i's declared edge e, or NULL. */
 static char *contradiction(struct zx_txn *txn, const char *arch,
-                           const struct group *g, const size_t *by_id,
-                           size_t i, json_t *e, double tau)
+                           const struct group *g, const size_t *by_id, size_t i,
+                           json_t *e, double tau)
 {
     const char *parent = zx_json_str(e, "parent");
     const char *rel = zx_json_str(e, "relation");
@@ -1189,16 +1185,17 @@ static char *contradiction(struct zx_txn *txn, const char *arch,
 
         if (d > tau)
             why = xasprintf("the weights are %.4g apart, beyond this "
-                              "group's linkage threshold %.4g: not the same "
-                              "model tree", d, tau);
+                            "group's linkage threshold %.4g: not the same "
+                            "model tree",
+                            d, tau);
     } else if (rel && !strcmp(rel, "finetune") &&
                zx_store_get_model(txn, parent, &prec, NULL) == ZX_OK &&
                has_vector(prec) && zx_json_str(prec, "arch") &&
                strcmp(zx_json_str(prec, "arch"), arch) != 0 &&
                !json_object_get(json_object_get(prec, "meta"), "adapter")) {
         why = xasprintf("the declared parent has another backbone "
-                          "(group %s, this model %s)",
-                          zx_json_str(prec, "arch"), arch);
+                        "(group %s, this model %s)",
+                        zx_json_str(prec, "arch"), arch);
     }
     json_decref(prec);
     return why;
@@ -1207,10 +1204,9 @@ static char *contradiction(struct zx_txn *txn, const char *arch,
 /* Replace model i's inferred edges by the chart's and re-check its
  * declared ones. */
 static int rewrite_edges(struct zx_txn *txn, const char *arch,
-                         const struct group *g, const size_t *by_id,
-                         size_t i, const struct zx_chart_out *co,
-                         double tau, struct zx_lineage_stats *st,
-                         struct zx_error *err)
+                         const struct group *g, const size_t *by_id, size_t i,
+                         const struct zx_chart_out *co, double tau,
+                         struct zx_lineage_stats *st, struct zx_error *err)
 {
     const char *id = g->ids[i];
     json_t *parents = NULL, *e, *declared = json_object();
@@ -1220,7 +1216,8 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
 
     if (rc)
         goto out;
-    json_array_foreach(parents, k, e) {
+    json_array_foreach(parents, k, e)
+    {
         const char *parent = zx_json_str(e, "parent");
         const char *prov = zx_json_str(e, "provenance");
         json_t *info;
@@ -1235,8 +1232,8 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
         }
         info = json_pack("{s:O,s:O,s:s,s:f}", "relation",
                          json_object_get(e, "relation"), "source",
-                         json_object_get(e, "source"), "provenance",
-                         "declared", "confidence", 1.0);
+                         json_object_get(e, "source"), "provenance", "declared",
+                         "confidence", 1.0);
         why = contradiction(txn, arch, g, by_id, i, e, tau);
         /* Which of two identical models is the copy is known only from
          * their creation times. */
@@ -1275,10 +1272,10 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
             json_object_set_new(info, "confidence", json_real(1.0));
             json_object_del(info, "contradiction");
         } else {
-            info = json_pack("{s:s,s:s,s:f,s:o}", "relation",
-                             relation_of(&co[i], &g->nodes[i]), "provenance",
-                             "inferred", "confidence", co[i].conf,
-                             "evidence", ev);
+            info =
+                json_pack("{s:s,s:s,s:f,s:o}", "relation",
+                          relation_of(&co[i], &g->nodes[i]), "provenance",
+                          "inferred", "confidence", co[i].conf, "evidence", ev);
             json_object_set_new(declared, g->ids[pp[k]], info);
         }
         if (st)
@@ -1287,7 +1284,8 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
     {
         const char *parent;
 
-        json_object_foreach(declared, parent, e) {
+        json_object_foreach(declared, parent, e)
+        {
             rc = zx_store_put_edge(txn, id, parent, e, err);
             if (rc)
                 goto out;
@@ -1310,7 +1308,8 @@ static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
     size_t k;
     int rc = zx_store_parents(txn, id, &parents, err);
 
-    json_array_foreach(parents, k, e) {
+    json_array_foreach(parents, k, e)
+    {
         const char *parent = zx_json_str(e, "parent");
         const char *rel = zx_json_str(e, "relation");
         json_t *prec = NULL, *tens, *l, *info, *ev;
@@ -1324,7 +1323,8 @@ static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
         if (zx_store_get_model(txn, parent, &prec, NULL) == ZX_OK &&
             (tens = json_object_get(prec, "tensors")) && lora) {
             shapes = "fit";
-            json_array_foreach(json_object_get(lora, "layers"), j, l) {
+            json_array_foreach(json_object_get(lora, "layers"), j, l)
+            {
                 const char *t = zx_json_str(l, "target");
                 json_t *bt = json_object_get(tens, t);
 
@@ -1333,7 +1333,8 @@ static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
                     char *want = zx_json_dump(json_object_get(l, "shape"));
 
                     why = xasprintf("the adapter updates '%s' with shape %s, "
-                                    "which the declared base %s", t, want,
+                                    "which the declared base %s",
+                                    t, want,
                                     bt ? "has with another shape"
                                        : "does not have");
                     free(want);
@@ -1377,8 +1378,8 @@ static char *chart_key(const char *arch, int64_t gen, char val[24])
 int zx_lineage_charted(struct zx_txn *txn, const char *arch, int64_t gen)
 {
     char want[24], *key = chart_key(arch, gen, want), *val = NULL;
-    int yes = zx_store_get_state(txn, key, &val, NULL) == ZX_OK &&
-              !strcmp(val, want);
+    int yes =
+        zx_store_get_state(txn, key, &val, NULL) == ZX_OK && !strcmp(val, want);
 
     free(key);
     free(val);
@@ -1421,8 +1422,8 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
         json_t *e;
         size_t k;
 
-        json_array_foreach(json_object_get(g.recs[i], "declared_parents"),
-                           k, e) {
+        json_array_foreach(json_object_get(g.recs[i], "declared_parents"), k, e)
+        {
             long pid = find_id(&g, by_id, zx_json_str(e, "parent"));
             const char *rel = zx_json_str(e, "relation");
 
@@ -1439,8 +1440,8 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
         }
     }
     co = xcalloc(g.n + 1, sizeof(*co));
-    rc = chart_components(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp,
-                          comp, nc, g.nodes, &p, co, err);
+    rc = chart_components(g.n, ZX_FP_DIM, g.fp, g.lfp, g.ldim, g.has_lfp, comp,
+                          nc, g.nodes, &p, co, err);
     if (rc)
         goto out;
     {
@@ -1479,7 +1480,8 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
         const char *aid;
         json_t *arec;
 
-        json_object_foreach(g.adapters, aid, arec) {
+        json_object_foreach(g.adapters, aid, arec)
+        {
             if (rc)
                 break;
             rc = adapter_edges(txn, aid, arec, st, err);
@@ -1551,12 +1553,11 @@ int zx_lineage_update(struct zx_index *ix, int all,
         rc = update_group(ix, l.arch[i], l.gen[i], all, st, err);
     }
     if (!rc && st->components) { /* for `zoodex stats` */
-        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b}", "groups",
-                              (json_int_t)st->groups, "components",
-                              (json_int_t)st->components, "recharted",
-                              (json_int_t)st->recharted, "edges",
-                              (json_int_t)st->edges, "contradictions",
-                              (json_int_t)st->contradictions, "all", all);
+        json_t *j = json_pack(
+            "{s:I,s:I,s:I,s:I,s:I,s:b}", "groups", (json_int_t)st->groups,
+            "components", (json_int_t)st->components, "recharted",
+            (json_int_t)st->recharted, "edges", (json_int_t)st->edges,
+            "contradictions", (json_int_t)st->contradictions, "all", all);
         char *v = zx_json_dump(j);
 
         rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);

@@ -46,13 +46,13 @@ void zx_lineage_mother_cost(size_t n, const double *dist, const double *ku,
 
 /* One model of a component, for Model Atlas charting. */
 struct zx_chart_node {
-    double created;   /* seconds (any epoch); NAN when unknown */
-    int quantized;    /* lower-precision copy: never a parent */
-    long known;       /* a documented parent (index into the same node
-                         array), or -1: placed there, as the Atlas does
-                         with known parents */
-    long known2;      /* a second documented parent (a merge), or -1 */
-    double kurtosis;  /* MoTHer's direction signal; NAN when unknown */
+    double created;  /* seconds (any epoch); NAN when unknown */
+    int quantized;   /* lower-precision copy: never a parent */
+    long known;      /* a documented parent (index into the same node
+                        array), or -1: placed there, as the Atlas does
+                        with known parents */
+    long known2;     /* a second documented parent (a merge), or -1 */
+    double kurtosis; /* MoTHer's direction signal; NAN when unknown */
 };
 
 enum zx_chart_method {
@@ -62,26 +62,26 @@ enum zx_chart_method {
 };
 
 struct zx_atlas_params {
-    int k;            /* neighbours considered (5) */
-    double spread;    /* relative spread (kd[K-1]-kd[0])/kd[0] above which
-                         the nearest earlier model wins outright (0.05,
-                         the Atlas paper's K_th) */
-    double rho_pct;   /* snake threshold: this percentile of the nodes'
-                         distance/time correlations (60) */
-    double dup_eps;   /* distances at or below this are duplicates (0) */
-    double merge_tol; /* midpoint test tolerance (0.1), distances only */
+    int k;              /* neighbours considered (5) */
+    double spread;      /* relative spread (kd[K-1]-kd[0])/kd[0] above which
+                           the nearest earlier model wins outright (0.05,
+                           the Atlas paper's K_th) */
+    double rho_pct;     /* snake threshold: this percentile of the nodes'
+                           distance/time correlations (60) */
+    double dup_eps;     /* distances at or below this are duplicates (0) */
+    double merge_tol;   /* midpoint test tolerance (0.1), distances only */
     double merge_resid; /* with descriptors: a merge when the pair's
                            average is within merge_resid x the nearest
                            distance, in L-infinity (0.5) */
-    double link;      /* components: single linkage at link x the median
-                         nearest-neighbour distance of the fingerprints
-                         (4: on the ground-truth zoo every factor from 4 to
-                         16 recovers the trees exactly and 3 splits some;
-                         in the demo zoo fixtures/zoo the two BERT families
-                         sit 4.3 medians apart, so 4 is the one factor
-                         right on both) */
+    double link;        /* components: single linkage at link x the median
+                           nearest-neighbour distance of the fingerprints
+                           (4: on the ground-truth zoo every factor from 4 to
+                           16 recovers the trees exactly and 3 splits some;
+                           in the demo zoo fixtures/zoo the two BERT families
+                           sit 4.3 medians apart, so 4 is the one factor
+                           right on both) */
     enum zx_chart_method method; /* per component (ZX_CHART_ATLAS) */
-    double lambda;    /* MoTHer's direction weight (0.3) */
+    double lambda;               /* MoTHer's direction weight (0.3) */
 };
 void zx_atlas_default_params(struct zx_atlas_params *p);
 
@@ -89,12 +89,12 @@ void zx_atlas_default_params(struct zx_atlas_params *p);
 enum zx_chart_rule {
     ZX_RULE_ROOT,
     ZX_RULE_DUPLICATE,
-    ZX_RULE_NEAREST,   /* clearly nearest earlier model */
-    ZX_RULE_SNAKE,     /* checkpoint chain: nearest earlier model */
-    ZX_RULE_FAN,       /* sweep: the oldest of the K nearest */
-    ZX_RULE_MERGE,     /* midpoint of two earlier models */
-    ZX_RULE_DECLARED,  /* a documented parent, taken as known */
-    ZX_RULE_MOTHER,    /* MoTHer's minimum arborescence (method mother) */
+    ZX_RULE_NEAREST,  /* clearly nearest earlier model */
+    ZX_RULE_SNAKE,    /* checkpoint chain: nearest earlier model */
+    ZX_RULE_FAN,      /* sweep: the oldest of the K nearest */
+    ZX_RULE_MERGE,    /* midpoint of two earlier models */
+    ZX_RULE_DECLARED, /* a documented parent, taken as known */
+    ZX_RULE_MOTHER,   /* MoTHer's minimum arborescence (method mother) */
 };
 const char *zx_chart_rule_name(enum zx_chart_rule r);
 
@@ -118,8 +118,8 @@ const char *zx_chart_rule_name(enum zx_chart_rule r);
  * [0, 1]: 1 for duplicates and known parents, otherwise growing with the
  * margin between the chosen parent and the runner-up (see lineage.c).
  * Returns ZX_OK. */
-int zx_lineage_atlas(size_t n, const double *dist, const float *vec,
-                     size_t dim, const struct zx_chart_node *nodes,
+int zx_lineage_atlas(size_t n, const double *dist, const float *vec, size_t dim,
+                     const struct zx_chart_node *nodes,
                      const struct zx_atlas_params *p, long *parent,
                      long *parent2, enum zx_chart_rule *rule, double *conf,
                      struct zx_error *err);
@@ -139,11 +139,11 @@ struct zx_chart_out {
     size_t comp;          /* component label */
     long parent, parent2; /* -1 for none */
     enum zx_chart_rule rule;
-    double conf;          /* [0, 1] */
-    double distance;      /* to parent, NAN for roots */
-    double distance2;     /* to parent2, NAN without one */
-    int linf;             /* 1: distances are L-infinity between lineage
-                             descriptors, 0: L2 between fingerprints */
+    double conf;      /* [0, 1] */
+    double distance;  /* to parent, NAN for roots */
+    double distance2; /* to parent2, NAN without one */
+    int linf;         /* 1: distances are L-infinity between lineage
+                         descriptors, 0: L2 between fingerprints */
 };
 
 /* Chart n models: components by their fingerprints fp (n x dim, L2), then
@@ -151,12 +151,11 @@ struct zx_chart_out {
  * descriptors lfp (n x ldim) when every member of the component has one
  * (has_lfp[i]; lfp may be NULL), else on the fingerprints.  The nodes'
  * `known` parents are honoured only inside a component. */
-int zx_lineage_chart(size_t n, size_t dim, const float *fp,
-                     const float *lfp, size_t ldim, const char *has_lfp,
+int zx_lineage_chart(size_t n, size_t dim, const float *fp, const float *lfp,
+                     size_t ldim, const char *has_lfp,
                      const struct zx_chart_node *nodes,
-                     const struct zx_atlas_params *p,
-                     struct zx_chart_out *out, size_t *n_comp, double *tau,
-                     struct zx_error *err);
+                     const struct zx_atlas_params *p, struct zx_chart_out *out,
+                     size_t *n_comp, double *tau, struct zx_error *err);
 
 struct zx_index;
 
@@ -174,11 +173,11 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
 
 /* What zx_lineage_update() did. */
 struct zx_lineage_stats {
-    size_t groups;        /* groups looked at */
-    size_t components;    /* components in those groups */
-    size_t recharted;     /* components charted again */
-    size_t edges;         /* inferred edges written */
-    size_t contradictions;/* declared edges flagged */
+    size_t groups;         /* groups looked at */
+    size_t components;     /* components in those groups */
+    size_t recharted;      /* components charted again */
+    size_t edges;          /* inferred edges written */
+    size_t contradictions; /* declared edges flagged */
 };
 
 /* Bring the stored inferred edges up to date (index opened for writing).
@@ -193,8 +192,8 @@ struct zx_lineage_stats {
  * inside a component that are not contradicted are taken as known, as
  * the Model Atlas does.  One write transaction per group.  Edge records:
  * see zoodex-store(5).  Returns ZX_OK or a store error. */
-int zx_lineage_update(struct zx_index *ix, int all,
-                      struct zx_lineage_stats *st, struct zx_error *err);
+int zx_lineage_update(struct zx_index *ix, int all, struct zx_lineage_stats *st,
+                      struct zx_error *err);
 
 struct zx_txn;
 

@@ -24,11 +24,20 @@
 
 #define DEFAULT_MAP_SIZE (64ull << 30) /* sparse; grows as written */
 
-enum { DB_META, DB_MODELS, DB_VECTORS, DB_GROUPS, DB_EDGES, DB_REDGES,
-       DB_STATE, DB_LINEAGE, N_DBS };
-static const char *const db_names[N_DBS] = {"meta", "models", "vectors",
-                                            "groups", "edges", "redges",
-                                            "state", "lineage"};
+enum {
+    DB_META,
+    DB_MODELS,
+    DB_VECTORS,
+    DB_GROUPS,
+    DB_EDGES,
+    DB_REDGES,
+    DB_STATE,
+    DB_LINEAGE,
+    N_DBS
+};
+static const char *const db_names[N_DBS] = {"meta",   "models", "vectors",
+                                            "groups", "edges",  "redges",
+                                            "state",  "lineage"};
 
 struct zx_store {
     MDB_env *env;
@@ -61,8 +70,7 @@ void zx_store_close(struct zx_store *st)
     free(st);
 }
 
-static int check_schema(struct zx_store *st, int writable,
-                        struct zx_error *err)
+static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
 {
     MDB_txn *t = NULL;
     MDB_val k = {6, (void *)"schema"}, v;
@@ -87,8 +95,10 @@ static int check_schema(struct zx_store *st, int writable,
 
             mdb_txn_abort(t);
             if (empty) /* a first ingest died before its first commit */
-                return zx_fail(err, ZX_ENOTFOUND, "no index at '%s' yet (it "
-                               "is empty)", st->dir);
+                return zx_fail(err, ZX_ENOTFOUND,
+                               "no index at '%s' yet (it "
+                               "is empty)",
+                               st->dir);
             return zx_fail(err, ZX_ESTORE, "'%s' is not a zoodex index",
                            st->dir);
         }
@@ -106,9 +116,10 @@ static int check_schema(struct zx_store *st, int writable,
     } else if (rc == 0 && (v.mv_size != strlen(want) ||
                            memcmp(v.mv_data, want, v.mv_size))) {
         mdb_txn_abort(t);
-        return zx_fail(err, ZX_ESTORE, "'%s' has schema version %.*s; this "
-                       "zoodex reads version %s", st->dir, (int)v.mv_size,
-                       (const char *)v.mv_data, want);
+        return zx_fail(err, ZX_ESTORE,
+                       "'%s' has schema version %.*s; this "
+                       "zoodex reads version %s",
+                       st->dir, (int)v.mv_size, (const char *)v.mv_data, want);
     } else if (rc == MDB_NOTFOUND) {
         mdb_txn_abort(t);
         return zx_fail(err, ZX_ESTORE, "'%s' is not a zoodex index", st->dir);
@@ -137,8 +148,10 @@ int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
     st->dir = xstrdup(dir);
     if (!writable && access(data, R_OK) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
-            rc = zx_fail(err, ZX_ENOTFOUND, "no index at '%s' (run "
-                         "'zoodex ingest' first)", dir);
+            rc = zx_fail(err, ZX_ENOTFOUND,
+                         "no index at '%s' (run "
+                         "'zoodex ingest' first)",
+                         dir);
         else
             rc = zx_fail_errno(err, ZX_EIO, "cannot open index '%s'", dir);
         goto out;
@@ -204,8 +217,8 @@ int zx_txn_begin(struct zx_store *st, int writable, struct zx_txn **out,
     if (rc) {
         free(t);
         if (rc == EACCES)
-            return zx_fail(err, ZX_EIO, "index '%s' is read-only: %s",
-                           st->dir, mdb_strerror(rc));
+            return zx_fail(err, ZX_EIO, "index '%s' is read-only: %s", st->dir,
+                           mdb_strerror(rc));
         return lmdb_fail(err, rc, st->dir);
     }
     *out = t;
@@ -284,11 +297,11 @@ static int get_json(struct zx_txn *t, int db, const char *key, json_t **out,
     rc = get_raw(t, db, key, strlen(key), &v, err);
     if (rc)
         return rc;
-    rc = zx_json_parse(v.mv_data, v.mv_size, (size_t)-1, db_names[db], out,
-                       err);
+    rc =
+        zx_json_parse(v.mv_data, v.mv_size, (size_t)-1, db_names[db], out, err);
     if (rc)
-        return zx_fail(err, ZX_ESTORE, "corrupt %s record '%s'",
-                       db_names[db], key);
+        return zx_fail(err, ZX_ESTORE, "corrupt %s record '%s'", db_names[db],
+                       key);
     return ZX_OK;
 }
 
@@ -349,8 +362,7 @@ int zx_store_put_model(struct zx_txn *txn, const char *id, const json_t *rec,
     return put_json(txn, DB_MODELS, id, rec, err);
 }
 
-int zx_store_del_model(struct zx_txn *txn, const char *id,
-                       struct zx_error *err)
+int zx_store_del_model(struct zx_txn *txn, const char *id, struct zx_error *err)
 {
     return del_raw(txn, DB_MODELS, id, strlen(id), err);
 }
@@ -371,8 +383,8 @@ static int json_walk_cb(MDB_val *k, MDB_val *v, void *arg)
 
     if (zx_json_parse(v->mv_data, v->mv_size, (size_t)-1, w->table, &rec,
                       w->err)) {
-        rc = zx_fail(w->err, ZX_ESTORE, "corrupt %s record '%s'", w->table,
-                     key);
+        rc =
+            zx_fail(w->err, ZX_ESTORE, "corrupt %s record '%s'", w->table, key);
     } else {
         rc = w->cb(key, rec, w->arg);
     }
@@ -390,8 +402,7 @@ int zx_store_each_model(struct zx_txn *txn,
     return each(txn, DB_MODELS, NULL, 0, json_walk_cb, &w, err);
 }
 
-int zx_store_next_vid(struct zx_txn *txn, uint64_t *vid,
-                      struct zx_error *err)
+int zx_store_next_vid(struct zx_txn *txn, uint64_t *vid, struct zx_error *err)
 {
     MDB_val v;
     unsigned char b[8];
@@ -427,9 +438,8 @@ static void vec_key(const char *arch, uint64_t vid, unsigned char k[24])
 
 /* ===== Lineage descriptors ===== */
 
-int zx_store_put_lfp(struct zx_txn *txn, const char *model,
-                     uint32_t version, const float *v, uint32_t dim,
-                     struct zx_error *err)
+int zx_store_put_lfp(struct zx_txn *txn, const char *model, uint32_t version,
+                     const float *v, uint32_t dim, struct zx_error *err)
 {
     size_t n = 12 + 4 * (size_t)dim;
     unsigned char *b = xmalloc(n);
@@ -444,9 +454,8 @@ int zx_store_put_lfp(struct zx_txn *txn, const char *model,
     return rc;
 }
 
-int zx_store_get_lfp(struct zx_txn *txn, const char *model,
-                     uint32_t *version, const void **v, uint32_t *dim,
-                     struct zx_error *err)
+int zx_store_get_lfp(struct zx_txn *txn, const char *model, uint32_t *version,
+                     const void **v, uint32_t *dim, struct zx_error *err)
 {
     MDB_val val;
     int rc;
@@ -457,13 +466,11 @@ int zx_store_get_lfp(struct zx_txn *txn, const char *model,
     if (rc)
         return rc;
     if (val.mv_size < 12 || memcmp(val.mv_data, "ZXL1", 4))
-        return zx_fail(err, ZX_ESTORE, "corrupt lineage record of '%s'",
-                       model);
+        return zx_fail(err, ZX_ESTORE, "corrupt lineage record of '%s'", model);
     memcpy(version, (const char *)val.mv_data + 4, 4);
     memcpy(dim, (const char *)val.mv_data + 8, 4);
     if (val.mv_size != 12 + 4 * (size_t)*dim)
-        return zx_fail(err, ZX_ESTORE, "corrupt lineage record of '%s'",
-                       model);
+        return zx_fail(err, ZX_ESTORE, "corrupt lineage record of '%s'", model);
     *v = (const char *)val.mv_data + 12;
     return ZX_OK;
 }
@@ -570,8 +577,8 @@ int zx_store_each_vec(struct zx_txn *txn, const char *arch,
 {
     struct vec_walk w = {cb, arg, err};
 
-    return each(txn, DB_VECTORS, arch, arch ? strlen(arch) : 0, vec_walk_cb,
-                &w, err);
+    return each(txn, DB_VECTORS, arch, arch ? strlen(arch) : 0, vec_walk_cb, &w,
+                err);
 }
 
 /* ===== Groups ===== */
@@ -582,8 +589,8 @@ int zx_store_get_group(struct zx_txn *txn, const char *arch, json_t **rec,
     return get_json(txn, DB_GROUPS, arch, rec, err);
 }
 
-int zx_store_put_group(struct zx_txn *txn, const char *arch,
-                       const json_t *rec, struct zx_error *err)
+int zx_store_put_group(struct zx_txn *txn, const char *arch, const json_t *rec,
+                       struct zx_error *err)
 {
     return put_json(txn, DB_GROUPS, arch, rec, err);
 }
@@ -610,9 +617,8 @@ static char *pair_key(const char *a, const char *b, size_t *len)
     return k;
 }
 
-int zx_store_put_edge(struct zx_txn *txn, const char *child,
-                      const char *parent, const json_t *info,
-                      struct zx_error *err)
+int zx_store_put_edge(struct zx_txn *txn, const char *child, const char *parent,
+                      const json_t *info, struct zx_error *err)
 {
     size_t kl;
     char *k = pair_key(child, parent, &kl), *v = zx_json_dump(info);
@@ -640,8 +646,8 @@ struct edge_list {
 static int edge_list_cb(MDB_val *k, MDB_val *v, void *arg)
 {
     struct edge_list *l = arg;
-    char *other = xstrndup((const char *)k->mv_data + l->plen,
-                           k->mv_size - l->plen);
+    char *other =
+        xstrndup((const char *)k->mv_data + l->plen, k->mv_size - l->plen);
     json_t *info = NULL;
     int rc = ZX_OK;
 
@@ -680,8 +686,7 @@ static int list_edges(struct zx_txn *txn, int db, const char *id,
                       const char *field, json_t **out, struct zx_error *err)
 {
     size_t plen = strlen(id) + 1;
-    struct edge_list l = {json_array(), field, txn, err, plen,
-                          db == DB_REDGES};
+    struct edge_list l = {json_array(), field, txn, err, plen, db == DB_REDGES};
     int rc = each(txn, db, id, plen, edge_list_cb, &l, err);
 
     if (rc) {
@@ -714,7 +719,8 @@ int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
 
     if (rc)
         return rc;
-    json_array_foreach(parents, i, p) {
+    json_array_foreach(parents, i, p)
+    {
         const char *parent = zx_json_str(p, "parent");
         char *k = pair_key(child, parent, &kl);
 
@@ -734,8 +740,8 @@ int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
     return rc;
 }
 
-int zx_store_del_edge(struct zx_txn *txn, const char *child,
-                      const char *parent, struct zx_error *err)
+int zx_store_del_edge(struct zx_txn *txn, const char *child, const char *parent,
+                      struct zx_error *err)
 {
     size_t kl;
     char *k = pair_key(child, parent, &kl);
@@ -751,8 +757,7 @@ int zx_store_del_edge(struct zx_txn *txn, const char *child,
 }
 
 struct edge_walk {
-    int (*cb)(const char *child, const char *parent, json_t *info,
-              void *arg);
+    int (*cb)(const char *child, const char *parent, json_t *info, void *arg);
     void *arg;
     struct zx_error *err;
 };
@@ -837,14 +842,12 @@ static int state_walk_cb(MDB_val *k, MDB_val *v, void *arg)
 }
 
 int zx_store_each_state(struct zx_txn *txn, const char *prefix,
-                        int (*cb)(const char *key, const char *val,
-                                  void *arg),
+                        int (*cb)(const char *key, const char *val, void *arg),
                         void *arg, struct zx_error *err)
 {
     struct state_walk w = {cb, arg};
 
-    return each(txn, DB_STATE, prefix, strlen(prefix), state_walk_cb, &w,
-                err);
+    return each(txn, DB_STATE, prefix, strlen(prefix), state_walk_cb, &w, err);
 }
 
 int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err)

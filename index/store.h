@@ -56,16 +56,15 @@ int zx_store_each_model(struct zx_txn *txn,
                         void *arg, struct zx_error *err);
 
 /* Allocate the next stable 64-bit vector id. */
-int zx_store_next_vid(struct zx_txn *txn, uint64_t *vid,
-                      struct zx_error *err);
+int zx_store_next_vid(struct zx_txn *txn, uint64_t *vid, struct zx_error *err);
 
 /* Fingerprint vectors. */
 struct zx_vec {
     uint64_t vid;
     char arch[17];
-    const char *model;   /* borrowed, NUL-terminated */
+    const char *model; /* borrowed, NUL-terminated */
     uint32_t dim;
-    const void *data;    /* dim floats, maybe unaligned: memcpy them */
+    const void *data; /* dim floats, maybe unaligned: memcpy them */
 };
 int zx_store_put_vec(struct zx_txn *txn, const char *arch, uint64_t vid,
                      const char *model, const float *v, uint32_t dim,
@@ -82,31 +81,28 @@ int zx_store_each_vec(struct zx_txn *txn, const char *arch,
 /* Lineage descriptors (desc.h ZX_LFP_DIM): *v points into the map, valid
  * until the transaction ends (floats, maybe unaligned: memcpy them).
  * get/del: ZX_ENOTFOUND (no message) when absent. */
-int zx_store_put_lfp(struct zx_txn *txn, const char *model,
-                     uint32_t version, const float *v, uint32_t dim,
-                     struct zx_error *err);
-int zx_store_get_lfp(struct zx_txn *txn, const char *model,
-                     uint32_t *version, const void **v, uint32_t *dim,
-                     struct zx_error *err);
+int zx_store_put_lfp(struct zx_txn *txn, const char *model, uint32_t version,
+                     const float *v, uint32_t dim, struct zx_error *err);
+int zx_store_get_lfp(struct zx_txn *txn, const char *model, uint32_t *version,
+                     const void **v, uint32_t *dim, struct zx_error *err);
 int zx_store_del_lfp(struct zx_txn *txn, const char *model,
                      struct zx_error *err);
 
 /* Architecture groups. */
 int zx_store_get_group(struct zx_txn *txn, const char *arch, json_t **rec,
                        struct zx_error *err);
-int zx_store_put_group(struct zx_txn *txn, const char *arch,
-                       const json_t *rec, struct zx_error *err);
+int zx_store_put_group(struct zx_txn *txn, const char *arch, const json_t *rec,
+                       struct zx_error *err);
 int zx_store_each_group(struct zx_txn *txn,
                         int (*cb)(const char *arch, json_t *rec, void *arg),
                         void *arg, struct zx_error *err);
 
 /* Lineage edges child -> parent. */
-int zx_store_put_edge(struct zx_txn *txn, const char *child,
-                      const char *parent, const json_t *info,
-                      struct zx_error *err);
+int zx_store_put_edge(struct zx_txn *txn, const char *child, const char *parent,
+                      const json_t *info, struct zx_error *err);
 /* Delete one edge (ZX_ENOTFOUND, no message, when absent). */
-int zx_store_del_edge(struct zx_txn *txn, const char *child,
-                      const char *parent, struct zx_error *err);
+int zx_store_del_edge(struct zx_txn *txn, const char *child, const char *parent,
+                      struct zx_error *err);
 int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
                           struct zx_error *err);
 /* parents: [{"parent":..., ...info}], children: [{"child":..., ...}] */
@@ -132,8 +128,7 @@ int zx_store_del_state(struct zx_txn *txn, const char *key,
  * and values are borrowed for the call; a non-zero return stops the walk.
  * Do not write the state table from cb. */
 int zx_store_each_state(struct zx_txn *txn, const char *prefix,
-                        int (*cb)(const char *key, const char *val,
-                                  void *arg),
+                        int (*cb)(const char *key, const char *val, void *arg),
                         void *arg, struct zx_error *err);
 
 /* Entries per table and the map's size in bytes, for `stats`. */

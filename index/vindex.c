@@ -25,7 +25,7 @@
 #include "zx_mem.h"
 
 struct zx_vindex {
-    FaissIndex *index;   /* an IndexIDMap2 */
+    FaissIndex *index; /* an IndexIDMap2 */
 };
 
 static int faiss_fail(struct zx_error *err, const char *what)
@@ -78,7 +78,8 @@ static int build_inner(int dim, const float *x, size_t n, FaissIndex **out,
         size_t i;
 
         for (i = 0; i < ntrain; i++)
-            memcpy(sample + i * (size_t)dim, x + (i * (n / ntrain)) * (size_t)dim,
+            memcpy(sample + i * (size_t)dim,
+                   x + (i * (n / ntrain)) * (size_t)dim,
                    (size_t)dim * sizeof(float));
         if (faiss_Index_train((FaissIndex *)ivf, (idx_t)ntrain, sample)) {
             free(sample);
@@ -90,8 +91,8 @@ static int build_inner(int dim, const float *x, size_t n, FaissIndex **out,
         faiss_Index_free((FaissIndex *)ivf);
         return faiss_fail(err, "cannot train the inverted-file index");
     }
-    faiss_IndexIVFFlat_set_nprobe(ivf, ZX_VINDEX_NPROBE < nlist
-                                           ? ZX_VINDEX_NPROBE : nlist);
+    faiss_IndexIVFFlat_set_nprobe(
+        ivf, ZX_VINDEX_NPROBE < nlist ? ZX_VINDEX_NPROBE : nlist);
     *out = (FaissIndex *)ivf;
     return ZX_OK;
 }
@@ -115,8 +116,8 @@ int zx_vindex_build(int dim, const float *x, const int64_t *ids, size_t n,
     faiss_IndexIDMap2_set_own_fields(map, 1);
     inner = NULL;
     vi->index = (FaissIndex *)map;
-    if (n && faiss_Index_add_with_ids(vi->index, (idx_t)n, x,
-                                      (const idx_t *)ids)) {
+    if (n &&
+        faiss_Index_add_with_ids(vi->index, (idx_t)n, x, (const idx_t *)ids)) {
         rc = faiss_fail(err, "cannot add vectors");
         goto out;
     }
@@ -215,27 +216,31 @@ static int check_file(FILE *f, const char *path, struct zx_error *err)
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
         fseek(f, 0, SEEK_SET) != 0)
         return zx_fail_errno(err, ZX_EIO, "cannot read '%s'", path);
-    if ((size_t)size < sizeof(h) ||
-        fread(h, 1, sizeof(h), f) != sizeof(h) || memcmp(h, "IxM2", 4) ||
+    if ((size_t)size < sizeof(h) || fread(h, 1, sizeof(h), f) != sizeof(h) ||
+        memcmp(h, "IxM2", 4) ||
         (memcmp(h + HDR_LEN, "IxF2", 4) && memcmp(h + HDR_LEN, "IwFl", 4)))
         return zx_fail(err, ZX_EINDEX, "'%s' is not a zoodex vector file",
                        path);
     d = rd_i32(h + 4);
     n = rd_i64(h + 8);
     n2 = rd_i64(h + HDR_LEN + 8);
-    if (d <= 0 || d > (1 << 20) || n < 0 || n != n2 ||
-        n > (int64_t)1 << 40 || rd_i32(h + HDR_LEN + 4) != d ||
+    if (d <= 0 || d > (1 << 20) || n < 0 || n != n2 || n > (int64_t)1 << 40 ||
+        rd_i32(h + HDR_LEN + 4) != d ||
         (int64_t)size < (int64_t)sizeof(h) + 8 + n * 8)
         return zx_fail(err, ZX_EINDEX, "vector file '%s' is damaged", path);
     if (!memcmp(h + HDR_LEN, "IxF2", 4)) {
         nv = rd_i64(h + 2 * HDR_LEN);
         if (nv != n * d ||
             (int64_t)size != (int64_t)sizeof(h) + nv * 4 + 8 + n * 8)
-            return zx_fail(err, ZX_EINDEX, "vector file '%s' is damaged "
-                           "(%ld bytes)", path, size);
+            return zx_fail(err, ZX_EINDEX,
+                           "vector file '%s' is damaged "
+                           "(%ld bytes)",
+                           path, size);
     } else if ((int64_t)size < (int64_t)sizeof(h) + n * 4 * d + 8 + n * 8) {
-        return zx_fail(err, ZX_EINDEX, "vector file '%s' is damaged "
-                       "(%ld bytes)", path, size);
+        return zx_fail(err, ZX_EINDEX,
+                       "vector file '%s' is damaged "
+                       "(%ld bytes)",
+                       path, size);
     }
     /* The id list closes the file. */
     if (fseek(f, (long)(size - 8 - n * 8), SEEK_SET) != 0 ||

@@ -19,8 +19,8 @@ struct conv {
 
 static int fail_at(struct conv *c, const yaml_event_t *ev, const char *msg)
 {
-    return zx_fail(c->err, ZX_EFORMAT, "%s: front matter line %lu: %s",
-                   c->what, (unsigned long)ev->start_mark.line + 1, msg);
+    return zx_fail(c->err, ZX_EFORMAT, "%s: front matter line %lu: %s", c->what,
+                   (unsigned long)ev->start_mark.line + 1, msg);
 }
 
 static json_t *scalar(const yaml_event_t *ev)
@@ -72,9 +72,10 @@ static int node(struct conv *c, yaml_event_t *ev, int depth, json_t **out)
             json_t *item;
 
             if (!yaml_parser_parse(&c->p, &e)) {
-                rc = zx_fail(c->err, ZX_EFORMAT, "%s: front matter line "
-                             "%lu: %s", c->what,
-                             (unsigned long)c->p.problem_mark.line + 1,
+                rc = zx_fail(c->err, ZX_EFORMAT,
+                             "%s: front matter line "
+                             "%lu: %s",
+                             c->what, (unsigned long)c->p.problem_mark.line + 1,
                              c->p.problem ? c->p.problem : "bad YAML");
                 goto out;
             }
@@ -96,9 +97,10 @@ static int node(struct conv *c, yaml_event_t *ev, int depth, json_t **out)
             const char *ks;
 
             if (!yaml_parser_parse(&c->p, &e)) {
-                rc = zx_fail(c->err, ZX_EFORMAT, "%s: front matter line "
-                             "%lu: %s", c->what,
-                             (unsigned long)c->p.problem_mark.line + 1,
+                rc = zx_fail(c->err, ZX_EFORMAT,
+                             "%s: front matter line "
+                             "%lu: %s",
+                             c->what, (unsigned long)c->p.problem_mark.line + 1,
                              c->p.problem ? c->p.problem : "bad YAML");
                 goto out;
             }
@@ -115,14 +117,17 @@ static int node(struct conv *c, yaml_event_t *ev, int depth, json_t **out)
                              e.data.scalar.length);
             yaml_event_delete(&e);
             if (!k) {
-                rc = zx_fail(c->err, ZX_EFORMAT, "%s: front matter key is "
-                             "not valid UTF-8", c->what);
+                rc = zx_fail(c->err, ZX_EFORMAT,
+                             "%s: front matter key is "
+                             "not valid UTF-8",
+                             c->what);
                 goto out;
             }
             if (!yaml_parser_parse(&c->p, &e)) {
-                rc = zx_fail(c->err, ZX_EFORMAT, "%s: front matter line "
-                             "%lu: %s", c->what,
-                             (unsigned long)c->p.problem_mark.line + 1,
+                rc = zx_fail(c->err, ZX_EFORMAT,
+                             "%s: front matter line "
+                             "%lu: %s",
+                             c->what, (unsigned long)c->p.problem_mark.line + 1,
                              c->p.problem ? c->p.problem : "bad YAML");
                 goto out;
             }
@@ -159,8 +164,7 @@ static int find_block(const char *t, size_t len, size_t *b, size_t *e)
         i = 3; /* a UTF-8 byte-order mark */
     if (len - i < 4 || strncmp(t + i, "---", 3) != 0)
         return 0;
-    for (i += 3; i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r');
-         i++)
+    for (i += 3; i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r'); i++)
         ;
     if (i >= len || t[i] != '\n')
         return 0;
@@ -192,14 +196,16 @@ int zx_card_parse(const char *text, size_t len, const char *what,
 
     *front = NULL;
     if (len > ZX_CARD_MAX_BYTES * 16)
-        return zx_fail(err, ZX_ETOOBIG, "%s: model card is over %u bytes",
-                       what, ZX_CARD_MAX_BYTES * 16);
+        return zx_fail(err, ZX_ETOOBIG, "%s: model card is over %u bytes", what,
+                       ZX_CARD_MAX_BYTES * 16);
     found = find_block(text, len, &b, &e);
     if (found == 0)
         return ZX_OK;
     if (found < 0)
-        return zx_fail(err, ZX_EFORMAT, "%s: front matter has no closing "
-                       "'---' line", what);
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: front matter has no closing "
+                       "'---' line",
+                       what);
     if (e - b > ZX_CARD_MAX_BYTES)
         return zx_fail(err, ZX_ETOOBIG, "%s: front matter is over %u bytes",
                        what, ZX_CARD_MAX_BYTES);
@@ -208,12 +214,11 @@ int zx_card_parse(const char *text, size_t len, const char *what,
     c.err = err;
     if (!yaml_parser_initialize(&c.p))
         return zx_fail(err, ZX_ENOMEM, "cannot initialise the YAML parser");
-    yaml_parser_set_input_string(&c.p, (const unsigned char *)text + b,
-                                 e - b);
+    yaml_parser_set_input_string(&c.p, (const unsigned char *)text + b, e - b);
     for (;;) {
         if (!yaml_parser_parse(&c.p, &ev)) {
-            rc = zx_fail(err, ZX_EFORMAT, "%s: front matter line %lu: %s",
-                         what, (unsigned long)c.p.problem_mark.line + 1,
+            rc = zx_fail(err, ZX_EFORMAT, "%s: front matter line %lu: %s", what,
+                         (unsigned long)c.p.problem_mark.line + 1,
                          c.p.problem ? c.p.problem : "bad YAML");
             break;
         }

@@ -61,8 +61,8 @@ enum zx_dtype {
 
 /* Parse a safetensors dtype string; ZX_DTYPE_UNKNOWN when not known. */
 enum zx_dtype zx_dtype_parse(const char *s);
-const char *zx_dtype_name(enum zx_dtype dt);   /* "F32" */
-unsigned zx_dtype_bits(enum zx_dtype dt);      /* 0 for UNKNOWN */
+const char *zx_dtype_name(enum zx_dtype dt); /* "F32" */
+unsigned zx_dtype_bits(enum zx_dtype dt);    /* 0 for UNKNOWN */
 /* 1 when values convert to float (every dtype but C64, F4, F6_*). */
 int zx_dtype_is_numeric(enum zx_dtype dt);
 /* 1 for floating dtypes (F64 F32 F16 BF16 F8_*). */
@@ -75,19 +75,19 @@ struct zx_tensor {
     uint64_t shape[ZX_CKPT_MAX_DIMS];
     uint64_t n_elems;
     uint64_t n_bytes;
-    uint64_t offset;   /* absolute offset in its file (for a torch zip: in
-                          the temporary copy of its storages) */
-    unsigned file;     /* index into the checkpoint's files */
+    uint64_t offset; /* absolute offset in its file (for a torch zip: in
+                        the temporary copy of its storages) */
+    unsigned file;   /* index into the checkpoint's files */
 };
 
 /* A parsed safetensors header (no file attached): what the Hub client
  * gets from a Range request and what the fuzzer exercises. */
 struct zx_st_header {
-    uint64_t header_len;   /* N */
-    uint64_t data_len;     /* bytes of tensor data the header describes */
+    uint64_t header_len; /* N */
+    uint64_t data_len;   /* bytes of tensor data the header describes */
     struct zx_tensor *tensors;
-    size_t n_tensors;      /* sorted by name */
-    char *metadata_json;   /* __metadata__ as compact JSON, or NULL */
+    size_t n_tensors;    /* sorted by name */
+    char *metadata_json; /* __metadata__ as compact JSON, or NULL */
 };
 
 /* Read the 8-byte length prefix.  ZX_EFORMAT when fewer than 8 bytes,
@@ -111,10 +111,10 @@ void zx_st_header_free(struct zx_st_header *h); /* NULL-safe */
  * (sorted, each once, relative to the index's folder) and, for each tensor,
  * the shard that holds it. */
 struct zx_st_index {
-    char **shards;      /* sorted, unique */
+    char **shards; /* sorted, unique */
     size_t n_shards;
-    char **tensors;     /* sorted by name */
-    size_t *shard_of;   /* tensors[i] lives in shards[shard_of[i]] */
+    char **tensors;   /* sorted by name */
+    size_t *shard_of; /* tensors[i] lives in shards[shard_of[i]] */
     size_t n_tensors;
 };
 
@@ -136,8 +136,7 @@ struct zx_ckpt;
  * ZX_EUNSUPPORTED (a pickle that needs a refused global, a non-contiguous
  * or big-endian tensor: the message names the global or tensor and the
  * file); *out is NULL on failure. */
-int zx_ckpt_open(const char *path, struct zx_ckpt **out,
-                 struct zx_error *err);
+int zx_ckpt_open(const char *path, struct zx_ckpt **out, struct zx_error *err);
 void zx_ckpt_close(struct zx_ckpt *ck); /* NULL-safe */
 
 /* 1 when a file name ends like a checkpoint zx_ckpt_open() reads
@@ -152,8 +151,8 @@ int zx_ckpt_is_weights_name(const char *name);
  * header (*need gets the bytes needed, may be NULL). */
 int zx_ckpt_from_heads(const char *const *names,
                        const unsigned char *const *heads,
-                       const size_t *head_lens, const uint64_t *sizes,
-                       size_t n, uint64_t *need, struct zx_ckpt **out,
+                       const size_t *head_lens, const uint64_t *sizes, size_t n,
+                       uint64_t *need, struct zx_ckpt **out,
                        struct zx_error *err);
 
 size_t zx_ckpt_n_tensors(const struct zx_ckpt *ck);

@@ -32,13 +32,17 @@ int zx_st_header_len(const unsigned char *buf, size_t len, uint64_t *n,
     int i;
 
     if (len < 8)
-        return zx_fail(err, ZX_EFORMAT, "file is too short to be "
-                       "safetensors (%zu bytes)", len);
+        return zx_fail(err, ZX_EFORMAT,
+                       "file is too short to be "
+                       "safetensors (%zu bytes)",
+                       len);
     for (i = 7; i >= 0; i--)
         v = (v << 8) | buf[i];
     if (v > ZX_CKPT_MAX_HEADER)
-        return zx_fail(err, ZX_ETOOBIG, "header length %" PRIu64 " exceeds "
-                       "the limit of %u bytes", v, ZX_CKPT_MAX_HEADER);
+        return zx_fail(err, ZX_ETOOBIG,
+                       "header length %" PRIu64 " exceeds "
+                       "the limit of %u bytes",
+                       v, ZX_CKPT_MAX_HEADER);
     *n = v;
     return ZX_OK;
 }
@@ -97,32 +101,40 @@ static int parse_tensor(const char *what, const char *name, json_t *info,
     uint64_t nelem = 1, nbits;
     size_t i;
 
-    if (!json_is_object(info) || !json_is_string(dt) ||
-        !json_is_array(shape) || !json_is_array(offs) ||
-        json_array_size(offs) != 2)
-        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' lacks dtype, shape "
-                       "or data_offsets", what, name);
+    if (!json_is_object(info) || !json_is_string(dt) || !json_is_array(shape) ||
+        !json_is_array(offs) || json_array_size(offs) != 2)
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: tensor '%s' lacks dtype, shape "
+                       "or data_offsets",
+                       what, name);
     t->dtype = zx_dtype_parse(json_string_value(dt));
     if (strlen(json_string_value(dt)) != json_string_length(dt))
         t->dtype = ZX_DTYPE_UNKNOWN; /* "F32\u0000..." is not F32 */
     if (t->dtype == ZX_DTYPE_UNKNOWN)
-        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has unknown dtype "
-                       "'%.32s'", what, name, json_string_value(dt));
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: tensor '%s' has unknown dtype "
+                       "'%.32s'",
+                       what, name, json_string_value(dt));
     if (json_array_size(shape) > ZX_CKPT_MAX_DIMS)
-        return zx_fail(err, ZX_ETOOBIG, "%s: tensor '%s' has %zu dimensions "
-                       "(limit %d)", what, name, json_array_size(shape),
-                       ZX_CKPT_MAX_DIMS);
+        return zx_fail(err, ZX_ETOOBIG,
+                       "%s: tensor '%s' has %zu dimensions "
+                       "(limit %d)",
+                       what, name, json_array_size(shape), ZX_CKPT_MAX_DIMS);
     t->ndim = (int)json_array_size(shape);
     for (i = 0; i < json_array_size(shape); i++) {
         uint64_t d;
 
         if (get_u64(json_array_get(shape, i), &d))
-            return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has a bad "
-                           "shape", what, name);
+            return zx_fail(err, ZX_EFORMAT,
+                           "%s: tensor '%s' has a bad "
+                           "shape",
+                           what, name);
         t->shape[i] = d;
         if (d && nelem > UINT64_MAX / d)
-            return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s': shape "
-                           "overflows", what, name);
+            return zx_fail(err, ZX_EFORMAT,
+                           "%s: tensor '%s': shape "
+                           "overflows",
+                           what, name);
         nelem *= d;
     }
     if (nelem > UINT64_MAX / 64)
@@ -130,17 +142,24 @@ static int parse_tensor(const char *what, const char *name, json_t *info,
                        what, name);
     nbits = nelem * zx_dtype_bits(t->dtype);
     if (nbits % 8)
-        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' does not fill a "
-                       "whole number of bytes", what, name);
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: tensor '%s' does not fill a "
+                       "whole number of bytes",
+                       what, name);
     if (get_u64(json_array_get(offs, 0), begin) ||
         get_u64(json_array_get(offs, 1), end))
-        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has bad "
-                       "data_offsets", what, name);
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: tensor '%s' has bad "
+                       "data_offsets",
+                       what, name);
     if (*end < *begin)
-        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' ends before it "
-                       "begins", what, name);
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: tensor '%s' ends before it "
+                       "begins",
+                       what, name);
     if (*end - *begin != nbits / 8)
-        return zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' has %" PRIu64
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: tensor '%s' has %" PRIu64
                        " bytes of data but its dtype and shape need %" PRIu64,
                        what, name, *end - *begin, nbits / 8);
     t->n_elems = nelem;
@@ -170,8 +189,7 @@ int zx_st_parse_header(const char *json, size_t json_len, uint64_t file_size,
     if (rc)
         goto out;
     if (!json_is_object(root)) {
-        rc = zx_fail(err, ZX_EFORMAT, "%s: header is not a JSON object",
-                     what);
+        rc = zx_fail(err, ZX_EFORMAT, "%s: header is not a JSON object", what);
         goto out;
     }
     if (json_object_size(root) > ZX_CKPT_MAX_TENSORS) {
@@ -182,7 +200,8 @@ int zx_st_parse_header(const char *json, size_t json_len, uint64_t file_size,
     h = xcalloc(1, sizeof(*h));
     h->header_len = json_len;
     h->tensors = xcalloc(json_object_size(root) + 1, sizeof(*h->tensors));
-    json_object_foreach(root, key, info) {
+    json_object_foreach(root, key, info)
+    {
         uint64_t b, e;
 
         if (strcmp(key, "__metadata__") == 0) {
@@ -190,14 +209,19 @@ int zx_st_parse_header(const char *json, size_t json_len, uint64_t file_size,
             json_t *mv;
 
             if (!json_is_object(info)) {
-                rc = zx_fail(err, ZX_EFORMAT, "%s: __metadata__ is not an "
-                             "object", what);
+                rc = zx_fail(err, ZX_EFORMAT,
+                             "%s: __metadata__ is not an "
+                             "object",
+                             what);
                 goto out;
             }
-            json_object_foreach(info, mk, mv) {
+            json_object_foreach(info, mk, mv)
+            {
                 if (!json_is_string(mv)) {
-                    rc = zx_fail(err, ZX_EFORMAT, "%s: __metadata__ value "
-                                 "'%.64s' is not a string", what, mk);
+                    rc = zx_fail(err, ZX_EFORMAT,
+                                 "%s: __metadata__ value "
+                                 "'%.64s' is not a string",
+                                 what, mk);
                     goto out;
                 }
             }
@@ -215,10 +239,11 @@ int zx_st_parse_header(const char *json, size_t json_len, uint64_t file_size,
     qsort(h->tensors, n, sizeof(*h->tensors), cmp_offset);
     for (i = 0; i < n; i++) {
         if (h->tensors[i].offset != pos) {
-            rc = zx_fail(err, ZX_EFORMAT, "%s: tensor '%s' starts at %" PRIu64
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "%s: tensor '%s' starts at %" PRIu64
                          " but the previous data ends at %" PRIu64
-                         " (overlap or hole)", what, h->tensors[i].name,
-                         h->tensors[i].offset, pos);
+                         " (overlap or hole)",
+                         what, h->tensors[i].name, h->tensors[i].offset, pos);
             goto out;
         }
         pos += h->tensors[i].n_bytes;
@@ -227,9 +252,10 @@ int zx_st_parse_header(const char *json, size_t json_len, uint64_t file_size,
     h->data_len = pos;
     /* Rule 7: data ends exactly at the end of the file. */
     if (file_size && 8 + json_len + pos != file_size) {
-        rc = zx_fail(err, ZX_EFORMAT, "%s: tensor data ends at byte %" PRIu64
-                     " but the file has %" PRIu64 " bytes", what,
-                     8 + json_len + pos, file_size);
+        rc = zx_fail(err, ZX_EFORMAT,
+                     "%s: tensor data ends at byte %" PRIu64
+                     " but the file has %" PRIu64 " bytes",
+                     what, 8 + json_len + pos, file_size);
         goto out;
     }
     qsort(h->tensors, n, sizeof(*h->tensors), cmp_name);
@@ -254,11 +280,12 @@ int zx_st_parse(const unsigned char *buf, size_t len, const char *what,
         return rc;
     }
     if (n > len - 8)
-        return zx_fail(err, ZX_EFORMAT, "%s: header length %" PRIu64
-                       " runs past the end of the file (%zu bytes)", what, n,
-                       len);
-    return zx_st_parse_header((const char *)buf + 8, (size_t)n, len, what,
-                              out, err);
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: header length %" PRIu64
+                       " runs past the end of the file (%zu bytes)",
+                       what, n, len);
+    return zx_st_parse_header((const char *)buf + 8, (size_t)n, len, what, out,
+                              err);
 }
 
 /* ===== One file: a slot of ck ===== */
@@ -285,7 +312,8 @@ int zx_ckpt_add_safetensors(struct zx_ckpt *ck, const char *path,
         return rc;
     }
     if (n > mp->size - 8)
-        return zx_fail(err, ZX_EFORMAT, "'%s': header length %" PRIu64
+        return zx_fail(err, ZX_EFORMAT,
+                       "'%s': header length %" PRIu64
                        " runs past the end of the file (%" PRIu64 " bytes)",
                        path, n, mp->size);
     rc = zx_st_parse_header((const char *)mp->data + 8, (size_t)n, mp->size,
@@ -304,8 +332,8 @@ int zx_ckpt_add_safetensors(struct zx_ckpt *ck, const char *path,
 
 int zx_ckpt_from_heads(const char *const *names,
                        const unsigned char *const *heads,
-                       const size_t *head_lens, const uint64_t *sizes,
-                       size_t n, uint64_t *need, struct zx_ckpt **out,
+                       const size_t *head_lens, const uint64_t *sizes, size_t n,
+                       uint64_t *need, struct zx_ckpt **out,
                        struct zx_error *err)
 {
     struct zx_ckpt *ck = xcalloc(1, sizeof(*ck));
@@ -316,8 +344,8 @@ int zx_ckpt_from_heads(const char *const *names,
     if (need)
         *need = 0;
     if (n > ZX_CKPT_MAX_SHARDS) {
-        rc = zx_fail(err, ZX_ETOOBIG, "more than %u shards",
-                     ZX_CKPT_MAX_SHARDS);
+        rc =
+            zx_fail(err, ZX_ETOOBIG, "more than %u shards", ZX_CKPT_MAX_SHARDS);
         goto out;
     }
     for (f = 0; f < n; f++) {
@@ -331,9 +359,10 @@ int zx_ckpt_from_heads(const char *const *names,
             goto out;
         }
         if (sizes[f] < 8 || hl > sizes[f] - 8) {
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': header length %" PRIu64
-                         " runs past the end of the file (%" PRIu64
-                         " bytes)", names[f], hl, sizes[f]);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': header length %" PRIu64
+                         " runs past the end of the file (%" PRIu64 " bytes)",
+                         names[f], hl, sizes[f]);
             goto out;
         }
         if (8 + hl > head_lens[f]) {

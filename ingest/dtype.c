@@ -102,19 +102,17 @@ static void build_luts(void)
         unsigned e = (i >> 10) & 31;
 
         if (e == 31)
-            f16_lut[i] = (i & 1023) ? NAN : ((i & 0x8000) ? -INFINITY
-                                                          : INFINITY);
+            f16_lut[i] =
+                (i & 1023) ? NAN : ((i & 0x8000) ? -INFINITY : INFINITY);
         else
             f16_lut[i] = decode_minifloat(i, 5, 10, 15);
     }
     for (i = 0; i < 256; i++) {
         /* E4M3FN: no infinities; S.1111.111 is NaN. */
-        e4m3_lut[i] = ((i & 0x7f) == 0x7f) ? NAN
-                                           : decode_minifloat(i, 4, 3, 7);
+        e4m3_lut[i] = ((i & 0x7f) == 0x7f) ? NAN : decode_minifloat(i, 4, 3, 7);
         /* E5M2: IEEE-like, exponent 31 is inf/NaN. */
         if (((i >> 2) & 31) == 31)
-            e5m2_lut[i] = (i & 3) ? NAN : ((i & 0x80) ? -INFINITY
-                                                      : INFINITY);
+            e5m2_lut[i] = (i & 3) ? NAN : ((i & 0x80) ? -INFINITY : INFINITY);
         else
             e5m2_lut[i] = decode_minifloat(i, 5, 2, 15);
         /* E8M0: unsigned power of two, 0xff is NaN. */
@@ -181,9 +179,9 @@ int zx_to_float(enum zx_dtype dt, const unsigned char *src, uint64_t first,
     case ZX_DTYPE_F8_E8M0:
     case ZX_DTYPE_F8_E4M3FNUZ:
     case ZX_DTYPE_F8_E5M2FNUZ: {
-        const float *lut = dt == ZX_DTYPE_F8_E4M3   ? e4m3_lut
-                           : dt == ZX_DTYPE_F8_E5M2 ? e5m2_lut
-                           : dt == ZX_DTYPE_F8_E8M0 ? e8m0_lut
+        const float *lut = dt == ZX_DTYPE_F8_E4M3       ? e4m3_lut
+                           : dt == ZX_DTYPE_F8_E5M2     ? e5m2_lut
+                           : dt == ZX_DTYPE_F8_E8M0     ? e8m0_lut
                            : dt == ZX_DTYPE_F8_E4M3FNUZ ? e4m3fnuz_lut
                                                         : e5m2fnuz_lut;
         src += first;

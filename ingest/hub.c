@@ -35,10 +35,10 @@
 struct zx_hub {
     struct zx_hub_opts o;
     CURLM *multi;
-    char *host;           /* the endpoint's host[:port], for the token */
+    char *host; /* the endpoint's host[:port], for the token */
     char *ua;
     struct zx_hub_stats st;
-    double next_start;    /* rate limit */
+    double next_start; /* rate limit */
     unsigned rng;
 };
 
@@ -47,7 +47,7 @@ struct xfer {
     CURL *easy;
     struct zx_req *r;
     struct curl_slist *hdrs;
-    double hint;          /* Retry-After / RateLimit seconds, -1 if none */
+    double hint; /* Retry-After / RateLimit seconds, -1 if none */
     char *location;
     uint64_t clen;
     int have_clen;
@@ -316,8 +316,8 @@ const char *zx_hub_endpoint(const struct zx_hub *h)
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
     struct xfer *x = arg;
-    size_t len = size * n, cap = x->r->max_bytes ? x->r->max_bytes
-                                                 : DEFAULT_MAX_BODY;
+    size_t len = size * n,
+           cap = x->r->max_bytes ? x->r->max_bytes : DEFAULT_MAX_BODY;
     long code = 0;
 
     if (x->location)
@@ -330,8 +330,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
             ssize_t w = write(x->r->sink_fd, p + done, len - done);
 
             if (w < 0) {
-                snprintf(x->r->err, sizeof(x->r->err), "cannot write the "
-                         "download: %s", strerror(errno));
+                snprintf(x->r->err, sizeof(x->r->err),
+                         "cannot write the "
+                         "download: %s",
+                         strerror(errno));
                 return 0;
             }
             done += (size_t)w;
@@ -462,8 +464,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 
 static int retryable_status(long s)
 {
-    return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 ||
-           s == 504;
+    return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
 static int retryable_curl(CURLcode c)
@@ -583,7 +584,8 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
         return 1;
     }
     if ((status == 301 || status == 302 || status == 303 || status == 307 ||
-         status == 308) && x->location) {
+         status == 308) &&
+        x->location) {
         char *next = url_join(r->final_url, x->location);
 
         if (!next || ++r->redirects > MAX_REDIRECTS) {
@@ -606,8 +608,8 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
         return 1;
     }
     if (!r->has_range || status != 206)
-        r->total_size = r->total_size ? r->total_size
-                                      : (x->have_clen ? x->clen : 0);
+        r->total_size =
+            r->total_size ? r->total_size : (x->have_clen ? x->clen : 0);
     if (r->has_range && status == 200 && r->range_len &&
         r->body.len >= r->range_off + r->range_len) {
         /* The server ignored Range: keep the slice asked for. */
@@ -623,8 +625,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
 int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
                struct zx_error *err)
 {
-    struct xfer **active = xcalloc((size_t)h->o.max_parallel,
-                                   sizeof(*active));
+    struct xfer **active = xcalloc((size_t)h->o.max_parallel, sizeof(*active));
     char *queued = xcalloc(n + 1, 1);
     size_t i, left = n, transport_fail = 0;
     int n_active = 0, j;
@@ -632,7 +633,8 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
     if (h->o.offline) {
         free(active);
         free(queued);
-        return zx_fail(err, ZX_ENET, "the Hub is offline (HF_HUB_OFFLINE "
+        return zx_fail(err, ZX_ENET,
+                       "the Hub is offline (HF_HUB_OFFLINE "
                        "is set)");
     }
     for (i = 0; i < n; i++) {
@@ -704,8 +706,7 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
             for (i = 0; i < n; i++) {
                 if (!queued[i])
                     continue;
-                if (reqs[i]->ready_at <= now &&
-                    n_active < h->o.max_parallel &&
+                if (reqs[i]->ready_at <= now && n_active < h->o.max_parallel &&
                     !(h->o.max_rps > 0 && now < h->next_start)) {
                     wait = 0;
                     break;

@@ -27,8 +27,8 @@
 #include "zx_err.h"
 
 struct zx_hub_opts {
-    char *endpoint;       /* no trailing slash */
-    char *token;          /* NULL: anonymous */
+    char *endpoint; /* no trailing slash */
+    char *token;    /* NULL: anonymous */
     int offline;
     int max_parallel;     /* transfers in flight (8) */
     double max_rps;       /* requests started per second, 0 = no limit */
@@ -45,26 +45,26 @@ void zx_hub_default_opts(struct zx_hub_opts *o);
 void zx_hub_opts_release(struct zx_hub_opts *o);
 
 struct zx_hub_stats {
-    uint64_t requests;    /* HTTP requests sent, redirects and retries too */
+    uint64_t requests; /* HTTP requests sent, redirects and retries too */
     uint64_t retries;
     uint64_t redirects;
-    uint64_t bytes;       /* body bytes received */
+    uint64_t bytes; /* body bytes received */
 };
 
 struct zx_req {
     /* in */
-    char *url;            /* absolute, or a path on the endpoint */
-    int head;             /* HEAD instead of GET */
+    char *url; /* absolute, or a path on the endpoint */
+    int head;  /* HEAD instead of GET */
     int has_range;
     uint64_t range_off, range_len;
-    size_t max_bytes;     /* body cap (default 64 MiB) */
-    void *user;           /* for the caller */
-    int sink_fd;          /* > 0: write a 200/206 body to this file
-                             instead of memory; not retried after a
-                             transport error (the caller resumes) */
-    uint64_t sink_bytes;  /* bytes written to sink_fd */
+    size_t max_bytes;    /* body cap (default 64 MiB) */
+    void *user;          /* for the caller */
+    int sink_fd;         /* > 0: write a 200/206 body to this file
+                            instead of memory; not retried after a
+                            transport error (the caller resumes) */
+    uint64_t sink_bytes; /* bytes written to sink_fd */
     /* out */
-    long status;          /* final HTTP status, 0 after a transport error */
+    long status; /* final HTTP status, 0 after a transport error */
     struct zx_buf body;
     char *final_url;
     char *link_next;      /* Link: <...>; rel="next" */
@@ -75,7 +75,7 @@ struct zx_req {
     char *error_code;     /* X-Error-Code */
     char *error_msg;      /* X-Error-Message */
     int attempts;
-    char err[256];        /* transport error text, "" if none */
+    char err[256]; /* transport error text, "" if none */
     /* private to hub.c */
     int redirects;
     double ready_at;

@@ -112,11 +112,13 @@ static char *find_lone(const char *dir, int safe, int *several)
 static char *find_weights(const char *dir, int *several)
 {
     static const char *const safe_names[] = {
-        "model.safetensors.index.json", "model.safetensors",
+        "model.safetensors.index.json",
+        "model.safetensors",
         "adapter_model.safetensors",
     };
     static const char *const torch_names[] = {
-        "pytorch_model.bin.index.json", "pytorch_model.bin",
+        "pytorch_model.bin.index.json",
+        "pytorch_model.bin",
         "adapter_model.bin",
     };
     char *best;
@@ -185,8 +187,13 @@ static void derive_id(struct zx_model_src *m, int is_file)
             *s = '\0';
         else if (s) {
             static const char *const sufs[] = {
-                ".safetensors.index.json", ".safetensors", ".bin.index.json",
-                ".bin", ".pth", ".pt", ".ckpt",
+                ".safetensors.index.json",
+                ".safetensors",
+                ".bin.index.json",
+                ".bin",
+                ".pth",
+                ".pt",
+                ".ckpt",
             };
             size_t k;
 
@@ -214,8 +221,8 @@ static void derive_id(struct zx_model_src *m, int is_file)
             }
             if (zx_valid_model_id(id)) {
                 m->id = id;
-                m->revision = rend ? xstrndup(rev, (size_t)(rend - rev))
-                                   : xstrdup(rev);
+                m->revision =
+                    rend ? xstrndup(rev, (size_t)(rend - rev)) : xstrdup(rev);
                 free(p);
                 return;
             }
@@ -238,15 +245,15 @@ static void derive_id(struct zx_model_src *m, int is_file)
     /* Replace characters a Hub id cannot hold. */
     for (char *c = s; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
-              *c == '-' || *c == '/'))
+              (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-' ||
+              *c == '/'))
             *c = '_';
     while (strstr(s, ".."))
         strstr(s, "..")[0] = '_';
     if (s[0] == '.' || s[0] == '-')
         s[0] = '_';
-    if (strchr(s, '/') && (strchr(s, '/')[1] == '.' ||
-                           strchr(s, '/')[1] == '-'))
+    if (strchr(s, '/') &&
+        (strchr(s, '/')[1] == '.' || strchr(s, '/')[1] == '-'))
         strchr(s, '/')[1] = '_';
     m->id = s;
     free(p);
@@ -332,8 +339,10 @@ int zx_model_src_open(const char *path, const char *id,
     real = abs_path(path);
     if (!real) {
         if (errno == ENOENT)
-            rc = zx_fail(err, ZX_ENOTFOUND, "cannot open '%s': No such file "
-                         "or directory", path);
+            rc = zx_fail(err, ZX_ENOTFOUND,
+                         "cannot open '%s': No such file "
+                         "or directory",
+                         path);
         else
             rc = zx_fail_errno(err, ZX_EIO, "cannot open '%s'", path);
         goto out;
@@ -342,9 +351,11 @@ int zx_model_src_open(const char *path, const char *id,
     is_file = zx_is_file(real);
     if (is_file) {
         if (!zx_ckpt_is_weights_name(real)) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is not a .safetensors "
+            rc = zx_fail(err, ZX_EUNSUPPORTED,
+                         "'%s' is not a .safetensors "
                          "file, a PyTorch checkpoint (.bin .pt .pth .ckpt) "
-                         "or a model folder", path);
+                         "or a model folder",
+                         path);
             goto out;
         }
         m->weights = xstrdup(real);
@@ -359,22 +370,28 @@ int zx_model_src_open(const char *path, const char *id,
     } else if (zx_is_dir(real)) {
         m->weights = find_weights(real, &several);
         if (several) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds several %s "
-                         "files: give one of them", path,
-                         several == 1 ? ".safetensors" : ".pth or "
-                                                        ".bin.index.json");
+            rc = zx_fail(err, ZX_EUNSUPPORTED,
+                         "'%s' holds several %s "
+                         "files: give one of them",
+                         path,
+                         several == 1 ? ".safetensors"
+                                      : ".pth or "
+                                        ".bin.index.json");
             goto out;
         }
         if (!m->weights) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' holds no .safetensors "
+            rc = zx_fail(err, ZX_EUNSUPPORTED,
+                         "'%s' holds no .safetensors "
                          "weights (nor pytorch_model.bin or a .pth file)",
                          path);
             goto out;
         }
         dir = xstrdup(real);
     } else {
-        rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is neither a file nor a "
-                     "folder", path);
+        rc = zx_fail(err, ZX_EUNSUPPORTED,
+                     "'%s' is neither a file nor a "
+                     "folder",
+                     path);
         goto out;
     }
     if (id) {
@@ -427,7 +444,7 @@ int zx_model_src_open(const char *path, const char *id,
             goto out;
         {
             static const char *const meta[] = {"config.json", "README.md",
-                                                "adapter_config.json"};
+                                               "adapter_config.json"};
             size_t i;
 
             for (i = 0; i < 3; i++) {
@@ -511,15 +528,16 @@ static int scan(const char *dir, int depth,
     return rc;
 }
 
-int zx_model_scan(const char *root,
-                  int (*cb)(const char *path, void *arg), void *arg,
-                  struct zx_error *err)
+int zx_model_scan(const char *root, int (*cb)(const char *path, void *arg),
+                  void *arg, struct zx_error *err)
 {
     if (zx_is_file(root))
         return cb(root, arg);
     if (!zx_is_dir(root))
-        return zx_fail(err, ZX_ENOTFOUND, "cannot open '%s': No such file "
-                       "or directory", root);
+        return zx_fail(err, ZX_ENOTFOUND,
+                       "cannot open '%s': No such file "
+                       "or directory",
+                       root);
     return scan(root, 0, cb, arg, err);
 }
 
@@ -542,7 +560,8 @@ static json_t *str_list(json_t *v)
     if (json_is_string(v)) {
         json_array_append(a, v);
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, x) {
+        json_array_foreach(v, i, x)
+        {
             if (json_is_string(x))
                 json_array_append(a, x);
         }
@@ -609,7 +628,8 @@ static void add_parent(json_t *arr, const char *self, const char *parent,
 
     if (!parent || !*parent || !strcmp(parent, self))
         return;
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         if (!strcmp(zx_json_str(x, "parent"), parent))
             return;
     }
@@ -634,7 +654,8 @@ json_t *zx_model_declared_parents(const struct zx_model_src *m)
         else
             rel = "finetune";
     }
-    json_array_foreach(bases, i, x) {
+    json_array_foreach(bases, i, x)
+    {
         add_parent(arr, m->id, json_string_value(x), rel, "card");
     }
     json_decref(bases);

@@ -24,19 +24,19 @@
 #define ZX_MAX_CARD_BYTES (16u << 20)
 
 struct zx_model_src {
-    char *id;          /* "org/name" */
-    char *revision;    /* snapshot revision, or NULL */
-    char *path;        /* absolute path of the folder or file */
-    char *weights;     /* what zx_ckpt_open() gets */
+    char *id;            /* "org/name" */
+    char *revision;      /* snapshot revision, or NULL */
+    char *path;          /* absolute path of the folder or file */
+    char *weights;       /* what zx_ckpt_open() gets */
     char *weights_shown; /* how records name the weights when `weights` is
                             a temporary copy (a model staged from an
                             archive: "<archive>!/<path>"), else NULL */
-    json_t *config;    /* config.json or NULL */
-    json_t *card;      /* README.md front matter or NULL */
-    json_t *adapter;   /* adapter_config.json or NULL */
-    char stamp[65];    /* SHA-256 over file names, sizes, mtimes and the
-                          metadata files' bytes: changes when the model may
-                          have changed */
+    json_t *config;      /* config.json or NULL */
+    json_t *card;        /* README.md front matter or NULL */
+    json_t *adapter;     /* adapter_config.json or NULL */
+    char stamp[65];      /* SHA-256 over file names, sizes, mtimes and the
+                            metadata files' bytes: changes when the model may
+                            have changed */
 };
 
 /* Open the model at `path` (folder or checkpoint file).  `id` overrides
@@ -56,9 +56,8 @@ int zx_model_is_dir(const char *dir);
 /* Call cb(path, arg) for every model folder or stray .safetensors or .pth
  * file under `root`, in sorted order, not following symbolic links, at most 16
  * levels deep.  Stops at the first non-zero return of cb and returns it. */
-int zx_model_scan(const char *root,
-                  int (*cb)(const char *path, void *arg), void *arg,
-                  struct zx_error *err);
+int zx_model_scan(const char *root, int (*cb)(const char *path, void *arg),
+                  void *arg, struct zx_error *err);
 
 /* Normalised metadata (architectures, model_type, num_labels, id2label,
  * license, pipeline_tag, tags, datasets, card base_model, adapter) as an

@@ -24,9 +24,9 @@
 /* Per-model scratch between the rounds. */
 struct work {
     struct zx_remote *m;
-    char *weights;               /* the file named in siblings */
+    char *weights; /* the file named in siblings */
     int sharded;
-    unsigned char **heads;       /* per file */
+    unsigned char **heads; /* per file */
     size_t *head_lens;
     uint64_t *sizes;
 };
@@ -37,8 +37,8 @@ struct zx_remote *zx_remote_new(const char *id, json_t *info)
     const char *sha = zx_json_str(info, "sha");
 
     m->id = xstrdup(id);
-    m->hub_id = zx_json_str(info, "_id") ? xstrdup(zx_json_str(info, "_id"))
-                                         : NULL;
+    m->hub_id =
+        zx_json_str(info, "_id") ? xstrdup(zx_json_str(info, "_id")) : NULL;
     m->rev = xstrdup(sha ? sha : "main");
     m->info = info;
     m->src.id = xstrdup(id);
@@ -81,7 +81,8 @@ static int has_sibling(json_t *info, const char *name)
     size_t i;
 
     s = json_object_get(info, "siblings");
-    json_array_foreach(s, i, x) {
+    json_array_foreach(s, i, x)
+    {
         const char *r = zx_json_str(x, "rfilename");
 
         if (r && !strcmp(r, name))
@@ -108,7 +109,8 @@ char *zx_remote_weights_file(json_t *info, int *sharded)
             return xstrdup(pref[i]);
         }
     }
-    json_array_foreach(s, i, x) {
+    json_array_foreach(s, i, x)
+    {
         const char *r = zx_json_str(x, "rfilename");
         size_t l = r ? strlen(r) : 0;
 
@@ -140,7 +142,8 @@ int zx_remote_shard_files(const char *json, size_t len, const char *what,
         rc = zx_fail(err, ZX_EFORMAT, "%s: index has no weight_map", what);
         goto out;
     }
-    json_object_foreach(wm, key, v) {
+    json_object_foreach(wm, key, v)
+    {
         const char *s = json_string_value(v);
 
         /* A set of the names taken, so that a huge map stays linear. */
@@ -172,8 +175,8 @@ static char *resolve_url(const struct zx_remote *m, const char *file)
 {
     char *ef = zx_hub_escape(file), *er = zx_hub_escape(m->rev), *u;
     const char *slash = strchr(m->id, '/');
-    char *org = slash ? xstrndup(m->id, (size_t)(slash - m->id))
-                      : xstrdup(m->id);
+    char *org =
+        slash ? xstrndup(m->id, (size_t)(slash - m->id)) : xstrdup(m->id);
     char *eo = zx_hub_escape(org), *en = zx_hub_escape(slash ? slash + 1 : "");
 
     if (slash)
@@ -201,8 +204,8 @@ static int from_cache(const struct zx_remote *m, const char *file,
     fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd >= 0 && (size = lseek(fd, 0, SEEK_END)) >= 0) {
         uint64_t off = r->has_range ? r->range_off : 0;
-        uint64_t len = r->has_range && r->range_len ? r->range_len
-                                                    : (uint64_t)size;
+        uint64_t len =
+            r->has_range && r->range_len ? r->range_len : (uint64_t)size;
 
         if (off > (uint64_t)size)
             off = (uint64_t)size;
@@ -231,7 +234,7 @@ static int from_cache(const struct zx_remote *m, const char *file,
 
 struct round {
     struct zx_req **reqs;
-    struct zx_req **net;     /* the ones that go to the network */
+    struct zx_req **net; /* the ones that go to the network */
     size_t n, n_net, cap;
 };
 
@@ -260,8 +263,7 @@ static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
     return r;
 }
 
-static int run_round(struct zx_hub *hub, struct round *rd,
-                     struct zx_error *err)
+static int run_round(struct zx_hub *hub, struct round *rd, struct zx_error *err)
 {
     return rd->n_net ? zx_hub_run(hub, rd->net, rd->n_net, err) : ZX_OK;
 }
@@ -292,14 +294,13 @@ static int judge(struct zx_remote *m, struct zx_req *r, const char *file,
         m->skip = "gated";
         return 1;
     }
-    if (r->error_code && !strcmp(r->error_code, "EntryNotFound") &&
-        optional) {
+    if (r->error_code && !strcmp(r->error_code, "EntryNotFound") && optional) {
         zx_buf_reset(&r->body);
         return 0;
     }
-    if (r->status == 401 || (r->error_code &&
-                             (!strcmp(r->error_code, "RepoNotFound") ||
-                              !strcmp(r->error_code, "RevisionNotFound")))) {
+    if (r->status == 401 ||
+        (r->error_code && (!strcmp(r->error_code, "RepoNotFound") ||
+                           !strcmp(r->error_code, "RevisionNotFound")))) {
         m->skip = "private-or-missing";
         return 1;
     }
@@ -326,8 +327,8 @@ static int parse_meta(struct zx_remote *m, struct zx_req *r, const char *name,
 
     if (!r || r->status != 200 || !r->body.len)
         return 0;
-    rc = zx_json_parse(r->body.data, r->body.len, MAX_META_BYTES, name, out,
-                       &e);
+    rc =
+        zx_json_parse(r->body.data, r->body.len, MAX_META_BYTES, name, out, &e);
     if (!rc && !json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
@@ -403,15 +404,15 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             m->files = xcalloc(1, sizeof(char *));
             m->file_sha256 = xcalloc(1, sizeof(char *));
             m->files[0] = xstrdup(w[i].weights);
-            m->file_sha256[0] = wr[i]->linked_etag
-                                    ? xstrdup(wr[i]->linked_etag) : NULL;
+            m->file_sha256[0] =
+                wr[i]->linked_etag ? xstrdup(wr[i]->linked_etag) : NULL;
             w[i].heads = xcalloc(1, sizeof(*w[i].heads));
             w[i].head_lens = xcalloc(1, sizeof(size_t));
             w[i].sizes = xcalloc(1, sizeof(uint64_t));
             w[i].head_lens[0] = wr[i]->body.len;
             w[i].heads[0] = (unsigned char *)zx_buf_detach(&wr[i]->body);
-            w[i].sizes[0] = wr[i]->total_size ? wr[i]->total_size
-                                              : wr[i]->linked_size;
+            w[i].sizes[0] =
+                wr[i]->total_size ? wr[i]->total_size : wr[i]->linked_size;
         } else {
             /* The shards named by the index, each once. */
             struct zx_error e = {0};
@@ -419,8 +420,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             if (zx_remote_shard_files(wr[i]->body.data, wr[i]->body.len,
                                       w[i].weights, &m->files, &m->n_files,
                                       &e)) {
-                snprintf(m->err, sizeof(m->err), "%s: %.400s", m->id,
-                         e.msg);
+                snprintf(m->err, sizeof(m->err), "%s: %.400s", m->id, e.msg);
                 continue;
             }
             m->file_sha256 = xcalloc(m->n_files, sizeof(char *));
@@ -448,8 +448,8 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
 
         if (judge(ms[mi], r, ms[mi]->files[fi], 0))
             continue;
-        ms[mi]->file_sha256[fi] = r->linked_etag ? xstrdup(r->linked_etag)
-                                                 : NULL;
+        ms[mi]->file_sha256[fi] =
+            r->linked_etag ? xstrdup(r->linked_etag) : NULL;
         w[mi].head_lens[fi] = r->body.len;
         w[mi].heads[fi] = (unsigned char *)zx_buf_detach(&r->body);
         w[mi].sizes[fi] = r->total_size ? r->total_size : r->linked_size;
@@ -464,8 +464,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
 
             /* Bad or oversized lengths are reported when the table is
              * built from the heads; only a plain short head is extended. */
-            if (zx_st_header_len(w[i].heads[f], w[i].head_lens[f], &hl,
-                                 NULL) ||
+            if (zx_st_header_len(w[i].heads[f], w[i].head_lens[f], &hl, NULL) ||
                 8 + hl <= w[i].head_lens[f])
                 continue;
             add_req(&rd, ms[i], ms[i]->files[f], 1, w[i].head_lens[f],
@@ -484,8 +483,8 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
 
         if (judge(ms[mi], r, ms[mi]->files[fi], 0))
             continue;
-        wk->heads[fi] = xrealloc(wk->heads[fi],
-                                 wk->head_lens[fi] + r->body.len + 1);
+        wk->heads[fi] =
+            xrealloc(wk->heads[fi], wk->head_lens[fi] + r->body.len + 1);
         memcpy(wk->heads[fi] + wk->head_lens[fi], r->body.data, r->body.len);
         wk->head_lens[fi] += r->body.len;
     }
@@ -529,7 +528,7 @@ out:
 /* ===== Values at given coordinates ===== */
 
 struct point_ref {
-    size_t k;           /* index into the caller's points */
+    size_t k; /* index into the caller's points */
     unsigned file;
     uint64_t off;
     unsigned bytes;
@@ -545,9 +544,9 @@ static int cmp_point(const void *a, const void *b)
     return (x->off > y->off) - (x->off < y->off);
 }
 
-int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms,
-                          size_t n, const struct zx_remote_point *const *pts,
-                          size_t npts, struct zx_error *err)
+int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
+                          const struct zx_remote_point *const *pts, size_t npts,
+                          struct zx_error *err)
 {
     struct point_ref **refs = xcalloc(n + 1, sizeof(*refs));
     struct round rd = {0};
@@ -623,7 +622,8 @@ static void add_parent(json_t *arr, const char *self, const char *parent,
     if (!parent || !*parent || !strcmp(parent, self) ||
         !zx_valid_model_id(parent))
         return;
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         if (!strcmp(zx_json_str(x, "parent"), parent))
             return;
     }
@@ -639,7 +639,8 @@ json_t *zx_remote_hub_parents(const char *self, json_t *info)
     json_t *bm = json_object_get(info, "baseModels");
     size_t i, r;
 
-    json_array_foreach(tags, i, x) {
+    json_array_foreach(tags, i, x)
+    {
         const char *t = json_string_value(x);
 
         if (!t || strncmp(t, "base_model:", 11))
@@ -655,7 +656,8 @@ json_t *zx_remote_hub_parents(const char *self, json_t *info)
         }
     }
     /* A plain base_model:<id> tag after the relation-typed ones. */
-    json_array_foreach(tags, i, x) {
+    json_array_foreach(tags, i, x)
+    {
         const char *t = json_string_value(x);
 
         if (t && !strncmp(t, "base_model:", 11) && strchr(t + 11, ':') == NULL)
@@ -668,7 +670,8 @@ json_t *zx_remote_hub_parents(const char *self, json_t *info)
          * else reads as a fine-tune, as an untyped card base_model does. */
         for (r = 0; rel && r < 4 && strcmp(rel, rels[r]); r++)
             ;
-        json_array_foreach(json_object_get(bm, "models"), i, x) {
+        json_array_foreach(json_object_get(bm, "models"), i, x)
+        {
             add_parent(arr, self, zx_json_str(x, "id"),
                        rel && r < 4 ? rels[r] : "finetune");
         }
@@ -771,16 +774,21 @@ static int download_file(struct zx_hub *hub, struct zx_remote *m,
             goto out;
         }
         if (r.error_code && !strcmp(r.error_code, "GatedRepo"))
-            rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is gated: accept its "
-                         "conditions on the Hub and set HF_TOKEN", m->id);
+            rc = zx_fail(err, ZX_EUNSUPPORTED,
+                         "'%s' is gated: accept its "
+                         "conditions on the Hub and set HF_TOKEN",
+                         m->id);
         else if (r.status == 401 || r.status == 404)
-            rc = zx_fail(err, ZX_ENOTFOUND, "'%s': %s not found on the Hub "
-                         "(HTTP %ld%s%s)", m->id, file, r.status,
-                         r.error_code ? ", " : "",
+            rc = zx_fail(err, ZX_ENOTFOUND,
+                         "'%s': %s not found on the Hub "
+                         "(HTTP %ld%s%s)",
+                         m->id, file, r.status, r.error_code ? ", " : "",
                          r.error_code ? r.error_code : "");
         else
-            rc = zx_fail(err, ZX_ENET, "'%s': downloading %s failed: HTTP "
-                         "%ld", m->id, file, r.status);
+            rc = zx_fail(err, ZX_ENET,
+                         "'%s': downloading %s failed: HTTP "
+                         "%ld",
+                         m->id, file, r.status);
         unlink(part);
         goto out;
     }
@@ -794,9 +802,10 @@ static int download_file(struct zx_hub *hub, struct zx_remote *m,
 
         if (hex_sha256_file(part, got) || strcmp(got, r.linked_etag)) {
             unlink(part);
-            rc = zx_fail(err, ZX_EFORMAT, "'%s': %s has sha256 %.16s..., the "
-                         "Hub says %.16s...; deleted", m->id, file, got,
-                         r.linked_etag);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': %s has sha256 %.16s..., the "
+                         "Hub says %.16s...; deleted",
+                         m->id, file, got, r.linked_etag);
             goto out;
         }
     }
@@ -842,19 +851,19 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
         if (r.error_code && !strcmp(r.error_code, "GatedRepo"))
             rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is gated", id);
         else if (r.status == 401 || r.status == 404)
-            rc = zx_fail(err, ZX_ENOTFOUND, "no model '%s'%s%s on the Hub "
-                         "(or it is private)", id, rev ? "@" : "",
-                         rev ? rev : "");
+            rc = zx_fail(err, ZX_ENOTFOUND,
+                         "no model '%s'%s%s on the Hub "
+                         "(or it is private)",
+                         id, rev ? "@" : "", rev ? rev : "");
         else
             rc = zx_fail(err, ZX_ENET, "model info for '%s': HTTP %ld", id,
                          r.status);
         goto out;
     }
     if (zx_json_parse(r.body.data, r.body.len, MAX_META_BYTES, "model info",
-                      &inf, err) || !json_is_object(inf) ||
-        !zx_json_str(inf, "sha")) {
-        rc = zx_fail(err, ZX_ENET, "the Hub sent bad model info for '%s'",
-                     id);
+                      &inf, err) ||
+        !json_is_object(inf) || !zx_json_str(inf, "sha")) {
+        rc = zx_fail(err, ZX_ENET, "the Hub sent bad model info for '%s'", id);
         goto out;
     }
     m = zx_remote_new(zx_json_str(inf, "id") ? zx_json_str(inf, "id") : id,
@@ -892,7 +901,8 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
         rc = zx_json_load_file(p, MAX_META_BYTES, &idx, err);
         free(p);
         wm = rc ? NULL : json_object_get(idx, "weight_map");
-        json_object_foreach(wm, key, v) {
+        json_object_foreach(wm, key, v)
+        {
             const char *s = json_string_value(v);
 
             if (!rc && s)

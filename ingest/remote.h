@@ -25,22 +25,22 @@
 
 struct zx_remote {
     /* in */
-    char *id;            /* "org/name" */
-    char *hub_id;        /* the Hub's stable _id, or NULL */
-    char *rev;           /* commit sha, or "main" */
-    json_t *info;        /* the listing entry or model info (owned) */
+    char *id;     /* "org/name" */
+    char *hub_id; /* the Hub's stable _id, or NULL */
+    char *rev;    /* commit sha, or "main" */
+    json_t *info; /* the listing entry or model info (owned) */
     /* out */
-    struct zx_model_src src;   /* id, config, card, adapter; no weights */
-    struct zx_ckpt *ck;        /* tensor table from the headers */
-    char **files;              /* weight files, repo-relative */
-    char **file_sha256;        /* LFS sha256 per file, or NULL */
+    struct zx_model_src src; /* id, config, card, adapter; no weights */
+    struct zx_ckpt *ck;      /* tensor table from the headers */
+    char **files;            /* weight files, repo-relative */
+    char **file_sha256;      /* LFS sha256 per file, or NULL */
     size_t n_files;
-    float *values;             /* values read by zx_remote_read_points() */
-    uint64_t bytes;            /* body bytes fetched for this model */
-    uint64_t weights_bytes;    /* total size of the weight files */
-    const char *skip;          /* "gated", "private-or-missing",
-                                  "no-safetensors", or NULL */
-    char err[512];             /* set when it failed */
+    float *values;          /* values read by zx_remote_read_points() */
+    uint64_t bytes;         /* body bytes fetched for this model */
+    uint64_t weights_bytes; /* total size of the weight files */
+    const char *skip;       /* "gated", "private-or-missing",
+                               "no-safetensors", or NULL */
+    char err[512];          /* set when it failed */
 };
 
 /* A remote model for `info` (taken over) listed as `id`. */
@@ -63,9 +63,9 @@ struct zx_remote_point {
 /* Read npts values per model (pts[i] may be NULL to skip model i) into
  * ms[i]->values.  Returns ZX_OK or ZX_ENET; per-model failures go to
  * ->err / ->skip. */
-int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms,
-                          size_t n, const struct zx_remote_point *const *pts,
-                          size_t npts, struct zx_error *err);
+int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
+                          const struct zx_remote_point *const *pts, size_t npts,
+                          struct zx_error *err);
 
 /* Download model `id` at `rev` (NULL: main) into `base`/<commit sha>
  * (*dir gets that folder, owned) for a full

@@ -52,16 +52,16 @@ enum zx_unpack_type {
 };
 
 struct zx_unpack_entry {
-    const char *path;   /* normalised: relative, no "." or "..", no
-                           trailing '/', single '/' separators */
+    const char *path; /* normalised: relative, no "." or "..", no
+                         trailing '/', single '/' separators */
     enum zx_unpack_type type;
-    int64_t size;       /* declared size, -1 when unknown (never trusted) */
-    const char *link;   /* normalised target for links, else NULL:
-                           relative to the archive's root (a symbolic
-                           link's target resolved lexically from the
-                           link's folder) */
-    int64_t mtime;      /* modification time (s since the epoch), 0 when
-                           the archive has none */
+    int64_t size;     /* declared size, -1 when unknown (never trusted) */
+    const char *link; /* normalised target for links, else NULL:
+                         relative to the archive's root (a symbolic
+                         link's target resolved lexically from the
+                         link's folder) */
+    int64_t mtime;    /* modification time (s since the epoch), 0 when
+                         the archive has none */
     long mtime_nsec;
 };
 
@@ -94,9 +94,8 @@ int zx_unpack_read(struct zx_unpack *u, void *buf, size_t len, size_t *got,
                    struct zx_error *err);
 /* Read the rest of the current entry into an owned buffer (NUL-terminated
  * past *len), failing with ZX_ETOOBIG beyond max bytes. */
-int zx_unpack_read_all(struct zx_unpack *u, uint64_t max,
-                       unsigned char **buf, size_t *len,
-                       struct zx_error *err);
+int zx_unpack_read_all(struct zx_unpack *u, uint64_t max, unsigned char **buf,
+                       size_t *len, struct zx_error *err);
 
 /* Entries and decompressed bytes seen so far, for progress and reports. */
 uint64_t zx_unpack_entries(const struct zx_unpack *u);

@@ -26,10 +26,10 @@
 struct graph {
     struct zx_txn *txn;
     double min_conf;
-    json_t *nodes;  /* id -> {"id", "indexed", "downloads"?} */
-    json_t *edges;  /* "parent\nchild" -> edge {"parent", "child", ...} */
-    json_t *up;     /* id -> [edge]: its parents, once expanded */
-    json_t *down;   /* id -> [edge]: its children, once expanded */
+    json_t *nodes; /* id -> {"id", "indexed", "downloads"?} */
+    json_t *edges; /* "parent\nchild" -> edge {"parent", "child", ...} */
+    json_t *up;    /* id -> [edge]: its parents, once expanded */
+    json_t *down;  /* id -> [edge]: its children, once expanded */
 };
 
 static void graph_init(struct graph *g, struct zx_txn *txn, double min_conf)
@@ -79,8 +79,8 @@ static double confidence_of(const json_t *e)
  * named, a confidence present) and add it to the graph, unless it is below
  * the minimum confidence.  Steals `info`.  Returns the graph's edge
  * (borrowed), or NULL when it was dropped. */
-static json_t *add_edge(struct graph *g, const char *parent,
-                        const char *child, json_t *info)
+static json_t *add_edge(struct graph *g, const char *parent, const char *child,
+                        json_t *info)
 {
     char *key;
     json_t *e;
@@ -127,7 +127,8 @@ static int expand(struct graph *g, const char *id, int up, json_t **out,
         return rc;
     list = json_array();
     add_node(g, id);
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         const char *other = zx_json_str(x, up ? "parent" : "child");
         json_t *e;
 
@@ -169,9 +170,10 @@ static int walk_from(struct graph *g, const json_t *starts, int up,
         free(id);
         if (rc)
             break;
-        json_array_foreach(list, i, e) {
-            json_array_append(todo, json_object_get(e, up ? "parent"
-                                                           : "child"));
+        json_array_foreach(list, i, e)
+        {
+            json_array_append(todo,
+                              json_object_get(e, up ? "parent" : "child"));
         }
     }
     json_decref(todo);
@@ -202,7 +204,8 @@ static json_t *sorted_values(json_t *obj)
     const char *k;
     json_t *v, *arr = json_array();
 
-    json_object_foreach(obj, k, v) {
+    json_object_foreach(obj, k, v)
+    {
         keys[i++] = k;
     }
     qsort(keys, n, sizeof(*keys), cmp_str);
@@ -215,10 +218,10 @@ static json_t *sorted_values(json_t *obj)
 /* ===== Cycles ===== */
 
 struct cycles {
-    json_t *adj;    /* id -> [child ids] within the graph */
-    json_t *color;  /* id -> 1 on the DFS path, 2 done */
-    json_t *path;   /* ids of the current DFS path */
-    json_t *found;  /* canonical "a\nb\n..." -> [ids] */
+    json_t *adj;   /* id -> [child ids] within the graph */
+    json_t *color; /* id -> 1 on the DFS path, 2 done */
+    json_t *path;  /* ids of the current DFS path */
+    json_t *found; /* canonical "a\nb\n..." -> [ids] */
 };
 
 /* Record the cycle path[from..] + path[from], rotated to start at its
@@ -231,8 +234,7 @@ static void record_cycle(struct cycles *c, size_t from)
 
     for (i = 1; i < n; i++)
         if (strcmp(json_string_value(json_array_get(c->path, from + i)),
-                   json_string_value(json_array_get(c->path, from + best))) <
-            0)
+                   json_string_value(json_array_get(c->path, from + best))) < 0)
             best = i;
     for (i = 0; i <= n; i++) {
         json_t *id = json_array_get(c->path, from + (best + i) % n);
@@ -253,7 +255,8 @@ static void dfs_cycles(struct cycles *c, const char *id)
 
     json_object_set_new(c->color, id, json_integer(1));
     json_array_append_new(c->path, json_string(id));
-    json_array_foreach(kids, i, kid) {
+    json_array_foreach(kids, i, kid)
+    {
         const char *k = json_string_value(kid);
         json_int_t col = json_integer_value(json_object_get(c->color, k));
 
@@ -279,7 +282,8 @@ static json_t *find_cycles(struct graph *g)
     json_t *edges = sorted_values(g->edges), *nodes, *e, *n, *out;
     size_t i;
 
-    json_array_foreach(edges, i, e) {
+    json_array_foreach(edges, i, e)
+    {
         const char *p = zx_json_str(e, "parent");
         json_t *kids = json_object_get(c.adj, p);
 
@@ -290,7 +294,8 @@ static json_t *find_cycles(struct graph *g)
         json_array_append(kids, json_object_get(e, "child"));
     }
     nodes = sorted_values(g->nodes);
-    json_array_foreach(nodes, i, n) {
+    json_array_foreach(nodes, i, n)
+    {
         const char *id = zx_json_str(n, "id");
 
         if (!json_object_get(c.color, id))
@@ -324,14 +329,15 @@ static json_t *direct_list(struct graph *g, json_t *list, const char *field)
     json_t *arr = json_array(), *e, *x;
     size_t i;
 
-    json_array_foreach(list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         const char *other = zx_json_str(e, field);
 
         x = json_copy(e);
         json_object_del(x, !strcmp(field, "parent") ? "child" : "parent");
-        json_object_set(x, "indexed",
-                        json_object_get(json_object_get(g->nodes, other),
-                                        "indexed"));
+        json_object_set(
+            x, "indexed",
+            json_object_get(json_object_get(g->nodes, other), "indexed"));
         json_array_append_new(arr, x);
     }
     return arr;
@@ -353,15 +359,17 @@ static json_t *roots_of(struct graph *g, const char *id)
         json_t *found = json_object();
 
         next = json_array();
-        json_array_foreach(level, i, x) {
+        json_array_foreach(level, i, x)
+        {
             const char *n = json_string_value(x);
             json_t *ps = json_object_get(g->up, n);
 
             if (!json_array_size(ps))
-                json_object_set_new(found, n,
-                                    json_pack("{s:s,s:I}", "id", n,
-                                              "generations", depth));
-            json_array_foreach(ps, j, e) {
+                json_object_set_new(
+                    found, n,
+                    json_pack("{s:s,s:I}", "id", n, "generations", depth));
+            json_array_foreach(ps, j, e)
+            {
                 const char *p = zx_json_str(e, "parent");
 
                 if (json_object_get(gen, p))
@@ -390,7 +398,8 @@ static int siblings(struct graph *g, const char *id, json_t *out,
     size_t i, j;
     int rc = expand(g, id, 1, &ps, err);
 
-    json_array_foreach(ps, i, p) {
+    json_array_foreach(ps, i, p)
+    {
         const char *pid = zx_json_str(p, "parent");
 
         if (rc)
@@ -398,17 +407,16 @@ static int siblings(struct graph *g, const char *id, json_t *out,
         if (!strcmp(pid, id))
             continue; /* a self-loop, reported as a cycle */
         rc = expand(g, pid, 0, &kids, err);
-        json_array_foreach(kids, j, k) {
+        json_array_foreach(kids, j, k)
+        {
             if (rc || !strcmp(zx_json_str(k, "child"), id))
                 continue;
             json_array_append_new(
                 out, json_pack("{s:O,s:s,s:O?,s:O?,s:O?}", "model",
                                json_object_get(k, "child"), "parent", pid,
                                "relation", json_object_get(k, "relation"),
-                               "provenance",
-                               json_object_get(k, "provenance"),
-                               "confidence",
-                               json_object_get(k, "confidence")));
+                               "provenance", json_object_get(k, "provenance"),
+                               "confidence", json_object_get(k, "confidence")));
         }
     }
     return rc;
@@ -428,7 +436,8 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
     *out = NULL;
     if ((unsigned)view > ZX_LINEAGE_TREE || !(min_confidence >= 0.0) ||
         min_confidence > 1.0)
-        return zx_fail(err, ZX_EUSAGE, "minimum confidence must be a "
+        return zx_fail(err, ZX_EUSAGE,
+                       "minimum confidence must be a "
                        "number from 0 to 1");
     rc = zx_query_resolve(ix, name, &id, err);
     if (!rc)
@@ -473,7 +482,8 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
          * ancestry is acyclic, and below the cycles that stand in for
          * roots when it is not. */
         x = json_array();
-        json_object_foreach(g.nodes, key, n) {
+        json_object_foreach(g.nodes, key, n)
+        {
             json_array_append_new(x, json_string(key));
         }
         rc = walk_from(&g, x, 0, err);
@@ -553,18 +563,21 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     pc = relation_counts();
     cc = relation_counts();
     sub = relation_counts();
-    json_array_foreach(ps, i, e) {
+    json_array_foreach(ps, i, e)
+    {
         count_relation(pc, zx_json_str(e, "relation"));
     }
     json_object_set_new(pc, "total", json_integer(json_array_size(ps)));
-    json_array_foreach(cs, i, e) {
+    json_array_foreach(cs, i, e)
+    {
         count_relation(cc, zx_json_str(e, "relation"));
     }
     json_object_set_new(cc, "total", json_integer(json_array_size(cs)));
     /* Each model below counted once per relation by which it hangs in
      * the sub-tree (a merge of two models of the sub-tree is one merge). */
     seen = json_object();
-    json_object_foreach(d.edges, k, e) {
+    json_object_foreach(d.edges, k, e)
+    {
         const char *child = zx_json_str(e, "child");
         const char *rel = zx_json_str(e, "relation");
         char *key;
@@ -578,7 +591,8 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
         }
         free(key);
     }
-    json_object_foreach(d.nodes, k, n) {
+    json_object_foreach(d.nodes, k, n)
+    {
         json_t *dl = json_object_get(n, "downloads");
 
         if (!strcmp(k, id))
@@ -595,12 +609,14 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     /* The cycles through the model's parents, and those below it. */
     cycles = find_cycles(&g);
     x = find_cycles(&d);
-    json_array_foreach(x, i, e) {
+    json_array_foreach(x, i, e)
+    {
         size_t j;
         json_t *c;
         int dup = 0;
 
-        json_array_foreach(cycles, j, c) {
+        json_array_foreach(cycles, j, c)
+        {
             dup |= json_equal(c, e);
         }
         if (!dup)

@@ -61,8 +61,10 @@ int zx_query_resolve(struct zx_index *ix, const char *name, char **id,
         goto out;
     }
     if (m.n > 1) {
-        rc = zx_fail(err, ZX_EUSAGE, "'%s' matches %d models (e.g. '%s'); "
-                     "give the full org/name", name, m.n, m.found);
+        rc = zx_fail(err, ZX_EUSAGE,
+                     "'%s' matches %d models (e.g. '%s'); "
+                     "give the full org/name",
+                     name, m.n, m.found);
         goto out;
     }
 notfound:
@@ -95,8 +97,7 @@ static int get_record(struct zx_index *ix, const char *id, json_t **rec,
 /* Resolve `name` to an indexed model that has a fingerprint: *id and
  * *rec are owned by the caller; *arch is borrowed from *rec. */
 static int fingerprinted(struct zx_index *ix, const char *name, char **id,
-                         json_t **rec, const char **arch,
-                         struct zx_error *err)
+                         json_t **rec, const char **arch, struct zx_error *err)
 {
     int rc = zx_query_resolve(ix, name, id, err);
 
@@ -107,8 +108,10 @@ static int fingerprinted(struct zx_index *ix, const char *name, char **id,
         return rc;
     *arch = zx_json_str(*rec, "arch");
     if (!*arch || !json_is_integer(json_object_get(*rec, "vid")))
-        return zx_fail(err, ZX_EINCOMPAT, "model '%s' has no weight "
-                       "fingerprint (no backbone tensors)", *id);
+        return zx_fail(err, ZX_EINCOMPAT,
+                       "model '%s' has no weight "
+                       "fingerprint (no backbone tensors)",
+                       *id);
     return ZX_OK;
 }
 
@@ -134,8 +137,10 @@ int zx_query_like_model(struct zx_index *ix, const char *name, int k,
         goto out;
     rc = zx_store_get_vec(txn, arch, (uint64_t)vid, &v, err);
     if (rc == ZX_ENOTFOUND)
-        rc = zx_fail(err, ZX_ESTORE, "model '%s': its vector is missing "
-                     "(run 'zoodex verify')", id);
+        rc = zx_fail(err, ZX_ESTORE,
+                     "model '%s': its vector is missing "
+                     "(run 'zoodex verify')",
+                     id);
     if (rc)
         goto out;
     q = xmalloc(sizeof(float) * v.dim);
@@ -145,8 +150,8 @@ int zx_query_like_model(struct zx_index *ix, const char *name, int k,
     rc = zx_index_search(ix, arch, q, k, (uint64_t)vid, &hits, err);
     if (rc)
         goto out;
-    *out = json_pack("{s:s,s:s,s:b,s:o}", "query", id, "arch", arch,
-                     "indexed", 1, "hits", hits);
+    *out = json_pack("{s:s,s:s,s:b,s:o}", "query", id, "arch", arch, "indexed",
+                     1, "hits", hits);
 out:
     zx_txn_abort(txn);
     json_decref(rec);
@@ -170,8 +175,10 @@ int zx_query_like_path(struct zx_index *ix, const char *path, int k,
     if (rc)
         goto out;
     if (!d->has_fp) {
-        rc = zx_fail(err, ZX_EINCOMPAT, "'%s' has no weight fingerprint "
-                     "(no backbone tensors)", path);
+        rc = zx_fail(err, ZX_EINCOMPAT,
+                     "'%s' has no weight fingerprint "
+                     "(no backbone tensors)",
+                     path);
         goto out;
     }
     rc = zx_index_search(ix, d->arch, d->fp, k, 0, &hits, err);
@@ -210,7 +217,8 @@ int zx_query_lineage_chart(struct zx_index *ix, const char *name,
         rc = zx_lineage_chart_group(ix, arch, method, &edges, err);
     if (rc)
         goto out;
-    json_array_foreach(edges, i, e) {
+    json_array_foreach(edges, i, e)
+    {
         const char *p2 = zx_json_str(e, "parent2");
 
         if (!strcmp(zx_json_str(e, "child"), id)) {
@@ -227,13 +235,12 @@ int zx_query_lineage_chart(struct zx_index *ix, const char *name,
         }
         if (!strcmp(zx_json_str(e, "parent"), id) || (p2 && !strcmp(p2, id)))
             json_array_append_new(
-                children,
-                json_pack("{s:O,s:O,s:O,s:O,s:O}", "child",
-                          json_object_get(e, "child"), "rule",
-                          json_object_get(e, "rule"), "distance",
-                          json_object_get(e, "distance"), "metric",
-                          json_object_get(e, "metric"), "confidence",
-                          json_object_get(e, "confidence")));
+                children, json_pack("{s:O,s:O,s:O,s:O,s:O}", "child",
+                                    json_object_get(e, "child"), "rule",
+                                    json_object_get(e, "rule"), "distance",
+                                    json_object_get(e, "distance"), "metric",
+                                    json_object_get(e, "metric"), "confidence",
+                                    json_object_get(e, "confidence")));
     }
     *out = json_pack("{s:s,s:s,s:s,s:O,s:O}", "model", id, "arch", arch,
                      "method", method == ZX_CHART_MOTHER ? "mother" : "atlas",
@@ -268,7 +275,8 @@ static char *content_key(json_t *rec)
     if (!json_array_size(files))
         return NULL;
     zx_buf_adds(&b, "f:");
-    json_array_foreach(files, i, f) {
+    json_array_foreach(files, i, f)
+    {
         const char *s = zx_json_str(f, "sha256");
 
         if (!s) {
@@ -358,11 +366,10 @@ static int list_cb(const char *id, json_t *rec, void *arg)
 
     if (l->arch && (!arch || strcmp(arch, l->arch)))
         return 0;
-    json_array_append_new(l->arr,
-                          json_pack("{s:s,s:s?,s:O?,s:s?}", "id", id, "arch",
-                                    arch, "params",
-                                    json_object_get(rec, "params"), "dtype",
-                                    zx_json_str(rec, "dtype")));
+    json_array_append_new(
+        l->arr, json_pack("{s:s,s:s?,s:O?,s:s?}", "id", id, "arch", arch,
+                          "params", json_object_get(rec, "params"), "dtype",
+                          zx_json_str(rec, "dtype")));
     return 0;
 }
 
@@ -420,8 +427,8 @@ int zx_query_stats(struct zx_index *ix, json_t **out, struct zx_error *err)
 
             /* What the last lineage update did (index/lineage.c). */
             if (zx_store_get_state(txn, "lineage:last", &ls, NULL) == ZX_OK &&
-                zx_json_parse(ls, strlen(ls), (size_t)-1, "lineage:last",
-                              &lj, NULL) == ZX_OK)
+                zx_json_parse(ls, strlen(ls), (size_t)-1, "lineage:last", &lj,
+                              NULL) == ZX_OK)
                 json_object_set_new(counts, "lineage_last_update", lj);
             free(ls);
         }

@@ -14,24 +14,24 @@ enum zx_exit {
     ZX_EXIT_OK = 0,
     ZX_EXIT_ERROR = 1,
     ZX_EXIT_USAGE = 2,
-    ZX_EXIT_PARTIAL = 3,   /* some inputs failed / verify found problems */
-    ZX_EXIT_LOCKED = 4,    /* another zoodex process writes the index */
-    ZX_EXIT_NOTFOUND = 5,  /* the model asked about is not indexed */
+    ZX_EXIT_PARTIAL = 3,     /* some inputs failed / verify found problems */
+    ZX_EXIT_LOCKED = 4,      /* another zoodex process writes the index */
+    ZX_EXIT_NOTFOUND = 5,    /* the model asked about is not indexed */
     ZX_EXIT_UNREACHABLE = 6, /* crawl: the Hub could not be reached */
-    ZX_EXIT_NOTHING = 7,   /* crawl: nothing new or changed */
+    ZX_EXIT_NOTHING = 7,     /* crawl: nothing new or changed */
     ZX_EXIT_INTERRUPTED = 130,
 };
 
 struct zx_ctx {
-    const char *db;        /* index folder */
-    const char *name;      /* subcommand name */
+    const char *db;   /* index folder */
+    const char *name; /* subcommand name */
     struct zx_error err;
 };
 
 struct zx_cmd {
     const char *name;
     int (*fn)(int argc, char **argv, struct zx_ctx *ctx);
-    const char *synopsis;  /* == the man page's SYNOPSIS after the name */
+    const char *synopsis; /* == the man page's SYNOPSIS after the name */
     const char *summary;
 };
 
@@ -50,6 +50,9 @@ void zx_print_json(const json_t *v);
 int zx_parse_size(const char *s, uint64_t *out);
 /* Parse an integer option in [lo, hi]; 0 on success. */
 int zx_parse_int(const char *s, long lo, long hi, long *out);
+/* Parse a command that takes only --json (and no operands); 0 or the
+ * usage exit status. */
+int zx_parse_json_only(int argc, char **argv, struct zx_ctx *ctx, int *json);
 /* 1 when argv asks for help (-h or --help anywhere before "--"). */
 int zx_wants_help(int argc, char **argv);
 /* Print the command's usage line and summary (`--help`). */

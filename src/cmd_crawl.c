@@ -109,8 +109,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             char *end;
 
             ho.max_rps = strtod(optarg, &end);
-            if (end == optarg || *end || !(ho.max_rps >= 0) ||
-                ho.max_rps > 1e6)
+            if (end == optarg || *end || !(ho.max_rps >= 0) || ho.max_rps > 1e6)
                 goto usage;
             break;
         }
@@ -179,12 +178,11 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             (json_int_t)rep.unchanged, "skipped", (json_int_t)rep.skipped,
             "failed", (json_int_t)rep.failed, "bytes", (json_int_t)rep.bytes,
             "requests", (json_int_t)rep.requests, "retries",
-            (json_int_t)rep.retries, "pages", (json_int_t)rep.pages,
-            "elapsed", rep.elapsed, "max_rss_kb", max_rss_kb(),
-            "max_anon_kb", (json_int_t)rep.max_anon_kb,
-            "complete", rep.complete, "reached_mark",
-            rep.reached_mark, "interrupted", rep.interrupted, "limited",
-            rep.limited, "dry_run", o.dry_run, "failures",
+            (json_int_t)rep.retries, "pages", (json_int_t)rep.pages, "elapsed",
+            rep.elapsed, "max_rss_kb", max_rss_kb(), "max_anon_kb",
+            (json_int_t)rep.max_anon_kb, "complete", rep.complete,
+            "reached_mark", rep.reached_mark, "interrupted", rep.interrupted,
+            "limited", rep.limited, "dry_run", o.dry_run, "failures",
             rep.failures ? rep.failures : json_array(), "skips",
             rep.skips ? rep.skips : json_array(), "exit", status);
 
@@ -194,14 +192,12 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         printf("crawl%s: %llu seen, %llu new, %llu updated, %llu unchanged, "
                "%llu skipped, %llu failed; %llu bytes in %llu requests "
                "(%llu retries), %.1f s%s\n",
-               o.dry_run ? " (dry run)" : "",
-               (unsigned long long)rep.seen,
+               o.dry_run ? " (dry run)" : "", (unsigned long long)rep.seen,
                (unsigned long long)rep.indexed_new,
                (unsigned long long)rep.updated,
                (unsigned long long)rep.unchanged,
-               (unsigned long long)rep.skipped,
-               (unsigned long long)rep.failed, (unsigned long long)rep.bytes,
-               (unsigned long long)rep.requests,
+               (unsigned long long)rep.skipped, (unsigned long long)rep.failed,
+               (unsigned long long)rep.bytes, (unsigned long long)rep.requests,
                (unsigned long long)rep.retries, rep.elapsed,
                rep.interrupted ? " (interrupted)"
                : rep.limited   ? " (stopped at a limit)"
@@ -211,7 +207,8 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         json_t *f;
         size_t i;
 
-        json_array_foreach(rep.failures, i, f) {
+        json_array_foreach(rep.failures, i, f)
+        {
             fprintf(stderr, "zoodex crawl: %s: %s\n", zx_json_str(f, "model"),
                     zx_json_str(f, "error"));
         }

@@ -68,8 +68,8 @@ static void sums(const struct zx_tensor *t, const unsigned char *data,
             int64_t x;
 
             memcpy(&x, data + 8 * i, 8);
-            kadd(&a, t->dtype == ZX_DTYPE_I64 ? (double)x
-                                              : (double)(uint64_t)x);
+            kadd(&a,
+                 t->dtype == ZX_DTYPE_I64 ? (double)x : (double)(uint64_t)x);
             kadd(&b, t->dtype == ZX_DTYPE_I64 ? fabs((double)x)
                                               : (double)(uint64_t)x);
         }
@@ -115,18 +115,16 @@ int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx)
         for (k = 0; k < t->ndim; k++) {
             size_t n = strlen(shape);
 
-            snprintf(shape + n, sizeof(shape) - n, "%s%" PRIu64,
-                     k ? "," : "", t->shape[k]);
+            snprintf(shape + n, sizeof(shape) - n, "%s%" PRIu64, k ? "," : "",
+                     t->shape[k]);
         }
         if (zx_dtype_is_numeric(t->dtype) && data)
             sums(t, data, &s, &sa);
         if (json) {
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:f,s:f}",
-                                                 "name", t->name, "dtype",
-                                                 zx_dtype_name(t->dtype),
-                                                 "shape", shape, "sha256",
-                                                 hex, "sum", s, "sumabs",
-                                                 sa));
+            json_array_append_new(
+                arr, json_pack("{s:s,s:s,s:s,s:s,s:f,s:f}", "name", t->name,
+                               "dtype", zx_dtype_name(t->dtype), "shape", shape,
+                               "sha256", hex, "sum", s, "sumabs", sa));
         } else {
             printf("%s\t%s\t%s\t%s\t%.17g\t%.17g\n", t->name,
                    zx_dtype_name(t->dtype), shape, hex, s, sa);

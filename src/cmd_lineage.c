@@ -74,7 +74,8 @@ static int node_indexed(json_t *res, const char *id)
     json_t *n;
     size_t i;
 
-    json_array_foreach(json_object_get(res, "nodes"), i, n) {
+    json_array_foreach(json_object_get(res, "nodes"), i, n)
+    {
         if (!strcmp(zx_json_str(n, "id"), id))
             return json_is_true(json_object_get(n, "indexed"));
     }
@@ -86,9 +87,11 @@ static void print_cycles(json_t *res)
     json_t *c, *id;
     size_t i, j;
 
-    json_array_foreach(json_object_get(res, "cycles"), i, c) {
+    json_array_foreach(json_object_get(res, "cycles"), i, c)
+    {
         printf("warning: cycle in the lineage, not followed: ");
-        json_array_foreach(c, j, id) {
+        json_array_foreach(c, j, id)
+        {
             printf("%s%s", j ? " -> " : "", json_string_value(id));
         }
         printf("\n");
@@ -106,7 +109,8 @@ static void print_direct(json_t *arr, const char *field, const char *title)
     printf("  %s:\n", title);
     if (json_array_size(arr) == 0)
         printf("    (none declared)\n");
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         zx_buf_reset(&b);
         edge_label(&b, e, 1, json_is_true(json_object_get(e, "indexed")));
         printf("    %s%s\n", zx_json_str(e, field), zx_buf_cstr(&b));
@@ -144,7 +148,7 @@ struct tree {
     json_t *path;    /* ids on the current branch */
     const char *far; /* the edge field naming the next node */
     const char *model;
-    int mark_model;  /* highlight the model (tree view) */
+    int mark_model; /* highlight the model (tree view) */
     struct zx_buf line;
 };
 
@@ -154,7 +158,8 @@ static json_t *adjacency(json_t *res, int up)
     json_t *adj = json_object(), *e, *list;
     size_t i;
 
-    json_array_foreach(json_object_get(res, "edges"), i, e) {
+    json_array_foreach(json_object_get(res, "edges"), i, e)
+    {
         const char *k = zx_json_str(e, up ? "child" : "parent");
 
         list = json_object_get(adj, k);
@@ -200,7 +205,8 @@ static void draw(struct tree *t, const char *id, json_t *edge,
     json_object_set_new(t->path, id, json_true());
     sub = edge ? xasprintf("%s%s", prefix, last ? "   " : gl->bar)
                : xasprintf("%s", prefix);
-    json_array_foreach(next, i, e) {
+    json_array_foreach(next, i, e)
+    {
         draw(t, zx_json_str(e, t->far), e, sub, i + 1 == n);
     }
     free(sub);
@@ -248,16 +254,19 @@ static void print_tree(json_t *res)
 
     tree_init(&t, res, 0);
     t.mark_model = 1;
-    json_array_foreach(json_object_get(res, "roots"), i, x) {
+    json_array_foreach(json_object_get(res, "roots"), i, x)
+    {
         draw(&t, zx_json_str(x, "id"), NULL, "", 1);
     }
-    json_array_foreach(json_object_get(res, "cycles"), i, x) {
+    json_array_foreach(json_object_get(res, "cycles"), i, x)
+    {
         const char *id = json_string_value(json_array_get(x, 0));
 
         if (!json_object_get(t.printed, id))
             draw(&t, id, NULL, "", 1);
     }
-    json_array_foreach(json_object_get(res, "nodes"), i, x) {
+    json_array_foreach(json_object_get(res, "nodes"), i, x)
+    {
         if (!json_object_get(t.printed, zx_json_str(x, "id")))
             draw(&t, zx_json_str(x, "id"), NULL, "", 1);
     }
@@ -272,7 +281,8 @@ static void print_roots(json_t *res)
 
     if (!json_array_size(roots))
         printf("(no root: the ancestry of %s is a cycle)\n", model);
-    json_array_foreach(roots, i, r) {
+    json_array_foreach(roots, i, r)
+    {
         const char *id = zx_json_str(r, "id");
         json_int_t g = json_integer_value(json_object_get(r, "generations"));
 
@@ -280,8 +290,8 @@ static void print_roots(json_t *res)
             printf("%s  (this model: it has no parents)\n", id);
         else
             printf("%s%s  %lld generation%s up\n", id,
-                   node_indexed(res, id) ? "" : "  (not indexed)",
-                   (long long)g, g == 1 ? "" : "s");
+                   node_indexed(res, id) ? "" : "  (not indexed)", (long long)g,
+                   g == 1 ? "" : "s");
     }
 }
 
@@ -296,7 +306,8 @@ static void print_siblings(json_t *res)
     printf("%s\n", model);
     if (!json_array_size(json_object_get(up, model)))
         printf("  (no parents, so no siblings)\n");
-    json_array_foreach(json_object_get(up, model), i, e) {
+    json_array_foreach(json_object_get(up, model), i, e)
+    {
         const char *p = zx_json_str(e, "parent");
         json_t *kids = json_object_get(down, p);
 
@@ -308,7 +319,8 @@ static void print_siblings(json_t *res)
         n = json_array_size(kids) - 1; /* the model is one of them */
         if (n == 0)
             printf("  (no other children)\n");
-        json_array_foreach(kids, j, k) {
+        json_array_foreach(kids, j, k)
+        {
             const char *c = zx_json_str(k, "child");
 
             if (!strcmp(c, model))
@@ -347,7 +359,8 @@ static void print_dot(json_t *res)
     printf("digraph lineage {\n");
     printf("  node [shape=box, fontname=\"Helvetica\"];\n");
     printf("  edge [fontname=\"Helvetica\", fontsize=10];\n");
-    json_array_foreach(json_object_get(res, "nodes"), i, n) {
+    json_array_foreach(json_object_get(res, "nodes"), i, n)
+    {
         const char *nid = zx_json_str(n, "id");
         int indexed = json_is_true(json_object_get(n, "indexed"));
 
@@ -362,7 +375,8 @@ static void print_dot(json_t *res)
                    "penwidth=2");
         printf("];\n");
     }
-    json_array_foreach(json_object_get(res, "edges"), i, e) {
+    json_array_foreach(json_object_get(res, "edges"), i, e)
+    {
         const char *prov = zx_json_str(e, "provenance");
         const char *rel = zx_json_str(e, "relation");
 
@@ -385,9 +399,11 @@ static void print_dot(json_t *res)
         }
         printf("];\n");
     }
-    json_array_foreach(json_object_get(res, "cycles"), i, c) {
+    json_array_foreach(json_object_get(res, "cycles"), i, c)
+    {
         printf("  /* cycle:");
-        json_array_foreach(c, j, id) {
+        json_array_foreach(c, j, id)
+        {
             const char *s = json_string_value(id);
 
             printf(" %s%s", j ? "-> " : "", strstr(s, "*/") ? "?" : s);
@@ -406,18 +422,19 @@ static void print_inferred(json_t *inf)
 
     printf("  from the weights alone (%s charting):\n",
            !strcmp(zx_json_str(inf, "method"), "mother") ? "MoTHer"
-                                                          : "Model Atlas");
-    json_array_foreach(json_object_get(inf, "parents"), i, e) {
+                                                         : "Model Atlas");
+    json_array_foreach(json_object_get(inf, "parents"), i, e)
+    {
         printf("    parent %s%s%s  [%s %.2f, %s distance %.6f]\n",
-               zx_json_str(e, "parent"),
-               zx_json_str(e, "parent2") ? " + " : "",
+               zx_json_str(e, "parent"), zx_json_str(e, "parent2") ? " + " : "",
                zx_json_str(e, "parent2") ? zx_json_str(e, "parent2") : "",
                zx_json_str(e, "rule"),
                json_number_value(json_object_get(e, "confidence")),
                zx_json_str(e, "metric"),
                json_real_value(json_object_get(e, "distance")));
     }
-    json_array_foreach(json_object_get(inf, "children"), i, e) {
+    json_array_foreach(json_object_get(inf, "children"), i, e)
+    {
         printf("    child  %s  [%s %.2f, %s distance %.6f]\n",
                zx_json_str(e, "child"), zx_json_str(e, "rule"),
                json_number_value(json_object_get(e, "confidence")),
@@ -571,8 +588,7 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
         rc = zx_query_lineage_view(ix, argv[optind], view, min_conf, &res,
                                    &ctx->err);
     if (!rc && infer)
-        rc = zx_query_lineage_chart(ix, argv[optind], method, &inf,
-                                    &ctx->err);
+        rc = zx_query_lineage_chart(ix, argv[optind], method, &inf, &ctx->err);
     zx_index_close(ix);
     if (rc) {
         json_decref(res);

@@ -65,7 +65,8 @@ int cmd_search(int argc, char **argv, struct zx_ctx *ctx)
                zx_json_str(res, "query"), zx_json_str(res, "arch"));
         if (json_array_size(hits) == 0)
             printf("  (no other model of this architecture)\n");
-        json_array_foreach(hits, i, hit) {
+        json_array_foreach(hits, i, hit)
+        {
             printf("%3zu  %12.6f  %s\n", i + 1,
                    json_real_value(json_object_get(hit, "distance")),
                    zx_json_str(hit, "model"));

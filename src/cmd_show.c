@@ -29,7 +29,8 @@ static void print_list(json_t *arr, const char *field, const char *label)
     if (!json_array_size(arr))
         return;
     printf("%-16s", label);
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         const char *s = field ? zx_json_str(x, field) : json_string_value(x);
         const char *rel = field ? zx_json_str(x, "relation") : NULL;
         const char *prov = field ? zx_json_str(x, "provenance") : NULL;
@@ -69,10 +70,8 @@ static void pick_sep(void)
 static void print_counts(json_t *counts)
 {
     static const char *const hub[][2] = {
-        {"finetune", "Finetunes"},
-        {"adapter", "Adapters"},
-        {"quantized", "Quantizations"},
-        {"merge", "Merges"},
+        {"finetune", "Finetunes"},      {"adapter", "Adapters"},
+        {"quantized", "Quantizations"}, {"merge", "Merges"},
         {"duplicate", "Duplicates"}, /* only when there are some */
     };
     const char *key;
@@ -80,10 +79,11 @@ static void print_counts(json_t *counts)
     size_t i;
 
     for (i = 0; i < 4; i++)
-        printf("%s%s: %lld", i ? count_sep : "", hub[i][1],
-               (long long)json_integer_value(json_object_get(counts,
-                                                             hub[i][0])));
-    json_object_foreach(counts, key, v) {
+        printf(
+            "%s%s: %lld", i ? count_sep : "", hub[i][1],
+            (long long)json_integer_value(json_object_get(counts, hub[i][0])));
+    json_object_foreach(counts, key, v)
+    {
         for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
             if (!strcmp(key, hub[i][0]))
                 break;
@@ -117,17 +117,21 @@ static void print_tree_counts(json_t *lin)
         print_counts(sub);
         if (known)
             printf("\n%-16s sub-tree downloads: %lld, known for %lld of "
-                   "%lld models\n", "",
+                   "%lld models\n",
+                   "",
                    (long long)json_integer_value(
                        json_object_get(sub, "downloads")),
                    (long long)known, (long long)n);
         else
             printf("\n%-16s sub-tree downloads: unknown (no model of the "
-                   "sub-tree has the Hub's count)\n", "");
+                   "sub-tree has the Hub's count)\n",
+                   "");
     }
-    json_array_foreach(json_object_get(lin, "cycles"), i, c) {
+    json_array_foreach(json_object_get(lin, "cycles"), i, c)
+    {
         printf("%-16s", "lineage cycle");
-        json_array_foreach(c, j, id) {
+        json_array_foreach(c, j, id)
+        {
             printf("%s%s", j ? " -> " : " ", json_string_value(id));
         }
         printf("\n");
@@ -179,9 +183,9 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
                json_string_value(json_array_get(v, 0)));
     print_str(meta, "model_type", "model type");
     if (json_object_get(meta, "num_labels"))
-        printf("%-16s %lld\n", "labels",
-               (long long)json_integer_value(
-                   json_object_get(meta, "num_labels")));
+        printf(
+            "%-16s %lld\n", "labels",
+            (long long)json_integer_value(json_object_get(meta, "num_labels")));
     print_str(meta, "pipeline_tag", "pipeline");
     print_str(meta, "license", "license");
     printf("%-16s %lld in %lld tensors (mostly %s)\n", "parameters",
@@ -204,12 +208,14 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
     print_list(json_object_get(rec, "duplicates"), NULL, "duplicates");
     print_str(rec, "ingested", "ingested");
     if (tensors) {
-        json_object_foreach(json_object_get(rec, "tensors"), key, v) {
+        json_object_foreach(json_object_get(rec, "tensors"), key, v)
+        {
             json_t *d;
             size_t i;
 
             printf("  %s\t%s\t", key, zx_json_str(v, "dtype"));
-            json_array_foreach(json_object_get(v, "shape"), i, d) {
+            json_array_foreach(json_object_get(v, "shape"), i, d)
+            {
                 printf("%s%lld", i ? "," : "",
                        (long long)json_integer_value(d));
             }

@@ -18,13 +18,15 @@
 #define ZX_VERSION "0.1.0"
 #endif
 
-static const struct zx_cmd commands[] = { /* keep sorted by name */
+static const struct zx_cmd commands[] = {
+    /* keep sorted by name */
     {"crawl", cmd_crawl,
      "[--author a] [--filter tag]... [--search s] [--since date] "
      "[--max-models n] [--max-bytes b] [--parallel n] [--rate r] "
      "[--page-size n] [--retries n] [--dry-run] [--json]",
      "bring the index up to date with the Hugging Face Hub"},
-    {"ingest", cmd_ingest, "[--force] [--id ID] [--max-entries n] "
+    {"ingest", cmd_ingest,
+     "[--force] [--id ID] [--max-entries n] "
      "[--max-bytes size] [--json] path ...",
      "index local checkpoints: model folders, files or trees of them"},
     {"inspect", cmd_inspect, "[--json] path",
@@ -144,8 +146,8 @@ int zx_parse_size(const char *s, uint64_t *out)
 
 void zx_print_json(const json_t *v)
 {
-    char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS |
-                                JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+                                JSON_REAL_PRECISION(10));
 
     if (s) {
         fputs(s, stdout);
@@ -168,6 +170,26 @@ int zx_parse_int(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+int zx_parse_json_only(int argc, char **argv, struct zx_ctx *ctx, int *json)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+
+    *json = 0;
+    while ((ch = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+        if (ch == 'j')
+            *json = 1;
+        else
+            return zx_usage(ctx);
+    }
+    if (optind != argc)
+        return zx_usage(ctx);
+    return 0;
+}
+
 int zx_wants_help(int argc, char **argv)
 {
     int i;
@@ -185,8 +207,7 @@ int zx_help(struct zx_ctx *ctx)
 {
     printf("usage: zoodex [--db dir] %s %s\n\n%s.\n", current->name,
            current->synopsis, current->summary);
-    printf("See zoodex-%s(1) for the options and exit statuses.\n",
-           ctx->name);
+    printf("See zoodex-%s(1) for the options and exit statuses.\n", ctx->name);
     return ZX_EXIT_OK;
 }
 
@@ -294,8 +315,7 @@ int main(int argc, char **argv)
         if (!strcmp(commands[i].name, argv[optind]))
             current = &commands[i];
     if (!current) {
-        fprintf(stderr, "zoodex: '%s' is not a zoodex command\n",
-                argv[optind]);
+        fprintf(stderr, "zoodex: '%s' is not a zoodex command\n", argv[optind]);
         usage_all(stderr);
         free(db);
         return ZX_EXIT_USAGE;

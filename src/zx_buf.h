@@ -22,9 +22,9 @@ void zx_buf_addc(struct zx_buf *b, char c);
 void zx_buf_printf(struct zx_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void zx_buf_vprintf(struct zx_buf *b, const char *fmt, va_list ap);
-void zx_buf_reset(struct zx_buf *b);           /* len = 0, keeps storage */
-char *zx_buf_detach(struct zx_buf *b);         /* owned, never NULL */
-void zx_buf_release(struct zx_buf *b);         /* NULL-safe */
+void zx_buf_reset(struct zx_buf *b);             /* len = 0, keeps storage */
+char *zx_buf_detach(struct zx_buf *b);           /* owned, never NULL */
+void zx_buf_release(struct zx_buf *b);           /* NULL-safe */
 const char *zx_buf_cstr(const struct zx_buf *b); /* "" when empty */
 
 #endif

@@ -8,19 +8,19 @@
 #ifndef ZX_ERR_H
 #define ZX_ERR_H
 
-#define ZX_ERRORS(X)                                                       \
-    X(OK, "success")                                                       \
-    X(ENOMEM, "out of memory")                                             \
-    X(EIO, "input/output error")                                           \
-    X(EFORMAT, "malformed input")                                          \
-    X(ETOOBIG, "input exceeds a configured limit")                         \
-    X(ENOTFOUND, "no such model or tensor")                                \
-    X(ENET, "hub or network error")                                        \
-    X(ESTORE, "metadata store error")                                      \
-    X(EINDEX, "vector index error")                                        \
-    X(EUSAGE, "invalid argument")                                          \
-    X(ELOCKED, "index is locked by another process")                       \
-    X(EUNSUPPORTED, "unsupported input")                                   \
+#define ZX_ERRORS(X)                                                           \
+    X(OK, "success")                                                           \
+    X(ENOMEM, "out of memory")                                                 \
+    X(EIO, "input/output error")                                               \
+    X(EFORMAT, "malformed input")                                              \
+    X(ETOOBIG, "input exceeds a configured limit")                             \
+    X(ENOTFOUND, "no such model or tensor")                                    \
+    X(ENET, "hub or network error")                                            \
+    X(ESTORE, "metadata store error")                                          \
+    X(EINDEX, "vector index error")                                            \
+    X(EUSAGE, "invalid argument")                                              \
+    X(ELOCKED, "index is locked by another process")                           \
+    X(EUNSUPPORTED, "unsupported input")                                       \
     X(EINCOMPAT, "descriptors are not comparable")
 
 enum zx_err {

@@ -40,8 +40,10 @@ int zx_read_file(const char *path, size_t max, char **data, size_t *len,
         goto out;
     }
     if ((uint64_t)st.st_size > max) {
-        rc = zx_fail(err, ZX_ETOOBIG, "'%s' is %lld bytes, over the limit "
-                     "of %zu", path, (long long)st.st_size, max);
+        rc = zx_fail(err, ZX_ETOOBIG,
+                     "'%s' is %lld bytes, over the limit "
+                     "of %zu",
+                     path, (long long)st.st_size, max);
         goto out;
     }
     buf = xmalloc((size_t)st.st_size + 1);
@@ -213,7 +215,7 @@ int zx_mkdirs(const char *path, struct zx_error *err)
     if (!*path)
         return zx_fail(err, ZX_EUSAGE, "empty folder name");
     p = xstrdup(path);
-    for (s = p + 1; ; s++) {
+    for (s = p + 1;; s++) {
         int end = (*s == '\0');
 
         if (*s != '/' && !end)
@@ -263,8 +265,10 @@ int zx_lock_file(const char *path, int wait, int *fd, struct zx_error *err)
         close(f);
         errno = saved; /* close() may change errno */
         if (saved == EWOULDBLOCK)
-            return zx_fail(err, ZX_ELOCKED, "'%s' is locked by another "
-                           "zoodex process", path);
+            return zx_fail(err, ZX_ELOCKED,
+                           "'%s' is locked by another "
+                           "zoodex process",
+                           path);
         return zx_fail_errno(err, ZX_EIO, "cannot lock '%s'", path);
     }
     *fd = f;

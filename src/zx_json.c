@@ -17,12 +17,16 @@ int zx_json_parse(const char *data, size_t len, size_t max, const char *what,
 
     *out = NULL;
     if (len > max)
-        return zx_fail(err, ZX_ETOOBIG, "%s: %zu bytes of JSON exceed the "
-                       "limit of %zu", what, len, max);
+        return zx_fail(err, ZX_ETOOBIG,
+                       "%s: %zu bytes of JSON exceed the "
+                       "limit of %zu",
+                       what, len, max);
     v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!v)
-        return zx_fail(err, ZX_EFORMAT, "%s: invalid JSON at line %d column "
-                       "%d: %s", what, je.line, je.column, je.text);
+        return zx_fail(err, ZX_EFORMAT,
+                       "%s: invalid JSON at line %d column "
+                       "%d: %s",
+                       what, je.line, je.column, je.text);
     *out = v;
     return ZX_OK;
 }

@@ -18,8 +18,8 @@ void zx_row_sqnorms(const float *x, size_t n, size_t dim, float *out)
 }
 
 void zx_sqdist_block(const float *a, size_t na, const float *an2,
-                     const float *b, size_t nb, const float *bn2,
-                     size_t dim, float *out)
+                     const float *b, size_t nb, const float *bn2, size_t dim,
+                     float *out)
 {
     size_t i, j;
 
@@ -27,8 +27,7 @@ void zx_sqdist_block(const float *a, size_t na, const float *an2,
         return;
     /* out = -2 a b^T, then add the norms. */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)na, (int)nb,
-                (int)dim, -2.0f, a, (int)dim, b, (int)dim, 0.0f, out,
-                (int)nb);
+                (int)dim, -2.0f, a, (int)dim, b, (int)dim, 0.0f, out, (int)nb);
     for (i = 0; i < na; i++)
         for (j = 0; j < nb; j++) {
             float v = out[i * nb + j] + an2[i] + bn2[j];

@@ -15,8 +15,8 @@ void zx_row_sqnorms(const float *x, size_t n, size_t dim, float *out);
  * rows' squared norms (zx_row_sqnorms).  Rounding makes tiny distances
  * inexact: callers needing exact zeros (duplicates) compare rows. */
 void zx_sqdist_block(const float *a, size_t na, const float *an2,
-                     const float *b, size_t nb, const float *bn2,
-                     size_t dim, float *out);
+                     const float *b, size_t nb, const float *bn2, size_t dim,
+                     float *out);
 
 /* Singular values of the rows x cols matrix m, in descending order, into
  * s[min(rows, cols)].  m is not modified.  Returns 0, or -1 when LAPACK

@@ -16,8 +16,7 @@ double zx_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void zx_progress_init(struct zx_progress *p, const char *what,
-                      uint64_t total)
+void zx_progress_init(struct zx_progress *p, const char *what, uint64_t total)
 {
     const char *env = getenv("ZOODEX_PROGRESS");
 
@@ -30,8 +29,7 @@ void zx_progress_init(struct zx_progress *p, const char *what,
         p->enabled = isatty(STDERR_FILENO);
 }
 
-void zx_progress_update(struct zx_progress *p, uint64_t done,
-                        const char *item)
+void zx_progress_update(struct zx_progress *p, uint64_t done, const char *item)
 {
     double t;
 

@@ -9,18 +9,16 @@
 #include <stdint.h>
 
 struct zx_progress {
-    const char *what;  /* "ingest" */
+    const char *what; /* "ingest" */
     uint64_t done;
-    uint64_t total;    /* 0 when unknown */
+    uint64_t total; /* 0 when unknown */
     int enabled;
     int drawn;
-    double last;       /* time of the last redraw */
+    double last; /* time of the last redraw */
 };
 
-void zx_progress_init(struct zx_progress *p, const char *what,
-                      uint64_t total);
-void zx_progress_update(struct zx_progress *p, uint64_t done,
-                        const char *item);
+void zx_progress_init(struct zx_progress *p, const char *what, uint64_t total);
+void zx_progress_update(struct zx_progress *p, uint64_t done, const char *item);
 void zx_progress_end(struct zx_progress *p);
 
 /* Monotonic seconds. */

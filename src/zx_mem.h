@@ -17,8 +17,7 @@ char *xstrndup(const char *s, size_t n);
 /* printf into a fresh heap string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define ZX_ASSERT(x)                                                       \
-    ((x) ? (void)0 : zx_assert_fail(#x, __FILE__, __LINE__))
+#define ZX_ASSERT(x) ((x) ? (void)0 : zx_assert_fail(#x, __FILE__, __LINE__))
 _Noreturn void zx_assert_fail(const char *expr, const char *file, int line);
 
 #endif

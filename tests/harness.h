@@ -16,60 +16,60 @@
 static int h_passed, h_failed, h_bad;
 static const char *h_name = "";
 
-#define H_FAIL(...)                                                        \
-    do {                                                                   \
-        h_bad++;                                                           \
-        fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, h_name);        \
-        fprintf(stderr, __VA_ARGS__);                                      \
-        fputc('\n', stderr);                                               \
+#define H_FAIL(...)                                                            \
+    do {                                                                       \
+        h_bad++;                                                               \
+        fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, h_name);            \
+        fprintf(stderr, __VA_ARGS__);                                          \
+        fputc('\n', stderr);                                                   \
     } while (0)
-#define CHECK(c)                                                           \
-    do {                                                                   \
-        if (!(c))                                                          \
-            H_FAIL("CHECK(%s)", #c);                                       \
+#define CHECK(c)                                                               \
+    do {                                                                       \
+        if (!(c))                                                              \
+            H_FAIL("CHECK(%s)", #c);                                           \
     } while (0)
-#define CHECK_INT(a, op, b)                                                \
-    do {                                                                   \
-        long long a_ = (long long)(a), b_ = (long long)(b);                \
-        if (!(a_ op b_))                                                   \
-            H_FAIL("%s %s %s (%lld vs %lld)", #a, #op, #b, a_, b_);        \
+#define CHECK_INT(a, op, b)                                                    \
+    do {                                                                       \
+        long long a_ = (long long)(a), b_ = (long long)(b);                    \
+        if (!(a_ op b_))                                                       \
+            H_FAIL("%s %s %s (%lld vs %lld)", #a, #op, #b, a_, b_);            \
     } while (0)
-#define CHECK_STR(a, b)                                                    \
-    do {                                                                   \
-        const char *a_ = (a), *b_ = (b);                                   \
-        if (!a_ || !b_ || strcmp(a_, b_))                                  \
-            H_FAIL("%s == %s (\"%s\" vs \"%s\")", #a, #b,                  \
-                   a_ ? a_ : "(null)", b_ ? b_ : "(null)");                \
+#define CHECK_STR(a, b)                                                        \
+    do {                                                                       \
+        const char *a_ = (a), *b_ = (b);                                       \
+        if (!a_ || !b_ || strcmp(a_, b_))                                      \
+            H_FAIL("%s == %s (\"%s\" vs \"%s\")", #a, #b, a_ ? a_ : "(null)",  \
+                   b_ ? b_ : "(null)");                                        \
     } while (0)
 /* |a - b| <= tol * max(1, |b|) */
-#define CHECK_NEAR(a, b, tol)                                              \
-    do {                                                                   \
-        double a_ = (a), b_ = (b);                                         \
-        double s_ = fabs(b_) > 1 ? fabs(b_) : 1;                           \
-        if (!(fabs(a_ - b_) <= (tol) * s_))                                \
-            H_FAIL("%s ~ %s (%.17g vs %.17g)", #a, #b, a_, b_);            \
+#define CHECK_NEAR(a, b, tol)                                                  \
+    do {                                                                       \
+        double a_ = (a), b_ = (b);                                             \
+        double s_ = fabs(b_) > 1 ? fabs(b_) : 1;                               \
+        if (!(fabs(a_ - b_) <= (tol)*s_))                                      \
+            H_FAIL("%s ~ %s (%.17g vs %.17g)", #a, #b, a_, b_);                \
     } while (0)
 /* The message of an error must contain a fragment. */
-#define CHECK_MSG(err, frag)                                               \
-    do {                                                                   \
-        if (!strstr((err).msg, (frag)))                                    \
-            H_FAIL("message \"%s\" lacks \"%s\"", (err).msg, (frag));      \
+#define CHECK_MSG(err, frag)                                                   \
+    do {                                                                       \
+        if (!strstr((err).msg, (frag)))                                        \
+            H_FAIL("message \"%s\" lacks \"%s\"", (err).msg, (frag));          \
     } while (0)
-#define RUN(fn)                                                            \
-    do {                                                                   \
-        const char *o_ = getenv("T");                                      \
-        if (o_ && strcmp(o_, #fn))                                         \
-            break;                                                         \
-        h_name = #fn;                                                      \
-        h_bad = 0;                                                         \
-        fn();                                                              \
-        if (h_bad)                                                         \
-            h_failed++;                                                    \
-        else                                                               \
-            h_passed++;                                                    \
+#define RUN(fn)                                                                \
+    do {                                                                       \
+        const char *o_ = getenv("T");                                          \
+        if (o_ && strcmp(o_, #fn))                                             \
+            break;                                                             \
+        h_name = #fn;                                                          \
+        h_bad = 0;                                                             \
+        fn();                                                                  \
+        if (h_bad)                                                             \
+            h_failed++;                                                        \
+        else                                                                   \
+            h_passed++;                                                        \
     } while (0)
-#define DONE()                                                             \
-    (printf("%-36s %d passed, %d failed\n", __FILE__, h_passed, h_failed), \
+#define DONE()                                                                 \
+    (printf("%-36s %d passed, %d failed\n", __FILE__, h_passed, h_failed),     \
      h_failed ? 1 : 0)
 
 /* A fresh temporary folder from a mkdtemp template (owned); exits 2 when

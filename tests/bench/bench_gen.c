@@ -39,14 +39,13 @@ int main(int argc, char **argv)
             snprintf(ts[n].name, 96, "model.layers.%d.self_attn.%s.weight",
                      layer, sq[k]);
             ts[n].r = h, ts[n++].c = h;
-            snprintf(ts[n].name, 96, "model.layers.%d.self_attn.%s.bias",
-                     layer, sq[k]);
+            snprintf(ts[n].name, 96, "model.layers.%d.self_attn.%s.bias", layer,
+                     sq[k]);
             ts[n++].r = h;
         }
         snprintf(ts[n].name, 96, "model.layers.%d.mlp.up_proj.weight", layer);
         ts[n].r = ff, ts[n++].c = h;
-        snprintf(ts[n].name, 96, "model.layers.%d.mlp.down_proj.weight",
-                 layer);
+        snprintf(ts[n].name, 96, "model.layers.%d.mlp.down_proj.weight", layer);
         ts[n].r = h, ts[n++].c = ff;
         snprintf(ts[n].name, 96, "model.layers.%d.input_layernorm.weight",
                  layer);
@@ -60,16 +59,17 @@ int main(int argc, char **argv)
         uint64_t e = ts[k].r * (ts[k].c ? ts[k].c : 1);
 
         if (ts[k].c)
-            zx_buf_printf(&hdr, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%llu,%llu],"
-                          "\"data_offsets\":[%llu,%llu]}", k ? "," : "",
-                          ts[k].name, (unsigned long long)ts[k].r,
-                          (unsigned long long)ts[k].c,
-                          (unsigned long long)off,
+            zx_buf_printf(&hdr,
+                          "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%llu,%llu],"
+                          "\"data_offsets\":[%llu,%llu]}",
+                          k ? "," : "", ts[k].name, (unsigned long long)ts[k].r,
+                          (unsigned long long)ts[k].c, (unsigned long long)off,
                           (unsigned long long)(off + e * 4));
         else
-            zx_buf_printf(&hdr, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%llu],"
-                          "\"data_offsets\":[%llu,%llu]}", k ? "," : "",
-                          ts[k].name, (unsigned long long)ts[k].r,
+            zx_buf_printf(&hdr,
+                          "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%llu],"
+                          "\"data_offsets\":[%llu,%llu]}",
+                          k ? "," : "", ts[k].name, (unsigned long long)ts[k].r,
                           (unsigned long long)off,
                           (unsigned long long)(off + e * 4));
         off += e * 4;
@@ -93,8 +93,9 @@ int main(int argc, char **argv)
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
-                row[j] = (float)((double)(rng >> 11) / 9007199254740992.0 -
-                                 0.5) * 0.05f;
+                row[j] =
+                    (float)((double)(rng >> 11) / 9007199254740992.0 - 0.5) *
+                    0.05f;
             }
             fwrite(row, sizeof(float), c, f);
         }

@@ -35,9 +35,9 @@
 
 #define KINDS 8
 #define NLINK 7
-static const char *const kinds[KINDS] = {"finetune", "snake", "fan",
+static const char *const kinds[KINDS] = {"finetune",  "snake",     "fan",
                                          "quantized", "duplicate", "merge",
-                                         "lora", "root"};
+                                         "lora",      "root"};
 
 struct tally {
     size_t n[KINDS], ok[KINDS];
@@ -61,7 +61,8 @@ static void score(struct tally *t, json_t *truth, json_t *pred)
     size_t i;
     int k = kind_of(zx_json_str(truth, "kind"));
 
-    json_array_foreach(json_object_get(truth, "parents"), i, p) {
+    json_array_foreach(json_object_get(truth, "parents"), i, p)
+    {
         t->n[k]++;
         if (pred && json_object_get(pred, json_string_value(p)))
             t->ok[k]++;
@@ -70,16 +71,18 @@ static void score(struct tally *t, json_t *truth, json_t *pred)
         const char *par;
         json_t *x;
 
-        json_object_foreach(pred, par, x) {
+        json_object_foreach(pred, par, x)
+        {
             json_t *q;
             size_t j;
 
             t->pred++;
-            json_array_foreach(json_object_get(truth, "parents"), j, q)
-                if (!strcmp(json_string_value(q), par)) {
-                    t->pred_ok++;
-                    break;
-                }
+            json_array_foreach(json_object_get(truth, "parents"), j,
+                               q) if (!strcmp(json_string_value(q), par))
+            {
+                t->pred_ok++;
+                break;
+            }
         }
     }
 }
@@ -152,8 +155,8 @@ static int vec_cb(const struct zx_vec *v, void *arg)
     snprintf(m->arch, sizeof(m->arch), "%s", v->arch);
     memcpy(m->fp, v->data, sizeof(m->fp));
     m->truth = json_object_get(truth_by_id, v->model);
-    m->created = iso_seconds(
-        zx_json_str(json_object_get(rec, "hub"), "createdAt"));
+    m->created =
+        iso_seconds(zx_json_str(json_object_get(rec, "hub"), "createdAt"));
     json_decref(rec);
     return 0;
 }
@@ -251,11 +254,11 @@ static void synth(size_t n)
 
     for (i = 0; i < n; i++) {
         size_t pos = i % 21; /* 0 root, 1-4 children, 5-20 grandchildren */
-        long par = pos == 0 ? -1
+        long par = pos == 0   ? -1
                    : pos <= 4 ? (long)(i - pos)
                               : (long)(i - pos + 1 + (pos - 5) / 4);
-        double step = pos == 0 ? 1.0 : 0.02 * (0.5 + rand_r(&seed) /
-                                                         (double)RAND_MAX);
+        double step =
+            pos == 0 ? 1.0 : 0.02 * (0.5 + rand_r(&seed) / (double)RAND_MAX);
 
         truth[i] = par;
         for (k = 0; k < ZX_FP_DIM; k++)
@@ -267,12 +270,13 @@ static void synth(size_t n)
             lfp[i * ZX_LFP_DIM + k] =
                 (float)((par >= 0 ? lfp[(size_t)par * ZX_LFP_DIM + k]
                                   : gauss(&seed)) +
-                        (par >= 0 ? step * (2.0 * rand_r(&seed) /
-                                                RAND_MAX - 1)
+                        (par >= 0 ? step * (2.0 * rand_r(&seed) / RAND_MAX - 1)
                                   : 0));
         has[i] = 1;
-        nodes[i].created = (double)(i / 21) + (pos == 0 ? 0 : pos <= 4 ? 0.1
-                                                                        : 0.2) +
+        nodes[i].created = (double)(i / 21) +
+                           (pos == 0   ? 0
+                            : pos <= 4 ? 0.1
+                                       : 0.2) +
                            1e-4 * (double)pos;
         nodes[i].known = nodes[i].known2 = -1;
     }
@@ -287,7 +291,8 @@ static void synth(size_t n)
             ok += out[i].parent == truth[i];
         }
     printf("lineage_chart_synthetic_%zu %.3f s (%zu components, directed-edge "
-           "accuracy %.3f)\n", n, t1 - t0, nc, edges ? (double)ok / edges : 0);
+           "accuracy %.3f)\n",
+           n, t1 - t0, nc, edges ? (double)ok / edges : 0);
     free(fp);
     free(lfp);
     free(has);
@@ -308,7 +313,8 @@ int main(int argc, char **argv)
     size_t tn[NLINK] = {0}, i, li, band_n[4] = {0}, band_ok[4] = {0};
     size_t max_synth = getenv("BENCH_LINEAGE_MAX")
                            ? strtoul(getenv("BENCH_LINEAGE_MAX"), NULL, 10)
-                           : 10000, s;
+                           : 10000,
+           s;
     struct zx_index *full = NULL;
     const char *arch;
     json_t *dummy;
@@ -335,13 +341,15 @@ int main(int argc, char **argv)
     mc = json_object();
     archs = json_object();
     /* 1. What zoodex stored (declared + inferred), with confidence bands. */
-    json_array_foreach(json_object_get(truth, "models"), i, m) {
+    json_array_foreach(json_object_get(truth, "models"), i, m)
+    {
         json_t *ps = NULL, *e;
         size_t j;
 
         if (zx_store_parents(txn, zx_json_str(m, "id"), &ps, NULL))
             continue;
-        json_array_foreach(ps, j, e) {
+        json_array_foreach(ps, j, e)
+        {
             const char *prov = zx_json_str(e, "provenance");
             double c = json_number_value(json_object_get(e, "confidence"));
             json_t *tp_ = json_object_get(m, "parents"), *x;
@@ -351,9 +359,8 @@ int main(int argc, char **argv)
             add_pred(stored, zx_json_str(m, "id"), zx_json_str(e, "parent"));
             if (!prov || !strcmp(prov, "declared"))
                 continue;
-            json_array_foreach(tp_, q, x)
-                right |= !strcmp(json_string_value(x),
-                                 zx_json_str(e, "parent"));
+            json_array_foreach(tp_, q, x) right |=
+                !strcmp(json_string_value(x), zx_json_str(e, "parent"));
             band = c < 0.5 ? 0 : c < 0.7 ? 1 : c < 0.9 ? 2 : 3;
             band_n[band]++;
             band_ok[band] += right;
@@ -364,7 +371,8 @@ int main(int argc, char **argv)
     zx_store_each_vec(txn, NULL, vec_cb, txn, &err);
     for (i = 0; i < n_models; i++)
         json_object_set_new(archs, models[i].arch, json_true());
-    json_object_foreach(archs, arch, dummy) {
+    json_object_foreach(archs, arch, dummy)
+    {
         json_t *edges = NULL, *e;
         size_t *idx = xcalloc(n_models + 1, sizeof(*idx)), n = 0, nc = 0, j;
         size_t *comp;
@@ -375,10 +383,11 @@ int main(int argc, char **argv)
             if (!strcmp(models[j].arch, arch))
                 idx[n++] = j;
         t0 = zx_now();
-        if (zx_lineage_chart_group(ix, arch, ZX_CHART_ATLAS, &edges,
-                                   &err) == 0) {
+        if (zx_lineage_chart_group(ix, arch, ZX_CHART_ATLAS, &edges, &err) ==
+            0) {
             t_chart += zx_now() - t0;
-            json_array_foreach(edges, j, e) {
+            json_array_foreach(edges, j, e)
+            {
                 add_pred(weights, zx_json_str(e, "child"),
                          zx_json_str(e, "parent"));
                 if (zx_json_str(e, "parent2"))
@@ -391,11 +400,10 @@ int main(int argc, char **argv)
         /* MoTHer through the same code path (`lineage --infer --method
          * mother`); crawled records have no kurtosis, so FULLDB's is
          * used: its records are charted instead. */
-        if (zx_lineage_chart_group(full, arch, ZX_CHART_MOTHER, &edges,
-                                   &err) == 0)
+        if (zx_lineage_chart_group(full, arch, ZX_CHART_MOTHER, &edges, &err) ==
+            0)
             json_array_foreach(edges, j, e)
-                add_pred(mo, zx_json_str(e, "child"),
-                         zx_json_str(e, "parent"));
+                add_pred(mo, zx_json_str(e, "child"), zx_json_str(e, "parent"));
         json_decref(edges);
         fp = xcalloc(n * ZX_FP_DIM + 1, sizeof(*fp));
         comp = xcalloc(n + 1, sizeof(*comp));
@@ -413,7 +421,8 @@ int main(int argc, char **argv)
         free(fp);
         free(comp);
     }
-    json_array_foreach(json_object_get(truth, "models"), i, m) {
+    json_array_foreach(json_object_get(truth, "models"), i, m)
+    {
         const char *id = zx_json_str(m, "id");
 
         score(&t_st, m, json_object_get(stored, id));
@@ -434,18 +443,20 @@ int main(int argc, char **argv)
         double n = (double)(tp[li] + fpn[li] + fnn[li] + tn[li]);
         double a = (double)(tp[li] + fpn[li]), b = (double)(tp[li] + fnn[li]);
         double idx_e = a * b / (n ? n : 1), maxi = (a + b) / 2;
-        double ari = maxi - idx_e != 0
-                         ? ((double)tp[li] - idx_e) / (maxi - idx_e) : 0;
+        double ari =
+            maxi - idx_e != 0 ? ((double)tp[li] - idx_e) / (maxi - idx_e) : 0;
 
         printf("lineage_components_link_%g%s pair_precision %.3f "
-               "pair_recall %.3f adjusted_rand %.3f\n", links[li],
-               links[li] == 4 ? " (default)" : "",
+               "pair_recall %.3f adjusted_rand %.3f\n",
+               links[li], links[li] == 4 ? " (default)" : "",
                a ? (double)tp[li] / a : 0, b ? (double)tp[li] / b : 0, ari);
     }
     for (i = 0; i < 4; i++)
         printf("lineage_confidence_band_%s %zu/%zu right\n",
-               i == 0 ? "lt0.5" : i == 1 ? "0.5-0.7" : i == 2 ? "0.7-0.9"
-                                                            : "ge0.9",
+               i == 0   ? "lt0.5"
+               : i == 1 ? "0.5-0.7"
+               : i == 2 ? "0.7-0.9"
+                        : "ge0.9",
                band_ok[i], band_n[i]);
     printf("lineage_chart_zoo_seconds %.4f s\n", t_chart);
     for (s = 100; s <= max_synth; s *= 10)

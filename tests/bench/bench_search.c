@@ -39,8 +39,8 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     const char *arch = "00000000bench001";
-    long n = argc > 2 ? atol(argv[2]) : 100000, q = argc > 3 ? atol(argv[3])
-                                                             : 200;
+    long n = argc > 2 ? atol(argv[2]) : 100000,
+         q = argc > 3 ? atol(argv[3]) : 200;
     struct zx_error err = {0};
     struct zx_index *ix = NULL;
     struct zx_txn *txn = NULL;
@@ -69,14 +69,13 @@ int main(int argc, char **argv)
         char id[32];
 
         snprintf(id, sizeof(id), "bench/m%07ld", i);
-        if (zx_store_put_vec(txn, arch, (uint64_t)i + 1, id,
-                             x + i * ZX_FP_DIM, ZX_FP_DIM, &err))
+        if (zx_store_put_vec(txn, arch, (uint64_t)i + 1, id, x + i * ZX_FP_DIM,
+                             ZX_FP_DIM, &err))
             goto fail;
     }
     g = json_pack("{s:i,s:I,s:i,s:i}", "gen", 1, "n_models", (json_int_t)n,
                   "dim", ZX_FP_DIM, "version", ZX_DESC_VERSION);
-    if (zx_store_put_group(txn, arch, g, &err) ||
-        zx_txn_commit(txn, &err))
+    if (zx_store_put_group(txn, arch, g, &err) || zx_txn_commit(txn, &err))
         goto fail;
     txn = NULL;
     json_decref(g);
@@ -117,7 +116,8 @@ int main(int argc, char **argv)
             }
         }
         tb[i] = zx_now() - t0;
-        json_array_foreach(hits, h, hit) {
+        json_array_foreach(hits, h, hit)
+        {
             json_int_t vid = json_integer_value(json_object_get(hit, "vid"));
 
             for (m = 0; m < 10; m++)

@@ -49,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (json_array_size(parents) == 1) {
         p = json_array_get(parents, 0);
         par = zx_json_str(p, "parent");
-        if (!par || !base || strcmp(par, base) || !strcmp(par, SELF) ||
-            !*par || !zx_json_str(p, "relation") ||
+        if (!par || !base || strcmp(par, base) || !strcmp(par, SELF) || !*par ||
+            !zx_json_str(p, "relation") ||
             strcmp(zx_json_str(p, "relation"), "adapter") ||
             !zx_json_str(p, "source") ||
             strcmp(zx_json_str(p, "source"), "adapter_config"))

@@ -28,7 +28,8 @@ static void check_meta(json_t *front)
     s = zx_json_dump(meta);
     free(s);
     parents = zx_model_declared_parents(&src);
-    json_array_foreach(parents, i, p) {
+    json_array_foreach(parents, i, p)
+    {
         const char *par = zx_json_str(p, "parent");
         const char *rel = zx_json_str(p, "relation");
 

@@ -53,7 +53,8 @@ static void check_model(const char *id, json_t *info)
         free(w);
     }
     parents = zx_remote_hub_parents(m->id, info);
-    json_array_foreach(parents, i, p) {
+    json_array_foreach(parents, i, p)
+    {
         const char *par = zx_json_str(p, "parent");
 
         if (!par || !zx_valid_model_id(par) || !strcmp(par, id) ||
@@ -76,8 +77,8 @@ static void check_shards(const uint8_t *data, size_t size)
     struct zx_error err = {0};
     char **files = NULL;
     size_t n = 0, i, k;
-    int rc = zx_remote_shard_files((const char *)data, size, "fuzz", &files,
-                                   &n, &err);
+    int rc = zx_remote_shard_files((const char *)data, size, "fuzz", &files, &n,
+                                   &err);
 
     if (rc != ZX_OK) {
         if (files || n || !err.msg[0])
@@ -107,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (zx_json_parse((const char *)data, size, MAX_LISTING, "model listing",
                       &v, &err) == ZX_OK) {
         if (json_is_array(v)) {
-            json_array_foreach(v, i, e) {
+            json_array_foreach(v, i, e)
+            {
                 check_model(zx_json_str(e, "id"), e);
             }
         } else if (json_is_object(v)) {

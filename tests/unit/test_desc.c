@@ -109,8 +109,7 @@ static void kurtosis_blocks_match_two_pass(void)
         m2 += d * d;
         m4 += d * d * d * d;
     }
-    CHECK_NEAR(zx_desc_kurtosis(x, n), (double)(n * m4 / (m2 * m2) - 3),
-               1e-9);
+    CHECK_NEAR(zx_desc_kurtosis(x, n), (double)(n * m4 / (m2 * m2) - 3), 1e-9);
     free(x);
 }
 
@@ -196,13 +195,21 @@ static void fingerprint_ignores_head_and_embeddings(void)
         struct wt m1[] = {
             {"body.w", "F32", 2, {64, 32}, a, sizeof(a)},
             {"classifier.weight", "F32", 2, {2, 32}, head2, sizeof(head2)},
-            {"embeddings.word_embeddings.weight", "F32", 2, {100, 32}, emb100,
+            {"embeddings.word_embeddings.weight",
+             "F32",
+             2,
+             {100, 32},
+             emb100,
              sizeof(emb100)},
         };
         struct wt m2[] = {
             {"body.w", "F32", 2, {64, 32}, a, sizeof(a)},
             {"classifier.weight", "F32", 2, {7, 32}, head7, sizeof(head7)},
-            {"embeddings.word_embeddings.weight", "F32", 2, {120, 32}, emb120,
+            {"embeddings.word_embeddings.weight",
+             "F32",
+             2,
+             {120, 32},
+             emb120,
              sizeof(emb120)},
         };
         struct wt m3[] = {
@@ -264,13 +271,14 @@ static void zoo_matches_manifest(void)
     struct zx_error err = {0};
     json_t *man = NULL, *m;
     size_t i;
-    int rc = zx_json_load_file("fixtures/zoo/MANIFEST.json", 1 << 20, &man,
-                               &err);
+    int rc =
+        zx_json_load_file("fixtures/zoo/MANIFEST.json", 1 << 20, &man, &err);
 
     CHECK_INT(rc, ==, 0);
     if (rc)
         return;
-    json_array_foreach(json_object_get(man, "models"), i, m) {
+    json_array_foreach(json_object_get(man, "models"), i, m)
+    {
         const char *id = zx_json_str(m, "id");
         char *path = xasprintf("fixtures/zoo/%s", id);
         struct zx_model_src *src = NULL;
@@ -292,7 +300,8 @@ static void zoo_matches_manifest(void)
                        1e-9);
             zx_json_int(m, "n_tensors", &nt);
             CHECK_INT(d->n_tensors, ==, nt);
-            json_object_foreach(by, dt, v) {
+            json_object_foreach(by, dt, v)
+            {
                 CHECK_INT(d->params_by_dtype[zx_dtype_parse(dt)], ==,
                           json_integer_value(v));
             }

@@ -82,8 +82,8 @@ static void cycle_is_broken_optimally(void)
 {
     /* 1 <-> 2 are each other's cheapest parents; 0 must enter the cycle at
      * the node where that costs least. */
-    double c[9] = {INFINITY, 10, 3, INFINITY, INFINITY, 1, INFINITY, 1,
-                   INFINITY};
+    double c[9] = {INFINITY, 10,       3, INFINITY, INFINITY,
+                   1,        INFINITY, 1, INFINITY};
     long par[3];
 
     CHECK_INT(zx_lineage_arborescence(3, c, par, NULL), ==, 0);
@@ -105,7 +105,7 @@ static void random_graphs_match_brute_force(void)
 
         for (i = 0; i < n; i++)
             for (j = 0; j < n; j++)
-                c[i * n + j] = i == j ? INFINITY
+                c[i * n + j] = i == j           ? INFINITY
                                : urand() < 0.15 ? INFINITY
                                                 : (double)(int)(urand() * 20);
         want = brute(n, c);
@@ -114,8 +114,7 @@ static void random_graphs_match_brute_force(void)
         CHECK_INT(zx_lineage_arborescence(n, c, par, NULL), ==, 0);
         got = tree_cost(n, c, par);
         if (got != want) {
-            H_FAIL("trial %d n=%zu: cost %g, optimum %g", trial, n, got,
-                   want);
+            H_FAIL("trial %d n=%zu: cost %g, optimum %g", trial, n, got, want);
             break;
         }
     }
@@ -142,8 +141,30 @@ static void mother_cost(void)
 /* ===== Atlas charting on points in a 64-d space ===== */
 
 #define D 64
-enum { R, C1, C2, C3, C4, G11, G12, G21, DUP, Q3, K3, S0, S1, S2, S3,
-       F0, F1, F2, F3, F4, MRG, NN };
+enum {
+    R,
+    C1,
+    C2,
+    C3,
+    C4,
+    G11,
+    G12,
+    G21,
+    DUP,
+    Q3,
+    K3,
+    S0,
+    S1,
+    S2,
+    S3,
+    F0,
+    F1,
+    F2,
+    F3,
+    F4,
+    MRG,
+    NN
+};
 
 static void step(double *dst, const double *src, double len)
 {
@@ -165,8 +186,9 @@ static void atlas_zoo(void)
     struct zx_atlas_params p;
     long par[NN], par2[NN];
     enum zx_chart_rule rule[NN];
-    static const double t[NN] = {0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 20, 21,
-                                 22, 23, 30, 30.1, 30.2, 30.3, 30.4, 40};
+    static const double t[NN] = {0,  1,  2,    3,    4,    5,    6,
+                                 7,  10, 11,   12,   20,   21,   22,
+                                 23, 30, 30.1, 30.2, 30.3, 30.4, 40};
     int i, j, k;
 
     memset(x, 0, sizeof(x));
@@ -256,21 +278,21 @@ static void chart_linf(void)
     for (t = 0; t < 2; t++) {
         for (i = 0; i < TN; i++) {
             size_t v = t * TN + i;
-            long par = i == 0 ? -1
+            long par = i == 0   ? -1
                        : i <= 4 ? (long)(t * TN)
                                 : (long)(t * TN + 1 + (i - 5) / 4);
             double lr = 0.01 * (0.5 + urand());
 
             want[v] = par;
             for (k = 0; k < LD; k++)
-                lfp[v * LD + k] =
-                    par < 0 ? (float)(10.0 * t + urand())
-                            : lfp[(size_t)par * LD + k] +
-                                  (float)(lr * (2 * urand() - 1));
+                lfp[v * LD + k] = par < 0 ? (float)(10.0 * t + urand())
+                                          : lfp[(size_t)par * LD + k] +
+                                                (float)(lr * (2 * urand() - 1));
             for (k = 0; k < 8; k++) /* the fingerprint: a few values */
                 fp[v * 8 + k] = lfp[v * LD + k * 7];
-            nodes[v].created = (double)(t * 100 + (i == 0 ? 0 : i <= 4 ? 10
-                                                                       : 20)) +
+            nodes[v].created = (double)(t * 100 + (i == 0   ? 0
+                                                   : i <= 4 ? 10
+                                                            : 20)) +
                                0.01 * (double)i;
             nodes[v].quantized = 0;
             nodes[v].known = nodes[v].known2 = -1;

@@ -17,8 +17,7 @@ static int n_db;
 /* A fresh index holding the models `ids` (NULL-terminated; "id=N" gives
  * the model N Hub downloads) and the edges `edges` ("child<parent<json"
  * strings). */
-static struct zx_index *make(const char *const *ids,
-                             const char *const *edges)
+static struct zx_index *make(const char *const *ids, const char *const *edges)
 {
     struct zx_index *ix = NULL;
     struct zx_txn *txn = NULL;
@@ -40,9 +39,9 @@ static struct zx_index *make(const char *const *ids,
         if (eq) {
             *eq = '\0';
             json_object_set_new(rec, "id", json_string(id));
-            json_object_set_new(rec, "hub",
-                                json_pack("{s:i}", "downloads",
-                                          (int)strtol(eq + 1, NULL, 10)));
+            json_object_set_new(
+                rec, "hub",
+                json_pack("{s:i}", "downloads", (int)strtol(eq + 1, NULL, 10)));
         }
         CHECK_INT(zx_store_put_model(txn, id, rec, &err), ==, ZX_OK);
         json_decref(rec);
@@ -65,8 +64,8 @@ static struct zx_index *make(const char *const *ids,
     return ix;
 }
 
-static json_t *view(struct zx_index *ix, const char *id,
-                    enum zx_lineage_view v, double min)
+static json_t *view(struct zx_index *ix, const char *id, enum zx_lineage_view v,
+                    double min)
 {
     struct zx_error err = {0};
     json_t *out = NULL;
@@ -84,27 +83,28 @@ static char *ids_of(json_t *arr, const char *field)
     json_t *x;
     size_t i;
 
-    json_array_foreach(arr, i, x) {
-        const char *s = json_is_string(x) ? json_string_value(x)
-                                          : zx_json_str(x, field);
+    json_array_foreach(arr, i, x)
+    {
+        const char *s =
+            json_is_string(x) ? json_string_value(x) : zx_json_str(x, field);
 
         zx_buf_printf(&b, "%s%s", i ? " " : "", s ? s : "?");
     }
     return zx_buf_detach(&b);
 }
 
-#define CHECK_IDS(arr, field, want)                                        \
-    do {                                                                   \
-        char *got_ = ids_of(arr, field);                                   \
-        CHECK_STR(got_, want);                                             \
-        free(got_);                                                        \
+#define CHECK_IDS(arr, field, want)                                            \
+    do {                                                                       \
+        char *got_ = ids_of(arr, field);                                       \
+        CHECK_STR(got_, want);                                                 \
+        free(got_);                                                            \
     } while (0)
 
 /* r -> a (declared, no confidence), a -> b (inferred 0.82), a -> c (both
  * 0.95), b -> d (declared but contradicted, 0.5); hub/v, not indexed,
  * -> r; r -> q (quantized) */
-static const char *const tree_ids[] = {"r=1000", "a=50", "b", "c=7", "d=3",
-                                       "q", NULL};
+static const char *const tree_ids[] = {"r=1000", "a=50", "b", "c=7",
+                                       "d=3",    "q",    NULL};
 static const char *const tree_edges[] = {
     "a<r<{\"relation\":\"finetune\",\"source\":\"card\"}",
     "b<a<{\"relation\":\"adapter\",\"provenance\":\"inferred\","
@@ -188,7 +188,8 @@ static void roots_tree_siblings(void)
     CHECK_INT(json_integer_value(
                   json_object_get(json_array_get(r, 0), "generations")),
               ==, 4);
-    json_array_foreach(json_object_get(v, "nodes"), i, n) {
+    json_array_foreach(json_object_get(v, "nodes"), i, n)
+    {
         if (!strcmp(zx_json_str(n, "id"), "hub/v"))
             CHECK(json_is_false(json_object_get(n, "indexed")));
     }
@@ -220,11 +221,13 @@ static void roots_tree_siblings(void)
 static void merge_dag(void)
 {
     static const char *const ids[] = {"r", "x", "y", "m", "k", NULL};
-    static const char *const edges[] = {
-        "x<r<{\"relation\":\"finetune\"}", "y<r<{\"relation\":\"finetune\"}",
-        "m<x<{\"relation\":\"merge\"}",    "m<y<{\"relation\":\"merge\"}",
-        "k<m<{\"relation\":\"finetune\"}", "y<x<{\"relation\":\"finetune\"}",
-        NULL};
+    static const char *const edges[] = {"x<r<{\"relation\":\"finetune\"}",
+                                        "y<r<{\"relation\":\"finetune\"}",
+                                        "m<x<{\"relation\":\"merge\"}",
+                                        "m<y<{\"relation\":\"merge\"}",
+                                        "k<m<{\"relation\":\"finetune\"}",
+                                        "y<x<{\"relation\":\"finetune\"}",
+                                        NULL};
     struct zx_index *ix = make(ids, edges);
     json_t *v = view(ix, "k", ZX_LINEAGE_ANCESTORS, 0.0);
 
@@ -234,10 +237,10 @@ static void merge_dag(void)
     json_decref(v);
     v = view(ix, "k", ZX_LINEAGE_ROOT, 0.0);
     CHECK_IDS(json_object_get(v, "roots"), "id", "r");
-    CHECK_INT(json_integer_value(json_object_get(
-                  json_array_get(json_object_get(v, "roots"), 0),
-                  "generations")),
-              ==, 3);
+    CHECK_INT(
+        json_integer_value(json_object_get(
+            json_array_get(json_object_get(v, "roots"), 0), "generations")),
+        ==, 3);
     json_decref(v);
     zx_index_close(ix);
 }
@@ -272,13 +275,11 @@ static void cycles(void)
     v = view(ix, "z", ZX_LINEAGE_ANCESTORS, 0.0);
     CHECK_IDS(json_object_get(v, "nodes"), "id", "a b c z");
     CHECK_INT(json_array_size(json_object_get(v, "cycles")), ==, 1);
-    CHECK_IDS(json_array_get(json_object_get(v, "cycles"), 0), NULL,
-              "a b c a");
+    CHECK_IDS(json_array_get(json_object_get(v, "cycles"), 0), NULL, "a b c a");
     json_decref(v);
     v = view(ix, "b", ZX_LINEAGE_DESCENDANTS, 0.0);
     CHECK_IDS(json_object_get(v, "nodes"), "id", "a b c z");
-    CHECK_IDS(json_array_get(json_object_get(v, "cycles"), 0), NULL,
-              "a b c a");
+    CHECK_IDS(json_array_get(json_object_get(v, "cycles"), 0), NULL, "a b c a");
     json_decref(v);
     v = view(ix, "z", ZX_LINEAGE_TREE, 0.0);
     CHECK_IDS(json_object_get(v, "nodes"), "id", "a b c z");
@@ -308,8 +309,7 @@ static void summary_counts(void)
     CHECK_INT(json_integer_value(json_object_get(x, "quantized")), ==, 1);
     /* a 50 + c 7 + d 3; r's own 1000 is not below r; b and q unknown. */
     CHECK_INT(json_integer_value(json_object_get(x, "downloads")), ==, 60);
-    CHECK_INT(json_integer_value(json_object_get(x, "with_downloads")), ==,
-              3);
+    CHECK_INT(json_integer_value(json_object_get(x, "with_downloads")), ==, 3);
     json_decref(s);
     s = NULL;
     CHECK_INT(zx_query_lineage_summary(ix, "q", &s, &err), ==, ZX_OK);
@@ -325,23 +325,20 @@ static void bad_arguments(void)
     struct zx_error err = {0};
     json_t *out = NULL;
 
-    CHECK_INT(zx_query_lineage_view(ix, "r", ZX_LINEAGE_TREE, 1.5, &out,
-                                    &err),
+    CHECK_INT(zx_query_lineage_view(ix, "r", ZX_LINEAGE_TREE, 1.5, &out, &err),
               ==, ZX_EUSAGE);
     CHECK(out == NULL);
-    CHECK_INT(zx_query_lineage_view(ix, "r", ZX_LINEAGE_TREE, -0.1, &out,
-                                    &err),
+    CHECK_INT(zx_query_lineage_view(ix, "r", ZX_LINEAGE_TREE, -0.1, &out, &err),
               ==, ZX_EUSAGE);
-    CHECK_INT(zx_query_lineage_view(ix, "r", ZX_LINEAGE_TREE, NAN, &out,
-                                    &err),
+    CHECK_INT(zx_query_lineage_view(ix, "r", ZX_LINEAGE_TREE, NAN, &out, &err),
               ==, ZX_EUSAGE);
-    CHECK_INT(zx_query_lineage_view(ix, "nobody/x", ZX_LINEAGE_TREE, 0.0,
-                                    &out, &err),
-              ==, ZX_ENOTFOUND);
+    CHECK_INT(
+        zx_query_lineage_view(ix, "nobody/x", ZX_LINEAGE_TREE, 0.0, &out, &err),
+        ==, ZX_ENOTFOUND);
     CHECK_MSG(err, "nobody/x");
     /* A virtual node is not indexed, so it cannot be asked about. */
-    CHECK_INT(zx_query_lineage_view(ix, "hub/v", ZX_LINEAGE_DESCENDANTS,
-                                    0.0, &out, &err),
+    CHECK_INT(zx_query_lineage_view(ix, "hub/v", ZX_LINEAGE_DESCENDANTS, 0.0,
+                                    &out, &err),
               ==, ZX_ENOTFOUND);
     CHECK(out == NULL);
     zx_index_close(ix);

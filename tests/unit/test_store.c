@@ -101,8 +101,8 @@ static void vectors_by_group(void)
     float x[3] = {1, 2, 3}, y[3];
 
     zx_txn_begin(st, 1, &txn, &err);
-    CHECK_INT(zx_store_put_vec(txn, "00000000000000aa", 1, "m/one", x, 3,
-                               &err), ==, 0);
+    CHECK_INT(zx_store_put_vec(txn, "00000000000000aa", 1, "m/one", x, 3, &err),
+              ==, 0);
     zx_store_put_vec(txn, "00000000000000aa", 2, "m/two", x, 3, &err);
     zx_store_put_vec(txn, "00000000000000bb", 3, "m/three", x, 3, &err);
     zx_txn_commit(txn, &err);
@@ -172,8 +172,7 @@ static void readonly_open(void)
     struct zx_error err = {0};
     char *dir = zx_path_join(tmp, "never");
 
-    CHECK_INT(zx_store_open(dir, ZX_STORE_RDONLY, &st, &err), ==,
-              ZX_ENOTFOUND);
+    CHECK_INT(zx_store_open(dir, ZX_STORE_RDONLY, &st, &err), ==, ZX_ENOTFOUND);
     CHECK(st == NULL);
     CHECK(!zx_is_dir(dir));
     CHECK_MSG(err, "no index at");
@@ -240,8 +239,8 @@ static void vindex_search_save_load(void)
     }
     CHECK_INT(zx_vindex_build(d, x, ids, (size_t)n, &vi, &err), ==, 0);
     CHECK_INT(zx_vindex_size(vi), ==, n);
-    CHECK_INT(zx_vindex_search(vi, x + 123 * d, 5, dist, got, &found, &err),
-              ==, 0);
+    CHECK_INT(zx_vindex_search(vi, x + 123 * d, 5, dist, got, &found, &err), ==,
+              0);
     CHECK_INT(found, ==, 5);
     CHECK_INT(got[0], ==, 1000 + 123 * 7);
     CHECK(dist[0] == 0.0f);
