@@ -10,11 +10,13 @@
  * zip or a pickle: torch; else safetensors, which also gives the clearest
  * error for garbage).
  * SPDX-License-Identifier: MIT */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ckpt_impl.h"
+#include "zx_hash.h"
 #include "zx_json.h"
 #include "zx_mem.h"
 
@@ -359,6 +361,85 @@ out:
     free(json);
     free(dir);
     return rc;
+}
+
+/* ===== Checksums ===== */
+
+#define SUM_BLOCK 4096
+
+/* Neumaier's compensated sum. */
+struct ksum {
+    double s, c;
+};
+
+static void kadd(struct ksum *k, double x)
+{
+    double t = k->s + x;
+
+    if (fabs(k->s) >= fabs(x))
+        k->c += (k->s - t) + x;
+    else
+        k->c += (x - t) + k->s;
+    k->s = t;
+}
+
+static void sums(const struct zx_tensor *t, const unsigned char *data,
+                 double *sum, double *sumabs)
+{
+    struct ksum a = {0, 0}, b = {0, 0};
+    float *buf = xmalloc(SUM_BLOCK * sizeof(float));
+    uint64_t i;
+    size_t j;
+
+    for (i = 0; i < t->n_elems; i += SUM_BLOCK) {
+        size_t n =
+            (size_t)(t->n_elems - i < SUM_BLOCK ? t->n_elems - i : SUM_BLOCK);
+
+        if (t->dtype == ZX_DTYPE_F64) {
+            for (j = 0; j < n; j++) {
+                double x;
+
+                memcpy(&x, data + 8 * (i + j), 8);
+                kadd(&a, x);
+                kadd(&b, fabs(x));
+            }
+            continue;
+        }
+        zx_to_float(t->dtype, data, i, n, buf);
+        for (j = 0; j < n; j++) {
+            kadd(&a, buf[j]);
+            kadd(&b, fabs((double)buf[j]));
+        }
+    }
+    if (t->dtype == ZX_DTYPE_I64 || t->dtype == ZX_DTYPE_U64) {
+        /* 64-bit integers exceed float precision: sum them exactly. */
+        a.s = b.s = a.c = b.c = 0;
+        for (i = 0; i < t->n_elems; i++) {
+            int64_t x;
+
+            memcpy(&x, data + 8 * i, 8);
+            kadd(&a,
+                 t->dtype == ZX_DTYPE_I64 ? (double)x : (double)(uint64_t)x);
+            kadd(&b, t->dtype == ZX_DTYPE_I64 ? fabs((double)x)
+                                              : (double)(uint64_t)x);
+        }
+    }
+    *sum = a.s + a.c;
+    *sumabs = b.s + b.c;
+    free(buf);
+}
+
+void zx_ckpt_sums(const struct zx_ckpt *ck, size_t i,
+                  struct zx_tensor_sums *out)
+{
+    const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+    const unsigned char *data = zx_ckpt_data(ck, i);
+
+    zx_sha256_hex(data ? data : (const unsigned char *)"", (size_t)t->n_bytes,
+                  out->sha256);
+    out->sum = out->sumabs = 0;
+    if (zx_dtype_is_numeric(t->dtype) && data)
+        sums(t, data, &out->sum, &out->sumabs);
 }
 
 /* ===== Choosing a reader ===== */

@@ -161,6 +161,18 @@ const struct zx_tensor *zx_ckpt_tensor(const struct zx_ckpt *ck, size_t i);
 long zx_ckpt_find(const struct zx_ckpt *ck, const char *name);
 /* Raw bytes of tensor i (borrowed, read-only, may be NULL when empty). */
 const unsigned char *zx_ckpt_data(const struct zx_ckpt *ck, size_t i);
+/* Tensor i's checksums, as `zoodex inspect` prints them and an
+ * independent reader computes them (fixtures/expected/tensors): the
+ * SHA-256 of its raw bytes, and the sum and the sum of absolute values of
+ * its values as doubles (Neumaier's compensated summation; 64-bit
+ * integers summed without going through float).  Non-numeric dtypes and
+ * tensors without data get sums of 0.  Never fails. */
+struct zx_tensor_sums {
+    char sha256[65]; /* 64 lowercase hex digits */
+    double sum, sumabs;
+};
+void zx_ckpt_sums(const struct zx_ckpt *ck, size_t i,
+                  struct zx_tensor_sums *out);
 /* Release the pages of tensor i from this process's resident memory. */
 void zx_ckpt_drop(const struct zx_ckpt *ck, size_t i);
 /* Files the checkpoint reads (1 + shards), in order. */

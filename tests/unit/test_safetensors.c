@@ -972,6 +972,51 @@ static void test_zoo_sharded_real(void)
     zx_ckpt_close(ck);
 }
 
+/* zx_ckpt_sums(): SHA-256 of the raw bytes and compensated sums, 64-bit
+ * integers summed without going through float. */
+static void test_ckpt_sums(void)
+{
+    static const char hdr[] =
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+        "\"b\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[8,24]}}";
+    float a[2] = {1.5f, -2.5f};
+    int64_t b[2] = {5, -3};
+    size_t hl = sizeof(hdr) - 1, n = 8 + hl + 24;
+    unsigned char *buf = xcalloc(1, n);
+    struct zx_ckpt *ck = NULL;
+    struct zx_error err = {0};
+    struct zx_tensor_sums ts;
+    char *dir = make_tmp(), *p = zx_path_join(dir, "m.safetensors");
+    uint64_t le = hl;
+    int k;
+
+    for (k = 0; k < 8; k++)
+        buf[k] = (unsigned char)(le >> (8 * k));
+    memcpy(buf + 8, hdr, hl);
+    memcpy(buf + 8 + hl, a, 8);
+    memcpy(buf + 8 + hl + 8, b, 16);
+    put_file(dir, "m.safetensors", buf, n);
+    CHECK_INT(zx_ckpt_open(p, &ck, &err), ==, ZX_OK);
+    if (ck) {
+        CHECK_INT(zx_ckpt_n_tensors(ck), ==, 2);
+        zx_ckpt_sums(ck, 0, &ts);
+        CHECK_STR(ts.sha256, "63962ae680fb4f1041e7917b77a748e8"
+                             "2ed8be7b3be0e797c270dd43944e5372");
+        CHECK_NEAR(ts.sum, -1.0, 0);
+        CHECK_NEAR(ts.sumabs, 4.0, 0);
+        zx_ckpt_sums(ck, 1, &ts);
+        CHECK_STR(ts.sha256, "41c2b2d1f3f477978b95485e15412040"
+                             "8cf83baaf95b2d314bd581c392fcb2b2");
+        CHECK_NEAR(ts.sum, 2.0, 0);
+        CHECK_NEAR(ts.sumabs, 8.0, 0);
+    }
+    zx_ckpt_close(ck);
+    h_rm_rf(dir);
+    free(p);
+    free(dir);
+    free(buf);
+}
+
 int main(void)
 {
     RUN(test_rule1_too_short);
@@ -1013,5 +1058,6 @@ int main(void)
     RUN(test_real_files);
     RUN(test_all_goldens);
     RUN(test_zoo_sharded_real);
+    RUN(test_ckpt_sums);
     return DONE();
 }
