@@ -435,6 +435,7 @@ static void *pass_worker(void *arg)
         if (data)
             zx_xxh_update(h, data, (size_t)t->n_bytes);
         zx_xxh_final_hex(h, p->digests[ti]);
+        zx_xxh_free(h);
         p->kurt[ti] =
             data && is_square_float(t) ? tensor_kurtosis(t, data, buf) : NAN;
         if (!zx_desc_is_backbone(t))
@@ -556,6 +557,7 @@ int zx_desc_compute(const struct zx_ckpt *ck, struct zx_desc *d,
             json_decref(shape);
     }
     zx_sha256_final_hex(wd, d->weights_digest);
+    zx_sha256_free(wd);
     zx_buf_release(&line);
     free(order);
     free(pts);

@@ -457,15 +457,10 @@ int zx_model_src_open(const char *path, const char *id,
     }
     zx_sha256_update(h, m->id, strlen(m->id) + 1);
     zx_sha256_final_hex(h, m->stamp);
-    h = NULL;
     *out = m;
     m = NULL;
 out:
-    if (h) {
-        char junk[65];
-
-        zx_sha256_final_hex(h, junk);
-    }
+    zx_sha256_free(h);
     free(card);
     free(cardpath);
     free(dir);

@@ -697,6 +697,7 @@ static int hex_sha256_file(const char *path, char out[65])
     if (fd >= 0)
         close(fd);
     zx_sha256_final_hex(h, out);
+    zx_sha256_free(h);
     free(buf);
     return rc;
 }

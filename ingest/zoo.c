@@ -590,6 +590,7 @@ static void stamp(struct zx_zoo *za, const struct model *m, const char *id,
         }
     }
     zx_sha256_final_hex(h, hex);
+    zx_sha256_free(h);
     zx_buf_release(&b);
 }
 

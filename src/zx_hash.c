@@ -48,6 +48,12 @@ void zx_sha256_final_hex(struct zx_sha256 *h, char hex[65])
 
     ZX_ASSERT(EVP_DigestFinal_ex(h->ctx, d, &n) == 1 && n == 32);
     to_hex(d, 32, hex);
+}
+
+void zx_sha256_free(struct zx_sha256 *h)
+{
+    if (!h)
+        return;
     EVP_MD_CTX_free(h->ctx);
     free(h);
 }
@@ -58,6 +64,7 @@ void zx_sha256_hex(const void *p, size_t n, char hex[65])
 
     zx_sha256_update(h, p, n);
     zx_sha256_final_hex(h, hex);
+    zx_sha256_free(h);
 }
 
 struct zx_xxh {
@@ -85,6 +92,12 @@ void zx_xxh_final_hex(struct zx_xxh *h, char hex[33])
 
     snprintf(hex, 33, "%016llx%016llx", (unsigned long long)v.high64,
              (unsigned long long)v.low64);
+}
+
+void zx_xxh_free(struct zx_xxh *h)
+{
+    if (!h)
+        return;
     XXH3_freeState(h->st);
     free(h);
 }

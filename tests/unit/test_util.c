@@ -378,8 +378,14 @@ static void test_sha256(void)
     zx_sha256_update(h, "", 0);
     zx_sha256_update(h, "bc", 2);
     zx_sha256_final_hex(h, hex);
+    zx_sha256_free(h);
     CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223"
                    "b00361a396177a9cb410ff61f20015ad");
+    /* An abandoned hash is freed without a digest; NULL is accepted. */
+    h = zx_sha256_new();
+    zx_sha256_update(h, "abc", 3);
+    zx_sha256_free(h);
+    zx_sha256_free(NULL);
 }
 
 static void test_xxh(void)
@@ -390,11 +396,13 @@ static void test_xxh(void)
 
     h = zx_xxh_new();
     zx_xxh_final_hex(h, a);
+    zx_xxh_free(h);
     CHECK_INT(strlen(a), ==, 32);
     CHECK_STR(a, "99aa06d3014798d86001c324468d497f"); /* XXH3-128("") */
     h = zx_xxh_new();
     zx_xxh_update(h, "abc", 3);
     zx_xxh_final_hex(h, a);
+    zx_xxh_free(h);
     CHECK_STR(a, "06b05ab6733a618578af5f94892f3950");
     for (i = 0; i < 32; i++)
         CHECK(strchr("0123456789abcdef", a[i]) != NULL);
@@ -403,11 +411,17 @@ static void test_xxh(void)
     zx_xxh_update(h, "a", 1);
     zx_xxh_update(h, "bc", 2);
     zx_xxh_final_hex(h, b);
+    zx_xxh_free(h);
     CHECK_STR(a, b);
     h = zx_xxh_new();
     zx_xxh_update(h, "abd", 3);
     zx_xxh_final_hex(h, b);
+    zx_xxh_free(h);
     CHECK(strcmp(a, b) != 0);
+    h = zx_xxh_new();
+    zx_xxh_update(h, "abc", 3);
+    zx_xxh_free(h);
+    zx_xxh_free(NULL);
     CHECK(zx_hash64("abc", 3, 0) == 0x78af5f94892f3950ull);
     CHECK(zx_hash64("abc", 3, 0) == zx_hash64("abc", 3, 0));
     CHECK(zx_hash64("abc", 3, 1) != zx_hash64("abc", 3, 0));
