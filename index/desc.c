@@ -622,7 +622,7 @@ int zx_desc_lora(const struct zx_ckpt *ck, double scale, json_t **out,
         b = xmalloc(rows * r * sizeof(*b) + 1);
         sv = xcalloc(r + 1, sizeof(*sv));
         if (read_all(ck, i, a) || read_all(ck, (size_t)bi, b) ||
-            zx_lowrank_singular_values(b, rows, a, cols, r, sv)) {
+            zx_linalg_lowrank_singular_values(b, rows, a, cols, r, sv, err)) {
             rc = zx_fail(err, ZX_EFORMAT,
                          "LoRA pair '%.64s': cannot "
                          "decompose the update",

@@ -597,7 +597,7 @@ void zx_lineage_components(size_t n, size_t dim, const float *fp,
     size_t i0, a, j, nf = 0, k = 0;
     int pass;
 
-    zx_row_sqnorms(fp, n, dim, n2);
+    zx_linalg_row_sqnorms(fp, n, dim, n2);
     for (j = 0; j < n; j++) {
         up[j] = j;
         nn[j] = INFINITY;
@@ -617,7 +617,8 @@ void zx_lineage_components(size_t n, size_t dim, const float *fp,
         for (i0 = 0; i0 < n; i0 += BLOCK) {
             size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK;
 
-            zx_sqdist_block(fp + i0 * dim, nb, n2 + i0, fp, n, n2, dim, blk);
+            zx_linalg_sqdist_block(fp + i0 * dim, nb, n2 + i0, fp, n, n2, dim,
+                                   blk);
             for (a = 0; a < nb; a++) {
                 size_t i = i0 + a;
 
@@ -764,8 +765,8 @@ static int chart_components(size_t n, size_t dim, const float *fp,
                         lrows + a * ldim, lrows + b * ldim, (uint32_t)ldim);
             }
         } else { /* fingerprints only: L2 */
-            zx_row_sqnorms(rows, m, dim, rn2);
-            zx_sqdist_block(rows, m, rn2, rows, m, rn2, dim, blk);
+            zx_linalg_row_sqnorms(rows, m, dim, rn2);
+            zx_linalg_sqdist_block(rows, m, rn2, rows, m, rn2, dim, blk);
             for (a = 0; a < m; a++)
                 for (b = 0; b < m; b++)
                     sub[a * m + b] =

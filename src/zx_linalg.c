@@ -9,7 +9,7 @@
 #include "zx_linalg.h"
 #include "zx_mem.h"
 
-void zx_row_sqnorms(const float *x, size_t n, size_t dim, float *out)
+void zx_linalg_row_sqnorms(const float *x, size_t n, size_t dim, float *out)
 {
     size_t i;
 
@@ -17,9 +17,9 @@ void zx_row_sqnorms(const float *x, size_t n, size_t dim, float *out)
         out[i] = cblas_sdot((int)dim, x + i * dim, 1, x + i * dim, 1);
 }
 
-void zx_sqdist_block(const float *a, size_t na, const float *an2,
-                     const float *b, size_t nb, const float *bn2, size_t dim,
-                     float *out)
+void zx_linalg_sqdist_block(const float *a, size_t na, const float *an2,
+                            const float *b, size_t nb, const float *bn2,
+                            size_t dim, float *out)
 {
     size_t i, j;
 
@@ -36,7 +36,8 @@ void zx_sqdist_block(const float *a, size_t na, const float *an2,
         }
 }
 
-int zx_singular_values(const float *m, size_t rows, size_t cols, float *s)
+int zx_linalg_singular_values(const float *m, size_t rows, size_t cols,
+                              float *s, struct zx_error *err)
 {
     float *copy = xmalloc(rows * cols * sizeof(*copy) + 1);
     lapack_int info;
@@ -46,33 +47,40 @@ int zx_singular_values(const float *m, size_t rows, size_t cols, float *s)
                           (lapack_int)cols, copy, (lapack_int)cols, s, NULL,
                           (lapack_int)rows, NULL, (lapack_int)cols);
     free(copy);
-    return info == 0 ? 0 : -1;
+    if (info)
+        return zx_fail(err, ZX_ENUMERIC,
+                       "singular values of a %zu x %zu matrix: LAPACK "
+                       "sgesdd failed (info %d)",
+                       rows, cols, (int)info);
+    return ZX_OK;
 }
 
-long zx_matrix_rank(const float *m, size_t rows, size_t cols)
+int zx_linalg_matrix_rank(const float *m, size_t rows, size_t cols, long *rank,
+                          struct zx_error *err)
 {
     size_t k = rows < cols ? rows : cols, i;
     float *s, tol;
-    long r = 0;
+    int rc;
 
+    *rank = 0;
     if (!k)
-        return 0;
+        return ZX_OK;
     s = xmalloc(k * sizeof(*s));
-    if (zx_singular_values(m, rows, cols, s)) {
-        free(s);
-        return -1;
+    rc = zx_linalg_singular_values(m, rows, cols, s, err);
+    if (!rc) {
+        tol = s[0] * (float)(rows > cols ? rows : cols) * FLT_EPSILON;
+        for (i = 0; i < k; i++)
+            if (s[i] > tol)
+                ++*rank;
     }
-    tol = s[0] * (float)(rows > cols ? rows : cols) * FLT_EPSILON;
-    for (i = 0; i < k; i++)
-        if (s[i] > tol)
-            r++;
     free(s);
-    return r;
+    return rc;
 }
 
 /* The r x r upper triangle R of the QR factorisation of the m x r matrix
- * x (row-major), into rr (row-major r x r).  Needs m >= r. */
-static int qr_r(float *x, size_t m, size_t r, float *rr)
+ * x (row-major), into rr (row-major r x r).  Needs m >= r.  Returns ZX_OK
+ * or ZX_ENUMERIC. */
+static int qr_r(float *x, size_t m, size_t r, float *rr, struct zx_error *err)
 {
     float *tau = xmalloc(r * sizeof(*tau) + 1);
     lapack_int info = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, (lapack_int)m,
@@ -81,22 +89,26 @@ static int qr_r(float *x, size_t m, size_t r, float *rr)
 
     free(tau);
     if (info)
-        return -1;
+        return zx_fail(err, ZX_ENUMERIC,
+                       "QR of a %zu x %zu matrix: LAPACK sgeqrf failed "
+                       "(info %d)",
+                       m, r, (int)info);
     for (i = 0; i < r; i++)
         for (j = 0; j < r; j++)
             rr[i * r + j] = j >= i ? x[i * r + j] : 0;
-    return 0;
+    return ZX_OK;
 }
 
-int zx_lowrank_singular_values(const float *b, size_t out, const float *a,
-                               size_t in, size_t r, float *s)
+int zx_linalg_lowrank_singular_values(const float *b, size_t out,
+                                      const float *a, size_t in, size_t r,
+                                      float *s, struct zx_error *err)
 {
     float *bc, *at, *rb, *ra, *m;
     size_t i, j;
-    int rc = -1;
+    int rc;
 
     if (!r)
-        return 0;
+        return ZX_OK;
     if (out < r || in < r) { /* thin factors: form the product */
         float *p = xcalloc(out * in + 1, sizeof(*p));
         size_t k = out < in ? out : in;
@@ -104,7 +116,7 @@ int zx_lowrank_singular_values(const float *b, size_t out, const float *a,
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)out,
                     (int)in, (int)r, 1.0f, b, (int)r, a, (int)in, 0.0f, p,
                     (int)in);
-        rc = zx_singular_values(p, out, in, s);
+        rc = zx_linalg_singular_values(p, out, in, s, err);
         for (i = k; i < r; i++)
             s[i] = 0;
         free(p);
@@ -119,11 +131,14 @@ int zx_lowrank_singular_values(const float *b, size_t out, const float *a,
     for (i = 0; i < r; i++) /* A^T, in x r */
         for (j = 0; j < in; j++)
             at[j * r + i] = a[i * in + j];
-    if (!qr_r(bc, out, r, rb) && !qr_r(at, in, r, ra)) {
+    rc = qr_r(bc, out, r, rb, err);
+    if (!rc)
+        rc = qr_r(at, in, r, ra, err);
+    if (!rc) {
         /* B A = Q_B R_B (Q_A R_A)^T = Q_B (R_B R_A^T) Q_A^T */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)r, (int)r,
                     (int)r, 1.0f, rb, (int)r, ra, (int)r, 0.0f, m, (int)r);
-        rc = zx_singular_values(m, r, r, s);
+        rc = zx_linalg_singular_values(m, r, r, s, err);
     }
     free(bc);
     free(at);
