@@ -52,12 +52,7 @@ static int found_cb(const char *path, void *arg)
 {
     struct zx_batch *b = arg;
 
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        b->paths = xreallocarray(b->paths, b->cap, sizeof(*b->paths));
-        b->hub = xreallocarray(b->hub, b->cap, sizeof(*b->hub));
-        b->za = xreallocarray(b->za, b->cap, sizeof(*b->za));
-    }
+    ZX_GROW(b->n + 1, b->cap, b->paths, b->hub, b->za);
     b->hub[b->n] = 0;
     b->za[b->n] = NULL;
     b->paths[b->n++] = xstrdup(path);

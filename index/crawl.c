@@ -365,7 +365,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
                 rc = zx_fail(err, ZX_ENET, "listing models failed: %s",
                              page.status ? "the Hub keeps failing" : page.err);
             else /* 400, 401, 403: our request or our token is wrong */
-                rc = zx_fail(err, ZX_EUSAGE,
+                rc = zx_fail(err, ZX_EREFUSED,
                              "the Hub refused the model "
                              "listing: HTTP %ld%s%s%s",
                              page.status, page.error_msg ? ": " : "",

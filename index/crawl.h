@@ -60,9 +60,10 @@ int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
 int zx_crawl_is_hub_spec(const char *s);
 
 /* Run one crawl.  *stop is polled between batches (signals).  Returns
- * ZX_OK (read the report), ZX_ENET when the Hub could not be reached, or
- * a store error.  The report's JSON members are owned by the caller
- * (zx_crawl_report_release). */
+ * ZX_OK (read the report), ZX_ENET when the Hub could not be reached,
+ * ZX_EREFUSED when it refused the listing (HTTP 400, 401 or 403: the
+ * request or the token is wrong), or a store error.  The report's JSON
+ * members are owned by the caller (zx_crawl_report_release). */
 int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
              const struct zx_crawl_opts *o, volatile int *stop,
              struct zx_crawl_report *rep, struct zx_error *err);

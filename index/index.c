@@ -521,10 +521,11 @@ static char *vec_path(const struct zx_index *ix, const char *arch, int64_t gen)
 }
 
 struct collect {
-    float *x;
+    float *x; /* n x ZX_FP_DIM fingerprints */
     int64_t *ids;
     char **models;
     size_t n, cap;
+    size_t x_cap; /* floats */
 };
 
 static int collect_cb(const struct zx_vec *v, void *arg)
@@ -533,12 +534,8 @@ static int collect_cb(const struct zx_vec *v, void *arg)
 
     if (v->dim != ZX_FP_DIM)
         return ZX_OK; /* another descriptor version: never mixed */
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        c->x = xreallocarray(c->x, c->cap, ZX_FP_DIM * sizeof(float));
-        c->ids = xreallocarray(c->ids, c->cap, sizeof(*c->ids));
-        c->models = xreallocarray(c->models, c->cap, sizeof(*c->models));
-    }
+    ZX_GROW(c->n + 1, c->cap, c->ids, c->models);
+    ZX_GROW((c->n + 1) * ZX_FP_DIM, c->x_cap, c->x);
     memcpy(c->x + c->n * ZX_FP_DIM, v->data, ZX_FP_DIM * sizeof(float));
     c->ids[c->n] = (int64_t)v->vid;
     c->models[c->n] = xstrdup(v->model);

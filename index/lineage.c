@@ -841,9 +841,10 @@ struct group {
     float *lfp;       /* n x ldim lineage descriptors */
     char *has_lfp;    /* has_lfp[i]: model i has one of this version */
     size_t ldim;
-    float *fp;
+    float *fp; /* n x ZX_FP_DIM fingerprints */
     struct zx_chart_node *nodes;
     size_t n, cap;
+    size_t fp_cap; /* floats */
     struct zx_txn *txn;
     int rc;
     struct zx_error *err;
@@ -865,12 +866,8 @@ static int group_cb(const struct zx_vec *v, void *arg)
         json_object_set_new(g->adapters, v->model, rec);
         return 0;
     }
-    if (g->n == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 64;
-        g->ids = xreallocarray(g->ids, g->cap, sizeof(*g->ids));
-        g->recs = xreallocarray(g->recs, g->cap, sizeof(*g->recs));
-        g->fp = xreallocarray(g->fp, g->cap, ZX_FP_DIM * sizeof(float));
-    }
+    ZX_GROW(g->n + 1, g->cap, g->ids, g->recs);
+    ZX_GROW((g->n + 1) * ZX_FP_DIM, g->fp_cap, g->fp);
     g->ids[g->n] = xstrdup(v->model);
     g->recs[g->n] = rec;
     memcpy(g->fp + g->n * ZX_FP_DIM, v->data, ZX_FP_DIM * sizeof(float));
@@ -1122,10 +1119,7 @@ struct keys {
 
 static void keys_add(struct keys *ks, const char *k)
 {
-    if (ks->n == ks->cap) {
-        ks->cap = ks->cap ? ks->cap * 2 : 16;
-        ks->k = xreallocarray(ks->k, ks->cap, sizeof(*ks->k));
-    }
+    ZX_GROW(ks->n + 1, ks->cap, ks->k);
     ks->k[ks->n++] = xstrdup(k);
 }
 
@@ -1525,11 +1519,7 @@ static int glist_cb(const char *arch, json_t *rec, void *arg)
     int64_t gen = 0;
 
     zx_json_int(rec, "gen", &gen);
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->arch = xreallocarray(l->arch, l->cap, sizeof(*l->arch));
-        l->gen = xreallocarray(l->gen, l->cap, sizeof(*l->gen));
-    }
+    ZX_GROW(l->n + 1, l->cap, l->arch, l->gen);
     l->arch[l->n] = xstrdup(arch);
     l->gen[l->n++] = gen;
     return 0;

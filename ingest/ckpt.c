@@ -62,9 +62,7 @@ unsigned zx_ckpt_add_slot(struct zx_ckpt *ck, const char *path, uint64_t size,
 {
     size_t f = ck->n_files;
 
-    ck->maps = xreallocarray(ck->maps, f + 1, sizeof(*ck->maps));
-    ck->paths = xreallocarray(ck->paths, f + 1, sizeof(*ck->paths));
-    ck->sizes = xreallocarray(ck->sizes, f + 1, sizeof(*ck->sizes));
+    ZX_GROW(f + 1, ck->cap_files, ck->maps, ck->paths, ck->sizes);
     memset(&ck->maps[f], 0, sizeof(ck->maps[f]));
     ck->maps[f].fd = -1;
     if (m) {
@@ -87,11 +85,7 @@ int zx_ckpt_add_tensor(struct zx_ckpt *ck, struct zx_tensor *t,
         return zx_fail(err, ZX_ETOOBIG, "'%s': more than %u tensors", what,
                        ZX_CKPT_MAX_TENSORS);
     }
-    if (ck->n_tensors == ck->cap_tensors) {
-        ck->cap_tensors = ck->cap_tensors ? ck->cap_tensors * 2 : 64;
-        ck->tensors =
-            xreallocarray(ck->tensors, ck->cap_tensors, sizeof(*ck->tensors));
-    }
+    ZX_GROW(ck->n_tensors + 1, ck->cap_tensors, ck->tensors);
     ck->tensors[ck->n_tensors++] = *t;
     t->name = NULL;
     return ZX_OK;

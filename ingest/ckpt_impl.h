@@ -19,7 +19,7 @@ struct zx_ckpt {
     struct zx_map *maps; /* maps[f]: where slot f's tensor bytes are */
     char **paths;        /* paths[f]: the file slot f was read from */
     uint64_t *sizes;     /* sizes[f]: that file's size */
-    size_t n_files;
+    size_t n_files, cap_files;
 };
 
 /* Append a slot for `path` of `size` bytes whose tensors point into *m

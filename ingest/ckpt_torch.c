@@ -84,10 +84,7 @@ static int add_key(struct keytab *kt, const char *name, size_t nlen,
 {
     if (nlen == 0 || nlen >= sizeof(kt->k->name))
         return -1;
-    if (kt->n == kt->cap) {
-        kt->cap = kt->cap ? kt->cap * 2 : 64;
-        kt->k = xreallocarray(kt->k, kt->cap, sizeof(*kt->k));
-    }
+    ZX_GROW(kt->n + 1, kt->cap, kt->k);
     memset(&kt->k[kt->n], 0, sizeof(kt->k[kt->n]));
     memcpy(kt->k[kt->n].name, name, nlen);
     kt->k[kt->n].off = off;

@@ -495,10 +495,7 @@ static int scan(const char *dir, int depth,
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            names = xreallocarray(names, cap, sizeof(*names));
-        }
+        ZX_GROW(n + 1, cap, names);
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);

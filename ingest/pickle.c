@@ -288,9 +288,7 @@ static int grow(struct zx_pickle *p, void *arr, size_t *cap, size_t need,
 
     if (need <= *cap)
         return ZX_OK;
-    ncap = *cap ? *cap : 8;
-    while (ncap < need)
-        ncap = ncap > SIZE_MAX / 4 ? need : ncap * 2;
+    ncap = zx_grow_cap(*cap, need, 8);
     rc = charge(p, (uint64_t)(ncap - *cap) * sz);
     if (rc)
         return rc;
@@ -356,12 +354,7 @@ static int push(struct zx_pickle *p, struct zx_pk_value *v)
                        "%s: the pickle's stack is "
                        "deeper than %zu values",
                        p->what, p->lim.max_stack);
-    if (p->sp == p->cap_stack) {
-        size_t ncap = p->cap_stack ? p->cap_stack * 2 : 64;
-
-        p->stack = xreallocarray(p->stack, ncap, sizeof(*p->stack));
-        p->cap_stack = ncap;
-    }
+    ZX_GROW(p->sp + 1, p->cap_stack, p->stack);
     p->stack[p->sp++] = v;
     return ZX_OK;
 }

@@ -128,7 +128,7 @@ int zx_remote_shard_files(const char *json, size_t len, const char *what,
 {
     json_t *idx = NULL, *wm, *v, *seen = json_object();
     char **files = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
     const char *key;
     int rc;
 
@@ -151,7 +151,7 @@ int zx_remote_shard_files(const char *json, size_t len, const char *what,
             json_object_get(seen, s) || n >= ZX_CKPT_MAX_SHARDS)
             continue;
         json_object_set_new(seen, s, json_true());
-        files = xreallocarray(files, n + 1, sizeof(char *));
+        ZX_GROW(n + 1, cap, files);
         files[n++] = xstrdup(s);
     }
     if (!n) {
@@ -252,11 +252,7 @@ static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
     r->max_bytes = ranged && len ? (size_t)len + 1
                                  : (ranged ? MAX_HEADER_BYTES : MAX_META_BYTES);
     r->user = user;
-    if (rd->n == rd->cap) {
-        rd->cap = rd->cap ? rd->cap * 2 : 32;
-        rd->reqs = xreallocarray(rd->reqs, rd->cap, sizeof(*rd->reqs));
-        rd->net = xreallocarray(rd->net, rd->cap, sizeof(*rd->net));
-    }
+    ZX_GROW(rd->n + 1, rd->cap, rd->reqs, rd->net);
     rd->reqs[rd->n++] = r;
     if (!from_cache(m, file, r))
         rd->net[rd->n_net++] = r;

@@ -266,10 +266,7 @@ static int collect_cb(const char *path, void *arg)
     size_t rl = strlen(za->root);
     struct model *m;
 
-    if (za->nm == za->mcap) {
-        za->mcap = za->mcap ? 2 * za->mcap : 16;
-        za->m = xreallocarray(za->m, za->mcap, sizeof(*za->m));
-    }
+    ZX_GROW(za->nm + 1, za->mcap, za->m);
     m = &za->m[za->nm++];
     memset(m, 0, sizeof(*m));
     m->disk = xstrdup(path);
@@ -357,11 +354,7 @@ static void need_file(struct walk *w, const struct stat *st)
     if (!hit || w->mark[hit->idx] == w->model + 1)
         return;
     w->mark[hit->idx] = w->model + 1;
-    if (w->m->n_needs == w->need_cap) {
-        w->need_cap = w->need_cap ? 2 * w->need_cap : 16;
-        w->m->needs =
-            xreallocarray(w->m->needs, w->need_cap, sizeof(*w->m->needs));
-    }
+    ZX_GROW(w->m->n_needs + 1, w->need_cap, w->m->needs);
     w->m->needs[w->m->n_needs++] = hit->idx;
 }
 
@@ -476,10 +469,7 @@ static int add_entry(struct zx_zoo *za, const struct zx_unpack_entry *e)
 {
     struct ent *me;
 
-    if (za->n == za->cap) {
-        za->cap = za->cap ? 2 * za->cap : 64;
-        za->e = xreallocarray(za->e, za->cap, sizeof(*za->e));
-    }
+    ZX_GROW(za->n + 1, za->cap, za->e);
     me = &za->e[za->n++];
     memset(me, 0, sizeof(*me));
     me->path = xstrdup(e->path);

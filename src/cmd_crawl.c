@@ -63,7 +63,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     struct zx_hub *hub = NULL;
     struct zx_index *ix = NULL;
     const char **filters = NULL;
-    size_t nf = 0;
+    size_t nf = 0, fcap = 0;
     long v;
     int json = 0, ch, rc, status;
 
@@ -77,7 +77,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             o.author = optarg;
             break;
         case 'f':
-            filters = xreallocarray(filters, nf + 1, sizeof(*filters));
+            ZX_GROW(nf + 1, fcap, filters);
             filters[nf++] = optarg;
             break;
         case 's':
@@ -153,7 +153,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     if (rc == ZX_ENET) {
         fprintf(stderr, "zoodex crawl: %s\n", ctx->err.msg);
         status = ZX_EXIT_UNREACHABLE;
-    } else if (rc == ZX_EUSAGE) { /* the Hub refused our request */
+    } else if (rc == ZX_EREFUSED) { /* the Hub refused our request */
         fprintf(stderr, "zoodex crawl: %s\n", ctx->err.msg);
         status = ZX_EXIT_ERROR;
         goto out;

@@ -80,6 +80,8 @@ int zx_exit_for(int code)
         return ZX_EXIT_LOCKED;
     case ZX_ENOTFOUND:
         return ZX_EXIT_NOTFOUND;
+    case ZX_EREFUSED: /* the Hub refused: a general error, not usage */
+        return ZX_EXIT_ERROR;
     default:
         return ZX_EXIT_ERROR;
     }

@@ -22,7 +22,8 @@
     X(ELOCKED, "index is locked by another process")                           \
     X(EUNSUPPORTED, "unsupported input")                                       \
     X(EINCOMPAT, "descriptors are not comparable")                             \
-    X(ENUMERIC, "numerical routine failed")
+    X(ENUMERIC, "numerical routine failed")                                    \
+    X(EREFUSED, "the hub refused the request")
 
 enum zx_err {
 #define X(name, text) ZX_##name,

@@ -48,6 +48,18 @@ void *xreallocarray(void *p, size_t nmemb, size_t size)
     return xrealloc(p, nmemb * size);
 }
 
+size_t zx_grow_cap(size_t cap, size_t need, size_t first)
+{
+    size_t c = cap ? cap : first ? first : 1;
+
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            oom(SIZE_MAX);
+        c *= 2;
+    }
+    return c;
+}
+
 char *xstrdup(const char *s)
 {
     return xstrndup(s, strlen(s));

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -471,6 +473,51 @@ static void test_mem(void)
     free(xcalloc(0, 0));
 }
 
+/* ZX_GROW: parallel arrays share one capacity, doubling from
+ * ZX_GROW_FIRST; a capacity that would overflow dies. */
+static void test_grow(void)
+{
+    char **names = NULL;
+    int *nums = NULL, status = 0;
+    double *rows = NULL;
+    size_t n, cap = 0, rcap = 0;
+    pid_t pid;
+
+    for (n = 0; n < 100; n++) {
+        ZX_GROW(n + 1, cap, names, nums);
+        ZX_GROW((n + 1) * 3, rcap, rows);
+        names[n] = xasprintf("m%zu", n);
+        nums[n] = (int)n;
+        rows[n * 3 + 2] = (double)n;
+        if (n == 0)
+            CHECK_INT(cap, ==, ZX_GROW_FIRST);
+    }
+    CHECK_INT(cap, ==, 128);
+    CHECK_INT(rcap, ==, 512);
+    CHECK_STR(names[99], "m99");
+    CHECK_INT(nums[57], ==, 57);
+    CHECK(rows[99 * 3 + 2] == 99);
+    ZX_GROW(10, cap, names, nums); /* room already: nothing moves */
+    CHECK_INT(cap, ==, 128);
+    for (n = 0; n < 100; n++)
+        free(names[n]);
+    free(names);
+    free(nums);
+    free(rows);
+    CHECK_INT(zx_grow_cap(0, 1, 8), ==, 8);
+    CHECK_INT(zx_grow_cap(8, 9, 8), ==, 16);
+    CHECK_INT(zx_grow_cap(8, 100, 8), ==, 128);
+    CHECK_INT(zx_grow_cap(64, 10, 8), ==, 64);
+    pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr);
+        zx_grow_cap((size_t)1 << (sizeof(size_t) * 8 - 1), SIZE_MAX, 1);
+        _exit(0);
+    }
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
 int main(void)
 {
     RUN(test_strerror);
@@ -488,5 +535,6 @@ int main(void)
     RUN(test_xxh);
     RUN(test_json);
     RUN(test_mem);
+    RUN(test_grow);
     return DONE();
 }
