@@ -93,7 +93,7 @@ static char *list_url(const struct zx_crawl_opts *o, char **mark_key)
         free(e);
     }
     zx_sha256_hex(zx_buf_cstr(&q), q.len, hex);
-    *mark_key = xasprintf("crawl.mark:%.16s", hex);
+    *mark_key = xasprintf(ZX_STATE_CRAWL_MARK "%.16s", hex);
     zx_buf_release(&q);
     return zx_buf_detach(&b);
 }
@@ -110,7 +110,7 @@ static enum known classify(struct zx_txn *txn, const char *id,
     enum known k = K_NEW;
 
     if (hub_id) {
-        key = xasprintf("skip:%s", hub_id);
+        key = xasprintf(ZX_STATE_SKIP "%s", hub_id);
         if (zx_store_get_state(txn, key, &skip, NULL) == ZX_OK &&
             zx_json_parse(skip, strlen(skip), 1 << 16, "skip", &sk, NULL) ==
                 ZX_OK &&
@@ -122,7 +122,7 @@ static enum known classify(struct zx_txn *txn, const char *id,
         json_decref(sk);
         if (k == K_SKIPPED)
             return k;
-        key = xasprintf("hubid:%s", hub_id);
+        key = xasprintf(ZX_STATE_HUBID "%s", hub_id);
         if (zx_store_get_state(txn, key, &prev, NULL) == ZX_OK)
             look = prev;
         free(key);
@@ -151,7 +151,7 @@ static int record_skip(struct zx_index *ix, struct zx_remote *m,
     rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
     if (rc)
         return rc;
-    key = xasprintf("skip:%s", m->hub_id);
+    key = xasprintf(ZX_STATE_SKIP "%s", m->hub_id);
     v = json_pack("{s:s,s:s,s:s}", "model", m->id, "reason", reason, "sha",
                   m->rev);
     s = zx_json_dump(v);

@@ -17,6 +17,13 @@
 #include "hub.h"
 #include "index.h"
 
+/* State keys (store.h's state table, zoodex-store(5)): "skip:" then a
+ * Hub _id holds {"model","reason","sha"} of a model recorded as skipped;
+ * "crawl.mark:" then 16 hex digits of the query's SHA-256 holds the
+ * newest lastModified that the query's last complete run listed. */
+#define ZX_STATE_SKIP "skip:"
+#define ZX_STATE_CRAWL_MARK "crawl.mark:"
+
 struct zx_crawl_opts {
     const char *author;
     const char **filters; /* ANDed tags */

@@ -366,7 +366,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     if (hub_id) {
         /* Models are keyed by the Hub's stable _id: a renamed repo
          * replaces its old record instead of adding a duplicate. */
-        hub_key = xasprintf("hubid:%s", hub_id);
+        hub_key = xasprintf(ZX_STATE_HUBID "%s", hub_id);
         rc = zx_store_get_state(txn, hub_key, &prev_id, err);
         if (rc == ZX_ENOTFOUND)
             rc = ZX_OK;

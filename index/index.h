@@ -21,6 +21,11 @@
 #include "store.h"
 #include "zx_json.h"
 
+/* State key (store.h's state table) of a model keyed by the Hub: "hubid:"
+ * then the Hub's _id, whose value is the model id now stored for it
+ * (zoodex-store(5)). */
+#define ZX_STATE_HUBID "hubid:"
+
 struct zx_index;
 
 enum zx_index_mode {

@@ -1367,7 +1367,7 @@ static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
 static char *chart_key(const char *arch, int64_t gen, char val[24])
 {
     snprintf(val, 24, "%" PRId64, gen);
-    return xasprintf("chart:%s", arch);
+    return xasprintf(ZX_STATE_CHART "%s", arch);
 }
 
 int zx_lineage_charted(struct zx_txn *txn, const char *arch, int64_t gen)
@@ -1440,7 +1440,7 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
     if (rc)
         goto out;
     {
-        char *prefix = xasprintf("chart:%s:", arch);
+        char *prefix = xasprintf(ZX_STATE_CHART "%s:", arch);
 
         rc = zx_store_each_state(txn, prefix, state_key_cb, &old, err);
         free(prefix);
@@ -1456,7 +1456,7 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
             if (co[i].comp == c)
                 mem[m++] = i;
         component_key(&g, mem, m, hex);
-        key = xasprintf("chart:%s:%s", arch, hex);
+        key = xasprintf(ZX_STATE_CHART "%s:%s", arch, hex);
         keys_add(&cur, key);
         if (st)
             st->components++;
@@ -1553,7 +1553,7 @@ int zx_lineage_update(struct zx_index *ix, int all,
 
         rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
         if (!rc)
-            rc = zx_store_put_state(txn, "lineage:last", v, err);
+            rc = zx_store_put_state(txn, ZX_STATE_LINEAGE_LAST, v, err);
         if (!rc)
             rc = zx_txn_commit(txn, err);
         else

@@ -171,6 +171,13 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
                            enum zx_chart_method method, json_t **edges,
                            struct zx_error *err);
 
+/* State keys (store.h's state table, zoodex-store(5)): "chart:" then a
+ * group's arch holds the generation it was last charted at, and "chart:"
+ * arch ":" 16 hex digits marks a charted component; "lineage:last" holds
+ * the JSON counts of the last update, which `zoodex stats` shows. */
+#define ZX_STATE_CHART "chart:"
+#define ZX_STATE_LINEAGE_LAST "lineage:last"
+
 /* What zx_lineage_update() did. */
 struct zx_lineage_stats {
     size_t groups;         /* groups looked at */

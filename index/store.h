@@ -6,7 +6,9 @@
  *   groups    architecture signature -> JSON {gen, n_models, ...}
  *   edges     "child\0parent" -> JSON {relation, source, provenance}
  *   redges    "parent\0child" -> "" (children lookups)
- *   state     free-form keys for later stages (crawl marks)
+ *   state     free-form keys for later stages (crawl marks); each key
+ *             prefix is a ZX_STATE_* macro in the header of the module that
+ *             writes it (index.h, crawl.h, lineage.h)
  *   lineage   model id -> lineage descriptor ("ZXL1", version, dim, floats)
  * Ownership: no function takes ownership of its arguments.  json_t results
  * are owned by the caller; struct zx_vec data points into the LMDB map and

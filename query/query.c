@@ -426,9 +426,10 @@ int zx_query_stats(struct zx_index *ix, json_t **out, struct zx_error *err)
             json_t *lj = NULL;
 
             /* What the last lineage update did (index/lineage.c). */
-            if (zx_store_get_state(txn, "lineage:last", &ls, NULL) == ZX_OK &&
-                zx_json_parse(ls, strlen(ls), (size_t)-1, "lineage:last", &lj,
-                              NULL) == ZX_OK)
+            if (zx_store_get_state(txn, ZX_STATE_LINEAGE_LAST, &ls, NULL) ==
+                    ZX_OK &&
+                zx_json_parse(ls, strlen(ls), (size_t)-1, ZX_STATE_LINEAGE_LAST,
+                              &lj, NULL) == ZX_OK)
                 json_object_set_new(counts, "lineage_last_update", lj);
             free(ls);
         }
