@@ -128,7 +128,7 @@ static enum known classify(struct zx_txn *txn, const char *id,
         free(key);
     }
     if (zx_store_get_model(txn, look, &rec, NULL) == ZX_OK) {
-        const char *rev = zx_json_str(rec, "revision");
+        const char *rev = zx_json_str(rec, ZX_REC_REVISION);
 
         k = rev && sha && !strcmp(rev, sha) && !strcmp(look, id) ? K_SAME
                                                                  : K_CHANGED;
@@ -190,12 +190,13 @@ static int store_remote(struct zx_index *ix, struct zx_remote *m,
         }
     }
     hub = json_object();
-    json_object_set_new(hub, "_id", json_string(m->hub_id ? m->hub_id : ""));
-    json_object_set_new(hub, "sha", json_string(m->rev));
+    json_object_set_new(hub, ZX_HUB_ID,
+                        json_string(m->hub_id ? m->hub_id : ""));
+    json_object_set_new(hub, ZX_HUB_SHA, json_string(m->rev));
     {
         static const char *const keep[] = {
-            "createdAt", "lastModified", "downloads",    "likes",
-            "gated",     "pipeline_tag", "library_name", "tags"};
+            ZX_HUB_CREATED, "lastModified", ZX_HUB_DOWNLOADS, "likes",
+            "gated",        "pipeline_tag", "library_name",   "tags"};
 
         for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
             json_t *v = json_object_get(m->info, keep[i]);
@@ -208,7 +209,7 @@ static int store_remote(struct zx_index *ix, struct zx_remote *m,
         json_array_append_new(
             files, json_pack("{s:s,s:s?}", "name", m->files[i], "sha256",
                              m->file_sha256 ? m->file_sha256[i] : NULL));
-    extra = json_pack("{s:o,s:o,s:o,s:b,s:I}", "hub", hub, "parents",
+    extra = json_pack("{s:o,s:o,s:o,s:b,s:I}", ZX_REC_HUB, hub, "parents",
                       zx_remote_hub_parents(m->id, m->info), "files", files,
                       "light", 1, "bytes_fetched", (json_int_t)m->bytes);
     rc = zx_index_put(ix, &m->src, d, NULL, extra, res, err);
@@ -539,8 +540,8 @@ int zx_crawl_is_hub_spec(const char *s)
 static json_t *hub_summary(json_t *info)
 {
     static const char *const keep[] = {
-        "_id",   "sha",   "createdAt",    "lastModified", "downloads",
-        "likes", "gated", "pipeline_tag", "library_name", "tags"};
+        ZX_HUB_ID, ZX_HUB_SHA, ZX_HUB_CREATED, "lastModified", ZX_HUB_DOWNLOADS,
+        "likes",   "gated",    "pipeline_tag", "library_name", "tags"};
     json_t *hub = json_object();
     size_t i;
 
@@ -592,8 +593,8 @@ int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
 
         if (zx_txn_begin(zx_index_store(ix), 0, &txn, err) == ZX_OK &&
             zx_store_get_model(txn, real_id, &old, NULL) == ZX_OK &&
-            zx_json_str(old, "revision") &&
-            !strcmp(zx_json_str(old, "revision"), src->revision) &&
+            zx_json_str(old, ZX_REC_REVISION) &&
+            !strcmp(zx_json_str(old, ZX_REC_REVISION), src->revision) &&
             !json_is_true(json_object_get(old, "light"))) {
             *res = ZX_ADD_UNCHANGED;
             json_decref(old);
@@ -607,7 +608,7 @@ int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
     if (rc)
         goto out;
     *bad_input = 0;
-    extra = json_pack("{s:o,s:o,s:b}", "hub", hub_summary(info), "parents",
+    extra = json_pack("{s:o,s:o,s:b}", ZX_REC_HUB, hub_summary(info), "parents",
                       zx_remote_hub_parents(real_id, info), "light", 0);
     rc = zx_index_put(ix, src, d, tensors, extra, res, err);
 out:

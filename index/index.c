@@ -168,44 +168,46 @@ static json_t *build_record(const struct zx_model_src *src,
             json_object_set_new(
                 by, zx_dtype_name((enum zx_dtype)dt),
                 json_integer((json_int_t)d->params_by_dtype[dt]));
-    json_object_set_new(rec, "id", json_string(src->id));
+    json_object_set_new(rec, ZX_REC_ID, json_string(src->id));
     if (src->revision)
-        json_object_set_new(rec, "revision", json_string(src->revision));
-    json_object_set_new(rec, "source", json_string(src->path));
+        json_object_set_new(rec, ZX_REC_REVISION, json_string(src->revision));
+    json_object_set_new(rec, ZX_REC_SOURCE, json_string(src->path));
     if (src->weights)
-        json_object_set_new(rec, "weights",
+        json_object_set_new(rec, ZX_REC_WEIGHTS,
                             json_string(src->weights_shown ? src->weights_shown
                                                            : src->weights));
     if (src->stamp[0])
-        json_object_set_new(rec, "stamp", json_string(src->stamp));
-    json_object_set_new(rec, "ingested", json_string(ts));
-    json_object_set_new(rec, "meta", zx_model_meta(src));
-    json_object_set_new(rec, "declared_parents",
+        json_object_set_new(rec, ZX_REC_STAMP, json_string(src->stamp));
+    json_object_set_new(rec, ZX_REC_INGESTED, json_string(ts));
+    json_object_set_new(rec, ZX_REC_META, zx_model_meta(src));
+    json_object_set_new(rec, ZX_REC_DECLARED_PARENTS,
                         zx_model_declared_parents(src));
-    json_object_set_new(rec, "algo", zx_desc_algo());
-    json_object_set_new(rec, "arch", json_string(d->arch));
-    json_object_set_new(
-        rec, "vid", d->has_fp ? json_integer((json_int_t)vid) : json_null());
+    json_object_set_new(rec, ZX_REC_ALGO, zx_desc_algo());
+    json_object_set_new(rec, ZX_REC_ARCH, json_string(d->arch));
+    json_object_set_new(rec, ZX_REC_VID,
+                        d->has_fp ? json_integer((json_int_t)vid)
+                                  : json_null());
     if (isnan(d->kurtosis)) { /* a light descriptor: not computed */
-        json_object_set_new(rec, "kurtosis", json_null());
-        json_object_set_new(rec, "kurtosis_layers", json_null());
+        json_object_set_new(rec, ZX_REC_KURTOSIS, json_null());
+        json_object_set_new(rec, ZX_REC_KURTOSIS_LAYERS, json_null());
     } else {
-        json_object_set_new(rec, "kurtosis", json_real(d->kurtosis));
-        json_object_set_new(rec, "kurtosis_layers",
+        json_object_set_new(rec, ZX_REC_KURTOSIS, json_real(d->kurtosis));
+        json_object_set_new(rec, ZX_REC_KURTOSIS_LAYERS,
                             json_integer(d->n_kurt_layers));
     }
-    json_object_set_new(rec, "params", json_integer((json_int_t)d->n_params));
-    json_object_set_new(rec, "params_by_dtype", by);
-    json_object_set_new(rec, "dtype", json_string(d->main_dtype));
-    json_object_set_new(rec, "n_tensors",
+    json_object_set_new(rec, ZX_REC_PARAMS,
+                        json_integer((json_int_t)d->n_params));
+    json_object_set_new(rec, ZX_REC_PARAMS_BY_DTYPE, by);
+    json_object_set_new(rec, ZX_REC_DTYPE, json_string(d->main_dtype));
+    json_object_set_new(rec, ZX_REC_N_TENSORS,
                         json_integer((json_int_t)d->n_tensors));
-    json_object_set_new(rec, "n_backbone",
+    json_object_set_new(rec, ZX_REC_N_BACKBONE,
                         json_integer((json_int_t)d->n_backbone));
-    json_object_set_new(rec, "weights_digest",
+    json_object_set_new(rec, ZX_REC_WEIGHTS_DIGEST,
                         d->weights_digest[0] ? json_string(d->weights_digest)
                                              : json_null());
     if (tensors)
-        json_object_set(rec, "tensors", tensors);
+        json_object_set(rec, ZX_REC_TENSORS, tensors);
     free(ts);
     return rec;
 }
@@ -224,12 +226,12 @@ static int touch_group(struct zx_txn *txn, const char *arch, int delta,
     }
     if (rc)
         return rc;
-    zx_json_int(g, "gen", &gen);
-    zx_json_int(g, "n_models", &n);
-    json_object_set_new(g, "gen", json_integer(gen + 1));
-    json_object_set_new(g, "n_models", json_integer(n + delta));
-    json_object_set_new(g, "dim", json_integer(ZX_FP_DIM));
-    json_object_set_new(g, "version", json_integer(ZX_DESC_VERSION));
+    zx_json_int(g, ZX_GROUP_GEN, &gen);
+    zx_json_int(g, ZX_GROUP_N_MODELS, &n);
+    json_object_set_new(g, ZX_GROUP_GEN, json_integer(gen + 1));
+    json_object_set_new(g, ZX_GROUP_N_MODELS, json_integer(n + delta));
+    json_object_set_new(g, ZX_GROUP_DIM, json_integer(ZX_FP_DIM));
+    json_object_set_new(g, ZX_GROUP_VERSION, json_integer(ZX_DESC_VERSION));
     rc = zx_store_put_group(txn, arch, g, err);
     json_decref(g);
     return rc;
@@ -239,11 +241,11 @@ static int touch_group(struct zx_txn *txn, const char *arch, int delta,
 static int drop_old_vector(struct zx_txn *txn, json_t *old,
                            struct zx_error *err)
 {
-    const char *arch = zx_json_str(old, "arch");
+    const char *arch = zx_json_str(old, ZX_REC_ARCH);
     int64_t vid;
     int rc;
 
-    if (!arch || !zx_json_int(old, "vid", &vid))
+    if (!arch || !zx_json_int(old, ZX_REC_VID, &vid))
         return ZX_OK;
     rc = zx_store_del_vec(txn, arch, (uint64_t)vid, err);
     if (rc == ZX_ENOTFOUND)
@@ -273,22 +275,23 @@ static int put_declared_edges(struct zx_txn *txn, const char *id,
 
     json_array_foreach(have, i, e)
     {
-        const char *parent = zx_json_str(e, "parent");
-        const char *prov = zx_json_str(e, "provenance");
+        const char *parent = zx_json_str(e, ZX_EDGE_PARENT);
+        const char *prov = zx_json_str(e, ZX_EDGE_PROVENANCE);
         int still = 0;
 
         if (rc)
             break;
         json_array_foreach(declared, j, p) still |=
-            !strcmp(zx_json_str(p, "parent"), parent);
+            !strcmp(zx_json_str(p, ZX_EDGE_PARENT), parent);
         if (still || (prov && !strcmp(prov, "inferred")))
             continue;
         if (prov && !strcmp(prov, "both")) {
             info = json_deep_copy(e);
-            json_object_del(info, "parent");
-            json_object_del(info, "source");
-            json_object_del(info, "contradiction");
-            json_object_set_new(info, "provenance", json_string("inferred"));
+            json_object_del(info, ZX_EDGE_PARENT);
+            json_object_del(info, ZX_EDGE_SOURCE);
+            json_object_del(info, ZX_EDGE_CONTRADICTION);
+            json_object_set_new(info, ZX_EDGE_PROVENANCE,
+                                json_string("inferred"));
             rc = zx_store_put_edge(txn, id, parent, info, err);
             json_decref(info);
         } else {
@@ -297,24 +300,28 @@ static int put_declared_edges(struct zx_txn *txn, const char *id,
     }
     json_array_foreach(declared, i, p)
     {
-        const char *parent = zx_json_str(p, "parent");
+        const char *parent = zx_json_str(p, ZX_EDGE_PARENT);
         json_t *prev = NULL;
 
         if (rc)
             break;
         json_array_foreach(
-            have, j, e) if (!strcmp(zx_json_str(e, "parent"), parent)) prev = e;
+            have, j, e) if (!strcmp(zx_json_str(e, ZX_EDGE_PARENT), parent))
+            prev = e;
         if (prev) { /* keep its provenance, evidence and checks */
             info = json_deep_copy(prev);
-            json_object_del(info, "parent");
-            if (!strcmp(zx_json_str(prev, "provenance"), "inferred"))
-                json_object_set_new(info, "provenance", json_string("both"));
+            json_object_del(info, ZX_EDGE_PARENT);
+            if (!strcmp(zx_json_str(prev, ZX_EDGE_PROVENANCE), "inferred"))
+                json_object_set_new(info, ZX_EDGE_PROVENANCE,
+                                    json_string("both"));
         } else {
-            info = json_pack("{s:s,s:f}", "provenance", "declared",
-                             "confidence", 1.0);
+            info = json_pack("{s:s,s:f}", ZX_EDGE_PROVENANCE, "declared",
+                             ZX_EDGE_CONFIDENCE, 1.0);
         }
-        json_object_set(info, "relation", json_object_get(p, "relation"));
-        json_object_set(info, "source", json_object_get(p, "source"));
+        json_object_set(info, ZX_EDGE_RELATION,
+                        json_object_get(p, ZX_EDGE_RELATION));
+        json_object_set(info, ZX_EDGE_SOURCE,
+                        json_object_get(p, ZX_EDGE_SOURCE));
         rc = zx_store_put_edge(txn, id, parent, info, err);
         json_decref(info);
     }
@@ -358,8 +365,8 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     int rc;
 
     *res = ZX_ADD_NEW;
-    hub = extra ? json_object_get(extra, "hub") : NULL;
-    hub_id = hub ? zx_json_str(hub, "_id") : NULL;
+    hub = extra ? json_object_get(extra, ZX_REC_HUB) : NULL;
+    hub_id = hub ? zx_json_str(hub, ZX_HUB_ID) : NULL;
     rc = zx_txn_begin(ix->st, 1, &txn, err);
     if (rc)
         goto out;
@@ -385,7 +392,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     rc = ZX_OK;
     if (old) {
         *res = ZX_ADD_UPDATED;
-        if (!zx_json_int(old, "vid", &vid) || !d->has_fp)
+        if (!zx_json_int(old, ZX_REC_VID, &vid) || !d->has_fp)
             vid = 0;
         rc = drop_old_vector(txn, old, err);
         if (rc)
@@ -405,7 +412,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
 
         json_object_update_missing(rec, extra);
         json_object_del(rec, "parents");
-        dp = json_object_get(rec, "declared_parents");
+        dp = json_object_get(rec, ZX_REC_DECLARED_PARENTS);
         json_array_foreach(more, i, p)
         {
             json_t *x;
@@ -414,19 +421,20 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
 
             json_array_foreach(dp, j, x)
             {
-                dup |=
-                    !strcmp(zx_json_str(x, "parent"), zx_json_str(p, "parent"));
+                dup |= !strcmp(zx_json_str(x, ZX_EDGE_PARENT),
+                               zx_json_str(p, ZX_EDGE_PARENT));
             }
             if (!dup)
                 json_array_append(dp, p);
         }
     }
     if (old &&
-        json_equal(json_object_get(old, "weights_digest"),
-                   json_object_get(rec, "weights_digest")) &&
-        same_json(json_object_get(old, "revision"),
-                  json_object_get(rec, "revision")) &&
-        json_equal(json_object_get(old, "meta"), json_object_get(rec, "meta")))
+        json_equal(json_object_get(old, ZX_REC_WEIGHTS_DIGEST),
+                   json_object_get(rec, ZX_REC_WEIGHTS_DIGEST)) &&
+        same_json(json_object_get(old, ZX_REC_REVISION),
+                  json_object_get(rec, ZX_REC_REVISION)) &&
+        json_equal(json_object_get(old, ZX_REC_META),
+                   json_object_get(rec, ZX_REC_META)))
         *res = ZX_ADD_UNCHANGED; /* touched files, same content */
     rc = zx_store_put_model(txn, src->id, rec, err);
     if (!rc && d->has_fp)
@@ -444,7 +452,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     if (rc)
         goto out;
     rc = put_declared_edges(txn, src->id,
-                            json_object_get(rec, "declared_parents"), err);
+                            json_object_get(rec, ZX_REC_DECLARED_PARENTS), err);
     if (rc)
         goto out;
     rc = zx_txn_commit(txn, err);
@@ -479,10 +487,10 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
         goto out;
     rc = ZX_OK;
     if (old && !force) {
-        const char *stamp = zx_json_str(old, "stamp");
+        const char *stamp = zx_json_str(old, ZX_REC_STAMP);
         int64_t ver = 0;
 
-        zx_json_int(json_object_get(old, "algo"), "version", &ver);
+        zx_json_int(json_object_get(old, ZX_REC_ALGO), "version", &ver);
         if (stamp && !strcmp(stamp, src->stamp) && ver == ZX_DESC_VERSION) {
             *res = ZX_ADD_UNCHANGED;
             goto out;
@@ -607,7 +615,7 @@ static int flush_cb(const char *arch, json_t *g, void *arg)
     char *path;
     int rc = ZX_OK;
 
-    zx_json_int(g, "gen", &gen);
+    zx_json_int(g, ZX_GROUP_GEN, &gen);
     path = vec_path(f->ix, arch, gen);
     if (f->all || !zx_is_file(path)) {
         rc = build_group(f->txn, arch, &vi, f->err);
@@ -699,7 +707,7 @@ static int same_ids(struct zx_txn *txn, const char *arch,
 
     if (zx_store_get_group(txn, arch, &g, NULL))
         return 0;
-    zx_json_int(g, "n_models", &n);
+    zx_json_int(g, ZX_GROUP_N_MODELS, &n);
     ok = n >= 0 && (size_t)n == zx_vindex_size(vi);
     json_decref(g);
     return ok;
@@ -729,7 +737,7 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
     }
     if (rc)
         goto out;
-    zx_json_int(g, "gen", &gen);
+    zx_json_int(g, ZX_GROUP_GEN, &gen);
     vi = cache_get(ix, arch, gen);
     if (!vi) {
         path = vec_path(ix, arch, gen);
@@ -807,7 +815,8 @@ static void problem(struct verify_ctx *v, const char *fmt, ...)
 static int verify_model(const char *id, json_t *rec, void *arg)
 {
     struct verify_ctx *v = arg;
-    const char *rid = zx_json_str(rec, "id"), *arch = zx_json_str(rec, "arch");
+    const char *rid = zx_json_str(rec, ZX_REC_ID),
+               *arch = zx_json_str(rec, ZX_REC_ARCH);
     int64_t vid;
     struct zx_vec vec;
     int rc;
@@ -819,7 +828,7 @@ static int verify_model(const char *id, json_t *rec, void *arg)
         problem(v, "model '%s': no architecture signature", id);
         return ZX_OK;
     }
-    if (!zx_json_int(rec, "vid", &vid))
+    if (!zx_json_int(rec, ZX_REC_VID, &vid))
         return ZX_OK; /* no backbone tensors, no vector */
     rc = zx_store_get_vec(v->txn, arch, (uint64_t)vid, &vec, v->err);
     if (rc == ZX_ENOTFOUND) {
@@ -854,9 +863,9 @@ static int verify_vec(const struct zx_vec *vec, void *arg)
     }
     if (rc)
         return rc;
-    arch = zx_json_str(rec, "arch");
-    if (!zx_json_int(rec, "vid", &vid) || (uint64_t)vid != vec->vid || !arch ||
-        strcmp(arch, vec->arch))
+    arch = zx_json_str(rec, ZX_REC_ARCH);
+    if (!zx_json_int(rec, ZX_REC_VID, &vid) || (uint64_t)vid != vec->vid ||
+        !arch || strcmp(arch, vec->arch))
         problem(v,
                 "vector %" PRIu64 " of '%s' is not the model's current "
                 "vector",
@@ -882,8 +891,8 @@ static int verify_group(const char *arch, json_t *g, void *arg)
     int rc;
 
     v->groups++;
-    zx_json_int(g, "gen", &gen);
-    zx_json_int(g, "n_models", &n);
+    zx_json_int(g, ZX_GROUP_GEN, &gen);
+    zx_json_int(g, ZX_GROUP_N_MODELS, &n);
     /* Lineage charted at an older generation (a crash between the model's
      * commit and the update): the next flush charts it. */
     if (!zx_lineage_charted(v->txn, arch, gen))

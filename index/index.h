@@ -26,6 +26,41 @@
  * (zoodex-store(5)). */
 #define ZX_STATE_HUBID "hubid:"
 
+/* Field names of the records zx_index_put() writes (zoodex-store(5)),
+ * defined once: every reader of a stored record uses these. */
+/* A model record (models table). */
+#define ZX_REC_ID "id"
+#define ZX_REC_REVISION "revision"
+#define ZX_REC_SOURCE "source"
+#define ZX_REC_WEIGHTS "weights"
+#define ZX_REC_STAMP "stamp"
+#define ZX_REC_INGESTED "ingested"
+#define ZX_REC_META "meta"
+#define ZX_REC_DECLARED_PARENTS "declared_parents"
+#define ZX_REC_ALGO "algo"
+#define ZX_REC_ARCH "arch"
+#define ZX_REC_VID "vid"
+#define ZX_REC_KURTOSIS "kurtosis"
+#define ZX_REC_KURTOSIS_LAYERS "kurtosis_layers"
+#define ZX_REC_PARAMS "params"
+#define ZX_REC_PARAMS_BY_DTYPE "params_by_dtype"
+#define ZX_REC_DTYPE "dtype"
+#define ZX_REC_N_TENSORS "n_tensors"
+#define ZX_REC_N_BACKBONE "n_backbone"
+#define ZX_REC_WEIGHTS_DIGEST "weights_digest"
+#define ZX_REC_TENSORS "tensors"
+#define ZX_REC_HUB "hub" /* a crawled model's Hub metadata: */
+/* members of "hub", named as the Hub's API names them */
+#define ZX_HUB_ID "_id"
+#define ZX_HUB_SHA "sha"
+#define ZX_HUB_CREATED "createdAt"
+#define ZX_HUB_DOWNLOADS "downloads"
+/* A group record (groups table). */
+#define ZX_GROUP_GEN "gen"
+#define ZX_GROUP_N_MODELS "n_models"
+#define ZX_GROUP_DIM "dim"
+#define ZX_GROUP_VERSION "version"
+
 struct zx_index;
 
 enum zx_index_mode {

@@ -859,7 +859,7 @@ static int group_cb(const struct zx_vec *v, void *arg)
         return 0;
     if (zx_store_get_model(g->txn, v->model, &rec, NULL) != ZX_OK)
         return 0; /* a vector without a record: verify reports it */
-    if (json_object_get(json_object_get(rec, "meta"), "adapter")) {
+    if (json_object_get(json_object_get(rec, ZX_REC_META), "adapter")) {
         /* adapter weights are an update, not a model: not charted */
         if (!g->adapters)
             g->adapters = json_object();
@@ -961,15 +961,16 @@ static int group_load(struct zx_txn *txn, const char *arch, struct group *g,
     g->nodes = xcalloc(g->n + 1, sizeof(*g->nodes));
     rank = xcalloc(g->n + 1, sizeof(*rank));
     for (i = 0; i < g->n; i++) {
-        g->nodes[i].created = iso_time(
-            zx_json_str(json_object_get(g->recs[i], "hub"), "createdAt"));
+        g->nodes[i].created = iso_time(zx_json_str(
+            json_object_get(g->recs[i], ZX_REC_HUB), ZX_HUB_CREATED));
         g->nodes[i].known = g->nodes[i].known2 = -1;
         g->nodes[i].kurtosis =
-            json_integer_value(json_object_get(g->recs[i], "kurtosis_layers")) >
-                    0
-                ? json_number_value(json_object_get(g->recs[i], "kurtosis"))
+            json_integer_value(
+                json_object_get(g->recs[i], ZX_REC_KURTOSIS_LAYERS)) > 0
+                ? json_number_value(
+                      json_object_get(g->recs[i], ZX_REC_KURTOSIS))
                 : NAN;
-        rank[i] = precision_rank(zx_json_str(g->recs[i], "dtype"));
+        rank[i] = precision_rank(zx_json_str(g->recs[i], ZX_REC_DTYPE));
         counts[rank[i]]++;
     }
     for (i = 1; i < 6; i++) /* the group's usual precision */
@@ -1032,11 +1033,11 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
 
         if (co[i].parent < 0)
             continue;
-        e = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f}", "child", g.ids[i], "parent",
-                      g.ids[co[i].parent], "rule",
+        e = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f}", ZX_EDGE_CHILD, g.ids[i],
+                      ZX_EDGE_PARENT, g.ids[co[i].parent], "rule",
                       zx_chart_rule_name(co[i].rule), "distance",
                       co[i].distance, "metric", co[i].linf ? "linf" : "l2",
-                      "confidence", co[i].conf);
+                      ZX_EDGE_CONFIDENCE, co[i].conf);
         if (co[i].parent2 >= 0)
             json_object_set_new(e, "parent2",
                                 json_string(g.ids[co[i].parent2]));
@@ -1072,12 +1073,14 @@ static const char *relation_of(const struct zx_chart_out *o,
 
 static const char *kurtosis_order(json_t *child, json_t *parent)
 {
-    json_t *kc = json_object_get(child, "kurtosis");
-    json_t *kp = json_object_get(parent, "kurtosis");
+    json_t *kc = json_object_get(child, ZX_REC_KURTOSIS);
+    json_t *kp = json_object_get(parent, ZX_REC_KURTOSIS);
 
     if (!json_is_number(kc) || !json_is_number(kp) ||
-        json_integer_value(json_object_get(child, "kurtosis_layers")) <= 0 ||
-        json_integer_value(json_object_get(parent, "kurtosis_layers")) <= 0)
+        json_integer_value(json_object_get(child, ZX_REC_KURTOSIS_LAYERS)) <=
+            0 ||
+        json_integer_value(json_object_get(parent, ZX_REC_KURTOSIS_LAYERS)) <=
+            0)
         return "unknown";
     return json_number_value(kp) >= json_number_value(kc) ? "parent-higher"
                                                           : "child-higher";
@@ -1099,13 +1102,14 @@ static void component_key(const struct group *g, size_t *mem, size_t m,
     qsort_r(mem, m, sizeof(*mem), cmp_id, g->ids);
     for (a = 0; a < m; a++) {
         json_t *r = g->recs[mem[a]];
-        json_t *dpj = json_object_get(r, "declared_parents");
+        json_t *dpj = json_object_get(r, ZX_REC_DECLARED_PARENTS);
         char *dp = dpj ? zx_json_dump(dpj) : xstrdup("");
 
         h = hash_str(h, g->ids[mem[a]]);
-        h = hash_str(h, zx_json_str(r, "weights_digest"));
-        h = hash_str(h, zx_json_str(json_object_get(r, "hub"), "createdAt"));
-        h = hash_str(h, zx_json_str(r, "dtype"));
+        h = hash_str(h, zx_json_str(r, ZX_REC_WEIGHTS_DIGEST));
+        h = hash_str(
+            h, zx_json_str(json_object_get(r, ZX_REC_HUB), ZX_HUB_CREATED));
+        h = hash_str(h, zx_json_str(r, ZX_REC_DTYPE));
         h = hash_str(h, dp);
         free(dp);
     }
@@ -1159,7 +1163,7 @@ static int has_vector(const json_t *rec)
 {
     int64_t vid = 0;
 
-    return zx_json_int(rec, "vid", &vid) && vid > 0;
+    return zx_json_int(rec, ZX_REC_VID, &vid) && vid > 0;
 }
 
 /* Why the weights contradict model i's declared edge e, or NULL. */
@@ -1167,8 +1171,8 @@ static char *contradiction(struct zx_txn *txn, const char *arch,
                            const struct group *g, const size_t *by_id, size_t i,
                            json_t *e, double tau)
 {
-    const char *parent = zx_json_str(e, "parent");
-    const char *rel = zx_json_str(e, "relation");
+    const char *parent = zx_json_str(e, ZX_EDGE_PARENT);
+    const char *rel = zx_json_str(e, ZX_EDGE_RELATION);
     long pid = find_id(g, by_id, parent);
     json_t *prec = NULL;
     char *why = NULL;
@@ -1185,12 +1189,13 @@ static char *contradiction(struct zx_txn *txn, const char *arch,
                             d, tau);
     } else if (rel && !strcmp(rel, "finetune") &&
                zx_store_get_model(txn, parent, &prec, NULL) == ZX_OK &&
-               has_vector(prec) && zx_json_str(prec, "arch") &&
-               strcmp(zx_json_str(prec, "arch"), arch) != 0 &&
-               !json_object_get(json_object_get(prec, "meta"), "adapter")) {
+               has_vector(prec) && zx_json_str(prec, ZX_REC_ARCH) &&
+               strcmp(zx_json_str(prec, ZX_REC_ARCH), arch) != 0 &&
+               !json_object_get(json_object_get(prec, ZX_REC_META),
+                                "adapter")) {
         why = xasprintf("the declared parent has another backbone "
                         "(group %s, this model %s)",
-                        zx_json_str(prec, "arch"), arch);
+                        zx_json_str(prec, ZX_REC_ARCH), arch);
     }
     json_decref(prec);
     return why;
@@ -1213,8 +1218,8 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
         goto out;
     json_array_foreach(parents, k, e)
     {
-        const char *parent = zx_json_str(e, "parent");
-        const char *prov = zx_json_str(e, "provenance");
+        const char *parent = zx_json_str(e, ZX_EDGE_PARENT);
+        const char *prov = zx_json_str(e, ZX_EDGE_PROVENANCE);
         json_t *info;
         char *why;
 
@@ -1225,10 +1230,10 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
             rc = ZX_OK;
             continue;
         }
-        info = json_pack("{s:O,s:O,s:s,s:f}", "relation",
-                         json_object_get(e, "relation"), "source",
-                         json_object_get(e, "source"), "provenance", "declared",
-                         "confidence", 1.0);
+        info = json_pack("{s:O,s:O,s:s,s:f}", ZX_EDGE_RELATION,
+                         json_object_get(e, ZX_EDGE_RELATION), ZX_EDGE_SOURCE,
+                         json_object_get(e, ZX_EDGE_SOURCE), ZX_EDGE_PROVENANCE,
+                         "declared", ZX_EDGE_CONFIDENCE, 1.0);
         why = contradiction(txn, arch, g, by_id, i, e, tau);
         /* Which of two identical models is the copy is known only from
          * their creation times. */
@@ -1240,8 +1245,8 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
                             "whose card names its original's parent",
                             g->ids[co[i].parent]);
         if (why) {
-            json_object_set_new(info, "contradiction", json_string(why));
-            json_object_set_new(info, "confidence", json_real(0.5));
+            json_object_set_new(info, ZX_EDGE_CONTRADICTION, json_string(why));
+            json_object_set_new(info, ZX_EDGE_CONFIDENCE, json_real(0.5));
             if (st)
                 st->contradictions++;
             free(why);
@@ -1262,15 +1267,15 @@ static int rewrite_edges(struct zx_txn *txn, const char *arch,
                        kurtosis_order(g->recs[i], g->recs[pp[k]]));
         info = json_object_get(declared, g->ids[pp[k]]);
         if (info) { /* the weights agree with the card */
-            json_object_set_new(info, "provenance", json_string("both"));
-            json_object_set_new(info, "evidence", ev);
-            json_object_set_new(info, "confidence", json_real(1.0));
-            json_object_del(info, "contradiction");
+            json_object_set_new(info, ZX_EDGE_PROVENANCE, json_string("both"));
+            json_object_set_new(info, ZX_EDGE_EVIDENCE, ev);
+            json_object_set_new(info, ZX_EDGE_CONFIDENCE, json_real(1.0));
+            json_object_del(info, ZX_EDGE_CONTRADICTION);
         } else {
-            info =
-                json_pack("{s:s,s:s,s:f,s:o}", "relation",
-                          relation_of(&co[i], &g->nodes[i]), "provenance",
-                          "inferred", "confidence", co[i].conf, "evidence", ev);
+            info = json_pack("{s:s,s:s,s:f,s:o}", ZX_EDGE_RELATION,
+                             relation_of(&co[i], &g->nodes[i]),
+                             ZX_EDGE_PROVENANCE, "inferred", ZX_EDGE_CONFIDENCE,
+                             co[i].conf, ZX_EDGE_EVIDENCE, ev);
             json_object_set_new(declared, g->ids[pp[k]], info);
         }
         if (st)
@@ -1305,18 +1310,18 @@ static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
 
     json_array_foreach(parents, k, e)
     {
-        const char *parent = zx_json_str(e, "parent");
-        const char *rel = zx_json_str(e, "relation");
+        const char *parent = zx_json_str(e, ZX_EDGE_PARENT);
+        const char *rel = zx_json_str(e, ZX_EDGE_RELATION);
         json_t *prec = NULL, *tens, *l, *info, *ev;
         const char *shapes = "unknown";
         char *why = NULL;
         size_t j;
 
         if (rc || !rel || strcmp(rel, "adapter") ||
-            !strcmp(zx_json_str(e, "provenance"), "inferred"))
+            !strcmp(zx_json_str(e, ZX_EDGE_PROVENANCE), "inferred"))
             continue;
         if (zx_store_get_model(txn, parent, &prec, NULL) == ZX_OK &&
-            (tens = json_object_get(prec, "tensors")) && lora) {
+            (tens = json_object_get(prec, ZX_REC_TENSORS)) && lora) {
             shapes = "fit";
             json_array_foreach(json_object_get(lora, "layers"), j, l)
             {
@@ -1346,12 +1351,13 @@ static int adapter_edges(struct zx_txn *txn, const char *id, json_t *rec,
                             json_object_get(lora, "delta_fro"));
         }
         info = json_deep_copy(e);
-        json_object_del(info, "parent");
-        json_object_set_new(info, "evidence", ev);
-        json_object_del(info, "contradiction");
-        json_object_set_new(info, "confidence", json_real(why ? 0.5 : 1.0));
+        json_object_del(info, ZX_EDGE_PARENT);
+        json_object_set_new(info, ZX_EDGE_EVIDENCE, ev);
+        json_object_del(info, ZX_EDGE_CONTRADICTION);
+        json_object_set_new(info, ZX_EDGE_CONFIDENCE,
+                            json_real(why ? 0.5 : 1.0));
         if (why) {
-            json_object_set_new(info, "contradiction", json_string(why));
+            json_object_set_new(info, ZX_EDGE_CONTRADICTION, json_string(why));
             st->contradictions++;
         }
         rc = zx_store_put_edge(txn, id, parent, info, err);
@@ -1417,10 +1423,11 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
         json_t *e;
         size_t k;
 
-        json_array_foreach(json_object_get(g.recs[i], "declared_parents"), k, e)
+        json_array_foreach(json_object_get(g.recs[i], ZX_REC_DECLARED_PARENTS),
+                           k, e)
         {
-            long pid = find_id(&g, by_id, zx_json_str(e, "parent"));
-            const char *rel = zx_json_str(e, "relation");
+            long pid = find_id(&g, by_id, zx_json_str(e, ZX_EDGE_PARENT));
+            const char *rel = zx_json_str(e, ZX_EDGE_RELATION);
 
             if (pid >= 0 && (size_t)pid != i && comp[pid] == comp[i] &&
                 !(rel && !strcmp(rel, "adapter")) &&
@@ -1518,7 +1525,7 @@ static int glist_cb(const char *arch, json_t *rec, void *arg)
     struct glist *l = arg;
     int64_t gen = 0;
 
-    zx_json_int(rec, "gen", &gen);
+    zx_json_int(rec, ZX_GROUP_GEN, &gen);
     ZX_GROW(l->n + 1, l->cap, l->arch, l->gen);
     l->arch[l->n] = xstrdup(arch);
     l->gen[l->n++] = gen;

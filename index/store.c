@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model.h"
 #include "zx_fs.h"
 #include "zx_mem.h"
 
@@ -701,13 +702,13 @@ static int list_edges(struct zx_txn *txn, int db, const char *id,
 int zx_store_parents(struct zx_txn *txn, const char *child, json_t **out,
                      struct zx_error *err)
 {
-    return list_edges(txn, DB_EDGES, child, "parent", out, err);
+    return list_edges(txn, DB_EDGES, child, ZX_EDGE_PARENT, out, err);
 }
 
 int zx_store_children(struct zx_txn *txn, const char *parent, json_t **out,
                       struct zx_error *err)
 {
-    return list_edges(txn, DB_REDGES, parent, "child", out, err);
+    return list_edges(txn, DB_REDGES, parent, ZX_EDGE_CHILD, out, err);
 }
 
 int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
@@ -721,7 +722,7 @@ int zx_store_del_edges_of(struct zx_txn *txn, const char *child,
         return rc;
     json_array_foreach(parents, i, p)
     {
-        const char *parent = zx_json_str(p, "parent");
+        const char *parent = zx_json_str(p, ZX_EDGE_PARENT);
         char *k = pair_key(child, parent, &kl);
 
         rc = del_raw(txn, DB_EDGES, k, kl, err);

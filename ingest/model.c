@@ -622,11 +622,12 @@ static void add_parent(json_t *arr, const char *self, const char *parent,
         return;
     json_array_foreach(arr, i, x)
     {
-        if (!strcmp(zx_json_str(x, "parent"), parent))
+        if (!strcmp(zx_json_str(x, ZX_EDGE_PARENT), parent))
             return;
     }
-    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "parent", parent,
-                                         "relation", rel, "source", source));
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", ZX_EDGE_PARENT,
+                                         parent, ZX_EDGE_RELATION, rel,
+                                         ZX_EDGE_SOURCE, source));
 }
 
 json_t *zx_model_declared_parents(const struct zx_model_src *m)

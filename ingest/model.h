@@ -23,6 +23,20 @@
 #define ZX_MAX_CONFIG_BYTES (16u << 20)
 #define ZX_MAX_CARD_BYTES (16u << 20)
 
+/* Field names of a lineage edge, defined once here, in the lowest module
+ * that builds one: a declared parent (zx_model_declared_parents(), the
+ * model record's "declared_parents") is {parent, relation, source}; the
+ * edge records of the store (zoodex-store(5)) add provenance, confidence
+ * and maybe contradiction and evidence, and edge lists name the child. */
+#define ZX_EDGE_PARENT "parent"
+#define ZX_EDGE_CHILD "child"
+#define ZX_EDGE_RELATION "relation"
+#define ZX_EDGE_SOURCE "source"
+#define ZX_EDGE_PROVENANCE "provenance"
+#define ZX_EDGE_CONFIDENCE "confidence"
+#define ZX_EDGE_CONTRADICTION "contradiction"
+#define ZX_EDGE_EVIDENCE "evidence"
+
 struct zx_model_src {
     char *id;            /* "org/name" */
     char *revision;      /* snapshot revision, or NULL */

@@ -620,11 +620,12 @@ static void add_parent(json_t *arr, const char *self, const char *parent,
         return;
     json_array_foreach(arr, i, x)
     {
-        if (!strcmp(zx_json_str(x, "parent"), parent))
+        if (!strcmp(zx_json_str(x, ZX_EDGE_PARENT), parent))
             return;
     }
-    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "parent", parent,
-                                         "relation", rel, "source", "hub"));
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", ZX_EDGE_PARENT,
+                                         parent, ZX_EDGE_RELATION, rel,
+                                         ZX_EDGE_SOURCE, "hub"));
 }
 
 json_t *zx_remote_hub_parents(const char *self, json_t *info)

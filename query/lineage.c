@@ -60,7 +60,7 @@ static json_t *add_node(struct graph *g, const char *id)
         return n;
     n = json_pack("{s:s,s:b}", "id", id, "indexed",
                   zx_store_get_model(g->txn, id, &rec, NULL) == ZX_OK);
-    dl = json_object_get(json_object_get(rec, "hub"), "downloads");
+    dl = json_object_get(json_object_get(rec, ZX_REC_HUB), ZX_HUB_DOWNLOADS);
     if (json_is_integer(dl) && json_integer_value(dl) >= 0)
         json_object_set(n, "downloads", dl);
     json_decref(rec);
@@ -70,7 +70,7 @@ static json_t *add_node(struct graph *g, const char *id)
 
 static double confidence_of(const json_t *e)
 {
-    json_t *c = json_object_get(e, "confidence");
+    json_t *c = json_object_get(e, ZX_EDGE_CONFIDENCE);
 
     return json_is_number(c) ? json_number_value(c) : 1.0;
 }
@@ -94,12 +94,13 @@ static json_t *add_edge(struct graph *g, const char *parent, const char *child,
     if (e) {
         json_decref(info);
     } else {
-        json_object_set_new(info, "parent", json_string(parent));
-        json_object_set_new(info, "child", json_string(child));
-        if (!json_is_number(json_object_get(info, "confidence")))
-            json_object_set_new(info, "confidence", json_real(1.0));
-        if (!zx_json_str(info, "provenance"))
-            json_object_set_new(info, "provenance", json_string("declared"));
+        json_object_set_new(info, ZX_EDGE_PARENT, json_string(parent));
+        json_object_set_new(info, ZX_EDGE_CHILD, json_string(child));
+        if (!json_is_number(json_object_get(info, ZX_EDGE_CONFIDENCE)))
+            json_object_set_new(info, ZX_EDGE_CONFIDENCE, json_real(1.0));
+        if (!zx_json_str(info, ZX_EDGE_PROVENANCE))
+            json_object_set_new(info, ZX_EDGE_PROVENANCE,
+                                json_string("declared"));
         json_object_set_new(g->edges, key, info);
         e = info;
     }
@@ -129,7 +130,7 @@ static int expand(struct graph *g, const char *id, int up, json_t **out,
     add_node(g, id);
     json_array_foreach(arr, i, x)
     {
-        const char *other = zx_json_str(x, up ? "parent" : "child");
+        const char *other = zx_json_str(x, up ? ZX_EDGE_PARENT : ZX_EDGE_CHILD);
         json_t *e;
 
         if (!other)
@@ -172,8 +173,8 @@ static int walk_from(struct graph *g, const json_t *starts, int up,
             break;
         json_array_foreach(list, i, e)
         {
-            json_array_append(todo,
-                              json_object_get(e, up ? "parent" : "child"));
+            json_array_append(
+                todo, json_object_get(e, up ? ZX_EDGE_PARENT : ZX_EDGE_CHILD));
         }
     }
     json_decref(todo);
@@ -284,14 +285,14 @@ static json_t *find_cycles(struct graph *g)
 
     json_array_foreach(edges, i, e)
     {
-        const char *p = zx_json_str(e, "parent");
+        const char *p = zx_json_str(e, ZX_EDGE_PARENT);
         json_t *kids = json_object_get(c.adj, p);
 
         if (!kids) {
             kids = json_array();
             json_object_set_new(c.adj, p, kids);
         }
-        json_array_append(kids, json_object_get(e, "child"));
+        json_array_append(kids, json_object_get(e, ZX_EDGE_CHILD));
     }
     nodes = sorted_values(g->nodes);
     json_array_foreach(nodes, i, n)
@@ -334,7 +335,8 @@ static json_t *direct_list(struct graph *g, json_t *list, const char *field)
         const char *other = zx_json_str(e, field);
 
         x = json_copy(e);
-        json_object_del(x, !strcmp(field, "parent") ? "child" : "parent");
+        json_object_del(x, !strcmp(field, ZX_EDGE_PARENT) ? ZX_EDGE_CHILD
+                                                          : ZX_EDGE_PARENT);
         json_object_set(
             x, "indexed",
             json_object_get(json_object_get(g->nodes, other), "indexed"));
@@ -370,7 +372,7 @@ static json_t *roots_of(struct graph *g, const char *id)
                     json_pack("{s:s,s:I}", "id", n, "generations", depth));
             json_array_foreach(ps, j, e)
             {
-                const char *p = zx_json_str(e, "parent");
+                const char *p = zx_json_str(e, ZX_EDGE_PARENT);
 
                 if (json_object_get(gen, p))
                     continue;
@@ -400,7 +402,7 @@ static int siblings(struct graph *g, const char *id, json_t *out,
 
     json_array_foreach(ps, i, p)
     {
-        const char *pid = zx_json_str(p, "parent");
+        const char *pid = zx_json_str(p, ZX_EDGE_PARENT);
 
         if (rc)
             break;
@@ -409,14 +411,17 @@ static int siblings(struct graph *g, const char *id, json_t *out,
         rc = expand(g, pid, 0, &kids, err);
         json_array_foreach(kids, j, k)
         {
-            if (rc || !strcmp(zx_json_str(k, "child"), id))
+            if (rc || !strcmp(zx_json_str(k, ZX_EDGE_CHILD), id))
                 continue;
             json_array_append_new(
                 out, json_pack("{s:O,s:s,s:O?,s:O?,s:O?}", "model",
-                               json_object_get(k, "child"), "parent", pid,
-                               "relation", json_object_get(k, "relation"),
-                               "provenance", json_object_get(k, "provenance"),
-                               "confidence", json_object_get(k, "confidence")));
+                               json_object_get(k, ZX_EDGE_CHILD),
+                               ZX_EDGE_PARENT, pid, ZX_EDGE_RELATION,
+                               json_object_get(k, ZX_EDGE_RELATION),
+                               ZX_EDGE_PROVENANCE,
+                               json_object_get(k, ZX_EDGE_PROVENANCE),
+                               ZX_EDGE_CONFIDENCE,
+                               json_object_get(k, ZX_EDGE_CONFIDENCE)));
         }
     }
     return rc;
@@ -454,8 +459,10 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
         if (!rc)
             rc = expand(&g, id, 0, &cs, err);
         if (!rc) {
-            json_object_set_new(res, "parents", direct_list(&g, ps, "parent"));
-            json_object_set_new(res, "children", direct_list(&g, cs, "child"));
+            json_object_set_new(res, "parents",
+                                direct_list(&g, ps, ZX_EDGE_PARENT));
+            json_object_set_new(res, "children",
+                                direct_list(&g, cs, ZX_EDGE_CHILD));
         }
         break;
     case ZX_LINEAGE_ANCESTORS:
@@ -565,12 +572,12 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     sub = relation_counts();
     json_array_foreach(ps, i, e)
     {
-        count_relation(pc, zx_json_str(e, "relation"));
+        count_relation(pc, zx_json_str(e, ZX_EDGE_RELATION));
     }
     json_object_set_new(pc, "total", json_integer(json_array_size(ps)));
     json_array_foreach(cs, i, e)
     {
-        count_relation(cc, zx_json_str(e, "relation"));
+        count_relation(cc, zx_json_str(e, ZX_EDGE_RELATION));
     }
     json_object_set_new(cc, "total", json_integer(json_array_size(cs)));
     /* Each model below counted once per relation by which it hangs in
@@ -578,8 +585,8 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
     seen = json_object();
     json_object_foreach(d.edges, k, e)
     {
-        const char *child = zx_json_str(e, "child");
-        const char *rel = zx_json_str(e, "relation");
+        const char *child = zx_json_str(e, ZX_EDGE_CHILD);
+        const char *rel = zx_json_str(e, ZX_EDGE_RELATION);
         char *key;
 
         if (!strcmp(child, id))

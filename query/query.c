@@ -107,7 +107,7 @@ static int fingerprinted(struct zx_index *ix, const char *name, char **id,
     if (rc)
         return rc;
     *arch = zx_json_str(*rec, "arch");
-    if (!*arch || !json_is_integer(json_object_get(*rec, "vid")))
+    if (!*arch || !json_is_integer(json_object_get(*rec, ZX_REC_VID)))
         return zx_fail(err, ZX_EINCOMPAT,
                        "model '%s' has no weight "
                        "fingerprint (no backbone tensors)",
@@ -131,7 +131,7 @@ int zx_query_like_model(struct zx_index *ix, const char *name, int k,
     rc = fingerprinted(ix, name, &id, &rec, &arch, err);
     if (rc)
         goto out;
-    zx_json_int(rec, "vid", &vid);
+    zx_json_int(rec, ZX_REC_VID, &vid);
     rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
     if (rc)
         goto out;
@@ -221,26 +221,29 @@ int zx_query_lineage_chart(struct zx_index *ix, const char *name,
     {
         const char *p2 = zx_json_str(e, "parent2");
 
-        if (!strcmp(zx_json_str(e, "child"), id)) {
-            json_t *x = json_pack("{s:O,s:O,s:O,s:O,s:O}", "parent",
-                                  json_object_get(e, "parent"), "rule",
-                                  json_object_get(e, "rule"), "distance",
-                                  json_object_get(e, "distance"), "metric",
-                                  json_object_get(e, "metric"), "confidence",
-                                  json_object_get(e, "confidence"));
+        if (!strcmp(zx_json_str(e, ZX_EDGE_CHILD), id)) {
+            json_t *x =
+                json_pack("{s:O,s:O,s:O,s:O,s:O}", ZX_EDGE_PARENT,
+                          json_object_get(e, ZX_EDGE_PARENT), "rule",
+                          json_object_get(e, "rule"), "distance",
+                          json_object_get(e, "distance"), "metric",
+                          json_object_get(e, "metric"), ZX_EDGE_CONFIDENCE,
+                          json_object_get(e, ZX_EDGE_CONFIDENCE));
 
             if (p2)
                 json_object_set_new(x, "parent2", json_string(p2));
             json_array_append_new(parents, x);
         }
-        if (!strcmp(zx_json_str(e, "parent"), id) || (p2 && !strcmp(p2, id)))
+        if (!strcmp(zx_json_str(e, ZX_EDGE_PARENT), id) ||
+            (p2 && !strcmp(p2, id)))
             json_array_append_new(
-                children, json_pack("{s:O,s:O,s:O,s:O,s:O}", "child",
-                                    json_object_get(e, "child"), "rule",
-                                    json_object_get(e, "rule"), "distance",
-                                    json_object_get(e, "distance"), "metric",
-                                    json_object_get(e, "metric"), "confidence",
-                                    json_object_get(e, "confidence")));
+                children,
+                json_pack("{s:O,s:O,s:O,s:O,s:O}", ZX_EDGE_CHILD,
+                          json_object_get(e, ZX_EDGE_CHILD), "rule",
+                          json_object_get(e, "rule"), "distance",
+                          json_object_get(e, "distance"), "metric",
+                          json_object_get(e, "metric"), ZX_EDGE_CONFIDENCE,
+                          json_object_get(e, ZX_EDGE_CONFIDENCE)));
     }
     *out = json_pack("{s:s,s:s,s:s,s:O,s:O}", "model", id, "arch", arch,
                      "method", method == ZX_CHART_MOTHER ? "mother" : "atlas",
@@ -265,7 +268,7 @@ struct dup_ctx {
  * else the LFS sha256 of its files (a crawled, light record).  Owned. */
 static char *content_key(json_t *rec)
 {
-    const char *dg = zx_json_str(rec, "weights_digest");
+    const char *dg = zx_json_str(rec, ZX_REC_WEIGHTS_DIGEST);
     json_t *files = json_object_get(rec, "files"), *f;
     struct zx_buf b = {0};
     size_t i;
@@ -334,9 +337,9 @@ int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
     if (rc)
         goto out;
     json_object_set(rec, "duplicates", dc.dups);
-    arch = zx_json_str(rec, "arch");
+    arch = zx_json_str(rec, ZX_REC_ARCH);
     if (arch && zx_store_get_group(txn, arch, &g, NULL) == ZX_OK)
-        zx_json_int(g, "n_models", &n);
+        zx_json_int(g, ZX_GROUP_N_MODELS, &n);
     json_object_set_new(rec, "group_size", json_integer(n));
     *out = rec;
     rec = NULL;
@@ -362,14 +365,14 @@ struct list_ctx {
 static int list_cb(const char *id, json_t *rec, void *arg)
 {
     struct list_ctx *l = arg;
-    const char *arch = zx_json_str(rec, "arch");
+    const char *arch = zx_json_str(rec, ZX_REC_ARCH);
 
     if (l->arch && (!arch || strcmp(arch, l->arch)))
         return 0;
     json_array_append_new(
         l->arr, json_pack("{s:s,s:s?,s:O?,s:s?}", "id", id, "arch", arch,
-                          "params", json_object_get(rec, "params"), "dtype",
-                          zx_json_str(rec, "dtype")));
+                          "params", json_object_get(rec, ZX_REC_PARAMS),
+                          "dtype", zx_json_str(rec, ZX_REC_DTYPE)));
     return 0;
 }
 
@@ -399,7 +402,7 @@ static int group_cb(const char *arch, json_t *g, void *arg)
     json_t *groups = arg;
     int64_t n = 0;
 
-    zx_json_int(g, "n_models", &n);
+    zx_json_int(g, ZX_GROUP_N_MODELS, &n);
     if (n > 0)
         json_object_set_new(groups, arch, json_integer(n));
     return 0;
