@@ -27,10 +27,10 @@ enum format { FMT_TEXT, FMT_JSON, FMT_DOT };
  * fact at 1.0. */
 static int shows_confidence(const json_t *e)
 {
-    const char *prov = zx_json_str(e, "provenance");
+    const char *prov = zx_json_str(e, ZX_EDGE_PROVENANCE);
 
     return (prov && strcmp(prov, "declared")) ||
-           json_number_value(json_object_get(e, "confidence")) < 1.0;
+           json_number_value(json_object_get(e, ZX_EDGE_CONFIDENCE)) < 1.0;
 }
 
 /* "[relation, provenance confidence]"; with `detail` also the declared
@@ -40,16 +40,17 @@ static int shows_confidence(const json_t *e)
 static void edge_label(struct zx_buf *b, const json_t *e, int detail,
                        int other_indexed)
 {
-    const char *rel = zx_json_str(e, "relation");
-    const char *prov = zx_json_str(e, "provenance");
-    const char *src = zx_json_str(e, "source");
-    const char *note = zx_json_str(e, "contradiction");
-    json_t *ev = json_object_get(e, "evidence");
+    const char *rel = zx_json_str(e, ZX_EDGE_RELATION);
+    const char *prov = zx_json_str(e, ZX_EDGE_PROVENANCE);
+    const char *src = zx_json_str(e, ZX_EDGE_SOURCE);
+    const char *note = zx_json_str(e, ZX_EDGE_CONTRADICTION);
+    json_t *ev = json_object_get(e, ZX_EDGE_EVIDENCE);
 
     zx_buf_printf(b, "  [%s, %s", rel ? rel : "?", prov ? prov : "declared");
     if (shows_confidence(e))
-        zx_buf_printf(b, " %.2f",
-                      json_number_value(json_object_get(e, "confidence")));
+        zx_buf_printf(
+            b, " %.2f",
+            json_number_value(json_object_get(e, ZX_EDGE_CONFIDENCE)));
     if (detail && src)
         zx_buf_printf(b, " from %s", src);
     if (detail && json_is_object(ev)) {
@@ -160,7 +161,7 @@ static json_t *adjacency(json_t *res, int up)
 
     json_array_foreach(json_object_get(res, "edges"), i, e)
     {
-        const char *k = zx_json_str(e, up ? "child" : "parent");
+        const char *k = zx_json_str(e, up ? ZX_EDGE_CHILD : ZX_EDGE_PARENT);
 
         list = json_object_get(adj, k);
         if (!list) {
@@ -220,7 +221,7 @@ static void tree_init(struct tree *t, json_t *res, int up)
     t->adj = adjacency(res, up);
     t->printed = json_object();
     t->path = json_object();
-    t->far = up ? "parent" : "child";
+    t->far = up ? ZX_EDGE_PARENT : ZX_EDGE_CHILD;
     t->model = zx_json_str(res, "model");
 }
 
@@ -308,7 +309,7 @@ static void print_siblings(json_t *res)
         printf("  (no parents, so no siblings)\n");
     json_array_foreach(json_object_get(up, model), i, e)
     {
-        const char *p = zx_json_str(e, "parent");
+        const char *p = zx_json_str(e, ZX_EDGE_PARENT);
         json_t *kids = json_object_get(down, p);
 
         if (!strcmp(p, model))
@@ -321,7 +322,7 @@ static void print_siblings(json_t *res)
             printf("  (no other children)\n");
         json_array_foreach(kids, j, k)
         {
-            const char *c = zx_json_str(k, "child");
+            const char *c = zx_json_str(k, ZX_EDGE_CHILD);
 
             if (!strcmp(c, model))
                 continue;
@@ -377,25 +378,25 @@ static void print_dot(json_t *res)
     }
     json_array_foreach(json_object_get(res, "edges"), i, e)
     {
-        const char *prov = zx_json_str(e, "provenance");
-        const char *rel = zx_json_str(e, "relation");
+        const char *prov = zx_json_str(e, ZX_EDGE_PROVENANCE);
+        const char *rel = zx_json_str(e, ZX_EDGE_RELATION);
 
         printf("  ");
-        dot_id(zx_json_str(e, "parent"));
+        dot_id(zx_json_str(e, ZX_EDGE_PARENT));
         printf(" -> ");
-        dot_id(zx_json_str(e, "child"));
+        dot_id(zx_json_str(e, ZX_EDGE_CHILD));
         printf(" [label=\"%s", rel ? rel : "?");
         if (shows_confidence(e))
             printf(" %.2f",
-                   json_number_value(json_object_get(e, "confidence")));
+                   json_number_value(json_object_get(e, ZX_EDGE_CONFIDENCE)));
         printf("\"");
         if (prov && !strcmp(prov, "inferred"))
             printf(", style=dashed");
         else if (prov && !strcmp(prov, "both"))
             printf(", style=bold");
-        if (zx_json_str(e, "contradiction")) {
+        if (zx_json_str(e, ZX_EDGE_CONTRADICTION)) {
             printf(", color=red, fontcolor=red, tooltip=");
-            dot_id(zx_json_str(e, "contradiction"));
+            dot_id(zx_json_str(e, ZX_EDGE_CONTRADICTION));
         }
         printf("];\n");
     }
@@ -426,18 +427,19 @@ static void print_inferred(json_t *inf)
     json_array_foreach(json_object_get(inf, "parents"), i, e)
     {
         printf("    parent %s%s%s  [%s %.2f, %s distance %.6f]\n",
-               zx_json_str(e, "parent"), zx_json_str(e, "parent2") ? " + " : "",
+               zx_json_str(e, ZX_EDGE_PARENT),
+               zx_json_str(e, "parent2") ? " + " : "",
                zx_json_str(e, "parent2") ? zx_json_str(e, "parent2") : "",
                zx_json_str(e, "rule"),
-               json_number_value(json_object_get(e, "confidence")),
+               json_number_value(json_object_get(e, ZX_EDGE_CONFIDENCE)),
                zx_json_str(e, "metric"),
                json_real_value(json_object_get(e, "distance")));
     }
     json_array_foreach(json_object_get(inf, "children"), i, e)
     {
         printf("    child  %s  [%s %.2f, %s distance %.6f]\n",
-               zx_json_str(e, "child"), zx_json_str(e, "rule"),
-               json_number_value(json_object_get(e, "confidence")),
+               zx_json_str(e, ZX_EDGE_CHILD), zx_json_str(e, "rule"),
+               json_number_value(json_object_get(e, ZX_EDGE_CONFIDENCE)),
                zx_json_str(e, "metric"),
                json_real_value(json_object_get(e, "distance")));
     }
@@ -467,8 +469,10 @@ static void render(json_t *res, enum zx_lineage_view view)
     switch (view) {
     case ZX_LINEAGE_DIRECT:
         printf("%s\n", zx_json_str(res, "model"));
-        print_direct(json_object_get(res, "parents"), "parent", "parents");
-        print_direct(json_object_get(res, "children"), "child", "children");
+        print_direct(json_object_get(res, "parents"), ZX_EDGE_PARENT,
+                     "parents");
+        print_direct(json_object_get(res, "children"), ZX_EDGE_CHILD,
+                     "children");
         break;
     case ZX_LINEAGE_ANCESTORS:
         print_walk(res, 1);

@@ -32,8 +32,8 @@ static void print_list(json_t *arr, const char *field, const char *label)
     json_array_foreach(arr, i, x)
     {
         const char *s = field ? zx_json_str(x, field) : json_string_value(x);
-        const char *rel = field ? zx_json_str(x, "relation") : NULL;
-        const char *prov = field ? zx_json_str(x, "provenance") : NULL;
+        const char *rel = field ? zx_json_str(x, ZX_EDGE_RELATION) : NULL;
+        const char *prov = field ? zx_json_str(x, ZX_EDGE_PROVENANCE) : NULL;
 
         printf("%s%s", i ? ", " : " ", s ? s : "?");
         if (!rel)
@@ -41,8 +41,8 @@ static void print_list(json_t *arr, const char *field, const char *label)
         printf(" (%s", rel);
         if (prov && strcmp(prov, "declared"))
             printf(", %s %.2f", prov,
-                   json_number_value(json_object_get(x, "confidence")));
-        if (zx_json_str(x, "contradiction"))
+                   json_number_value(json_object_get(x, ZX_EDGE_CONFIDENCE)));
+        if (zx_json_str(x, ZX_EDGE_CONTRADICTION))
             printf(", contradicted by the weights");
         printf(")");
     }
@@ -167,16 +167,16 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
     if (rc)
         return zx_report(ctx, rc);
     if (!tensors)
-        json_object_del(rec, "tensors");
+        json_object_del(rec, ZX_REC_TENSORS);
     if (json) {
         zx_print_json(rec);
         json_decref(rec);
         return ZX_EXIT_OK;
     }
-    meta = json_object_get(rec, "meta");
-    print_str(rec, "id", "model");
-    print_str(rec, "revision", "revision");
-    print_str(rec, "source", "source");
+    meta = json_object_get(rec, ZX_REC_META);
+    print_str(rec, ZX_REC_ID, "model");
+    print_str(rec, ZX_REC_REVISION, "revision");
+    print_str(rec, ZX_REC_SOURCE, "source");
     v = json_object_get(meta, "architectures");
     if (json_is_array(v) && json_array_size(v))
         printf("%-16s %s\n", "architecture",
@@ -188,27 +188,29 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
             (long long)json_integer_value(json_object_get(meta, "num_labels")));
     print_str(meta, "pipeline_tag", "pipeline");
     print_str(meta, "license", "license");
-    printf("%-16s %lld in %lld tensors (mostly %s)\n", "parameters",
-           (long long)json_integer_value(json_object_get(rec, "params")),
-           (long long)json_integer_value(json_object_get(rec, "n_tensors")),
-           zx_json_str(rec, "dtype"));
-    printf("%-16s %s (%lld models)\n", "weight group", zx_json_str(rec, "arch"),
+    printf(
+        "%-16s %lld in %lld tensors (mostly %s)\n", "parameters",
+        (long long)json_integer_value(json_object_get(rec, ZX_REC_PARAMS)),
+        (long long)json_integer_value(json_object_get(rec, ZX_REC_N_TENSORS)),
+        zx_json_str(rec, ZX_REC_DTYPE));
+    printf("%-16s %s (%lld models)\n", "weight group",
+           zx_json_str(rec, ZX_REC_ARCH),
            (long long)json_integer_value(json_object_get(rec, "group_size")));
-    if (json_is_null(json_object_get(rec, "kurtosis")))
+    if (json_is_null(json_object_get(rec, ZX_REC_KURTOSIS)))
         printf("%-16s not computed (crawled by Range reads)\n", "kurtosis");
     else
         printf("%-16s %.6f over %lld square layers\n", "kurtosis",
-               json_number_value(json_object_get(rec, "kurtosis")),
+               json_number_value(json_object_get(rec, ZX_REC_KURTOSIS)),
                (long long)json_integer_value(
-                   json_object_get(rec, "kurtosis_layers")));
-    print_str(rec, "weights_digest", "weights digest");
+                   json_object_get(rec, ZX_REC_KURTOSIS_LAYERS)));
+    print_str(rec, ZX_REC_WEIGHTS_DIGEST, "weights digest");
     print_list(json_object_get(rec, "parents"), "parent", "parents");
     print_list(json_object_get(rec, "children"), "child", "children");
     print_tree_counts(json_object_get(rec, "lineage"));
     print_list(json_object_get(rec, "duplicates"), NULL, "duplicates");
-    print_str(rec, "ingested", "ingested");
+    print_str(rec, ZX_REC_INGESTED, "ingested");
     if (tensors) {
-        json_object_foreach(json_object_get(rec, "tensors"), key, v)
+        json_object_foreach(json_object_get(rec, ZX_REC_TENSORS), key, v)
         {
             json_t *d;
             size_t i;
