@@ -222,6 +222,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                 ao.stop = &zx_interrupted;
             }
             zx_progress_init(&p, "checking", 0);
+            p.unit = "entries";
             ao.progress = archive_progress;
             ao.arg = &p;
             found_cb(argv[i], &f);
@@ -280,6 +281,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                 status = zx_report(ctx, rc);
                 goto out;
             }
+            zx_cli_watch_hub(hub, ctx->name, &r.prog, 1);
         }
     }
     if (total == 0) { /* nothing to do: do not create an index for it */
@@ -296,6 +298,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
     }
     zx_catch_signals();
     zx_progress_init(&r.prog, "ingest", total);
+    r.prog.net = hub != NULL;
     for (i = 0; i < f.n && !zx_interrupted; i++) {
         struct zx_model_src *src = NULL;
         enum zx_add_result res = ZX_ADD_UNCHANGED;
@@ -353,13 +356,33 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
             "failures", r.failures, "elapsed", zx_now() - t0, "interrupted",
             zx_interrupted != 0);
 
+        if (hub) {
+            json_object_set_new(
+                o, "bytes", json_integer((json_int_t)zx_hub_stats(hub)->bytes));
+            json_object_set_new(
+                o, "requests",
+                json_integer((json_int_t)zx_hub_stats(hub)->requests));
+        }
         zx_print_json(o);
         json_decref(o);
     } else {
         printf("%zu models: %zu new, %zu updated, %zu unchanged, %zu "
-               "failed%s\n",
-               total, r.n_new, r.n_upd, r.n_same, r.n_bad,
-               zx_interrupted ? " (interrupted)" : "");
+               "failed",
+               total, r.n_new, r.n_upd, r.n_same, r.n_bad);
+        if (hub) {
+            const struct zx_hub_stats *hs = zx_hub_stats(hub);
+            double secs = zx_now() - t0;
+            char size[ZX_SIZE_LEN], rate[ZX_SIZE_LEN];
+
+            printf("; %s from the Hub in %llu requests, %.1f s, %s/s",
+                   zx_format_size(hs->bytes, size),
+                   (unsigned long long)hs->requests, secs,
+                   zx_format_size(secs > 0
+                                      ? (uint64_t)((double)hs->bytes / secs)
+                                      : hs->bytes,
+                                  rate));
+        }
+        printf("%s\n", zx_interrupted ? " (interrupted)" : "");
     }
     if (zx_interrupted)
         status = ZX_EXIT_INTERRUPTED;
