@@ -388,8 +388,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
         return len;
     }
     if (x->r->body.len + len > cap) {
+        char lim[ZX_SIZE_LEN];
+
         snprintf(x->r->err, sizeof(x->r->err),
-                 "response body exceeds the limit of %zu bytes", cap);
+                 "response body exceeds the limit of %s",
+                 zx_format_size(cap, lim));
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
     }
     zx_buf_add(&x->r->body, p, len);
