@@ -260,6 +260,7 @@ static int help_topic(const char *name)
  * argc. */
 static int take_level_options(int argc, char **argv)
 {
+    const char *p;
     int i, n = 1;
 
     for (i = 1; i < argc; i++) {
@@ -268,10 +269,14 @@ static int take_level_options(int argc, char **argv)
                 argv[n++] = argv[i++];
             break;
         }
-        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+        if (!strcmp(argv[i], "--quiet"))
             zx_log_set_level(ZX_LOG_QUIET);
-        else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+        else if (!strcmp(argv[i], "--verbose"))
             zx_log_set_level(ZX_LOG_VERBOSE);
+        else if (argv[i][0] == '-' && argv[i][1] &&
+                 !argv[i][strspn(argv[i] + 1, "qv") + 1]) /* -q, -v, -qv */
+            for (p = argv[i] + 1; *p; p++)
+                zx_log_set_level(*p == 'q' ? ZX_LOG_QUIET : ZX_LOG_VERBOSE);
         else
             argv[n++] = argv[i];
     }

@@ -271,9 +271,15 @@ void zx_progress_tick(struct zx_progress *p)
 
 void zx_progress_update(struct zx_progress *p, uint64_t done, const char *item)
 {
+    char *c;
+
     p->done = done;
-    if (item)
+    if (item) {
         snprintf(p->item, sizeof(p->item), "%s", item);
+        for (c = p->item; *c; c++) /* a file name may hold a newline */
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
+    }
     zx_progress_tick(p);
 }
 

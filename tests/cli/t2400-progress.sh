@@ -117,6 +117,9 @@ grep_ok '^zoodex crawl: GET ' "$T/vtty.seg"
 grep_ok '^crawl: [0-9]+/18\+? models' "$T/vtty.seg"
 check test -z "$(grep -v '^zoodex crawl: GET http' "$T/vtty.seg" | grep 'GET http')"
 grep_not 'GET http.*crawl: [0-9]' "$T/vtty.seg"
+# -q and -v together after the command: the last counts.
+ok "$ZX" --db "$T/v5" list -qv
+grep_ok '/' "$T/out"
 # "--" ends the options: a -q after it is an operand.
 fails 1 "$ZX" --db "$T/v6" ingest -- -q
 grep_ok "'-q'" "$T/err"
