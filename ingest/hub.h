@@ -9,7 +9,9 @@
  * 5xx and transport errors with bounded, jittered exponential backoff that
  * honours Retry-After and RateLimit, and caps every body.  A finished
  * request carries its final status and body; HTTP errors are results for
- * the caller to interpret, not failures of zx_hub_run().
+ * the caller to interpret, not failures of zx_hub_run().  A watch
+ * (zx_hub_set_watch) sees every exchange and the live byte counts, for
+ * the CLI's -v log and progress line; hub.c itself never prints.
  *
  * Environment (zx_hub_default_opts): HF_ENDPOINT (default
  * https://huggingface.co), HF_TOKEN (sent as a Bearer token to the
