@@ -274,6 +274,8 @@ void zx_progress_update(struct zx_progress *p, uint64_t done, const char *item)
     char *c;
 
     p->done = done;
+    if (!p->enabled)
+        return;
     if (item) {
         snprintf(p->item, sizeof(p->item), "%s", item);
         for (c = p->item; *c; c++) /* a file name may hold a newline */

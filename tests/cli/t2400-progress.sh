@@ -90,13 +90,14 @@ grep_ok "^zoodex crawl: GET $CDN/repos/[^ ?]*\?\.\.\. 206 " "$T/err"
 grep_not "$TOKEN" "$T/err"
 grep_not 'Amz|Signature|Expires|Authorization|Bearer' "$T/err"
 grep_ok '"auth": *true' "$MLOG"
-# ... and for a download, -v after the command name too.
-ok env HF_TOKEN=$TOKEN "$ZX" --db "$T/vi" ingest -v zoodex-demo/tinybert-topic3
+# ... and for a download, -v after the command name too (each download
+# with a cache of its own, so that bytes are fetched).
+ok env HF_TOKEN=$TOKEN HF_HUB_CACHE="$T/cache-vi" "$ZX" --db "$T/vi" ingest -v zoodex-demo/tinybert-topic3
 grep_ok '^zoodex ingest: GET .*/api/models/zoodex-demo/tinybert-topic3/revision/main 200 ' "$T/err"
 grep_ok "^zoodex ingest: GET $CDN/repos/[^ ?]*\?\.\.\. 200 9[0-9.]* KiB " "$T/err"
 grep_not "$TOKEN" "$T/err"
 grep_ok '^1 models: 1 new, .*; 9[0-9.]* KiB from the Hub in [0-9]+ requests, ' "$T/out"
-ok "$ZX" --db "$T/vj" ingest --json zoodex-demo/tinybert-topic3
+ok env HF_HUB_CACHE="$T/cache-vj" "$ZX" --db "$T/vj" ingest --json zoodex-demo/tinybert-topic3
 grep_ok '"bytes": 9[0-9]{4},' "$T/out"
 grep_ok '"requests": [0-9]+,' "$T/out"
 # A password in HF_ENDPOINT is not shown either.
@@ -126,7 +127,7 @@ grep_ok "'-q'" "$T/err"
 
 # A Hub download on a terminal shows its bytes of the file's size, a rate
 # and ends with the bytes and the rate in the summary.
-on_tty dl "$ZX" --db "$T/dl" ingest gen-org-0/model-00000
+on_tty dl env HF_HUB_CACHE="$T/cache-dl" "$ZX" --db "$T/dl" ingest gen-org-0/model-00000
 check test $? -eq 0
 segments "$T/dl.tty" >"$T/dl.seg"
 grep_ok '^ingest: 0/1 models, [0-9]+ requests?, [0-9.]+ (B|KiB|MiB)  gen-org-0/model-00000$' "$T/dl.seg"
