@@ -93,6 +93,11 @@ void zx_batch_free(struct zx_batch *b)
     free(b);
 }
 
+struct zx_hub *zx_batch_hub(struct zx_batch *b)
+{
+    return b->client;
+}
+
 size_t zx_batch_total(const struct zx_batch *b)
 {
     return b->total;

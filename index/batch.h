@@ -82,6 +82,7 @@ struct zx_batch_report {
 void zx_batch_default_opts(struct zx_batch_opts *o);
 
 struct zx_batch;
+struct zx_hub;
 
 /* Sort and check the n inputs args[] (see the top of this file); the
  * options are copied (the strings they point to must outlive the batch).
@@ -94,6 +95,10 @@ struct zx_batch;
 int zx_batch_new(char *const *args, size_t n, const struct zx_batch_opts *o,
                  struct zx_batch **out, struct zx_error *err);
 void zx_batch_free(struct zx_batch *b); /* NULL-safe */
+
+/* The Hub client the batch connected with, or NULL when no input is a
+ * Hub model (borrowed: it lives as long as the batch). */
+struct zx_hub *zx_batch_hub(struct zx_batch *b);
 
 /* The models found (folders, files, Hub models and archives' models). */
 size_t zx_batch_total(const struct zx_batch *b);

@@ -306,6 +306,13 @@ out:
     return rc;
 }
 
+static void tell(const struct zx_crawl_opts *o,
+                 const struct zx_crawl_report *rep, uint64_t listed, int final)
+{
+    if (o->progress)
+        o->progress(o->progress_arg, rep, listed, final);
+}
+
 int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
              const struct zx_crawl_opts *o, volatile int *stop,
              struct zx_crawl_report *rep, struct zx_error *err)
@@ -314,7 +321,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
     char *url, *mark_key = NULL, *mark = NULL, *newest = NULL;
     const char *floor;
     size_t nb = 0, i;
-    uint64_t queued = 0;
+    uint64_t queued = 0, listed = 0;
     double t0 = zx_now(), last_flush = t0;
     int rc = ZX_OK, done = 0, tries;
 
@@ -388,6 +395,8 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
             goto out;
         }
         rep->pages++;
+        listed += json_array_size(arr);
+        tell(o, rep, listed, !url);
         json_array_foreach(arr, idx, e)
         {
             const char *id = zx_json_str(e, "id"), *lm;
@@ -395,14 +404,20 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
             enum known k;
             struct zx_txn *txn = NULL;
 
-            if (!id || !zx_valid_model_id(id))
+            if (!id || !zx_valid_model_id(id)) {
+                listed--;
                 continue;
+            }
             lm = zx_json_str(e, "lastModified");
             if (floor && lm && strcmp(lm, floor) < 0) {
                 rep->reached_mark = 1;
                 done = 1;
+                listed -= json_array_size(arr) - idx;
+                tell(o, rep, listed, 1);
                 break;
             }
+            if (idx % 100 == 99)
+                tell(o, rep, listed, !url);
             if (!newest && lm)
                 newest = xstrdup(lm);
             rep->seen++;
@@ -454,6 +469,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
                 for (i = 0; i < nb; i++)
                     zx_remote_free(batch[i]);
                 nb = 0;
+                tell(o, rep, listed, !url);
                 if (rc)
                     break;
                 if (stop && *stop) {
@@ -478,6 +494,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
     if (nb && !rep->interrupted) {
         rc = run_batch(ix, hub, batch, nb, rep, err);
         sample_memory(rep);
+        tell(o, rep, listed, 1);
         if (rc)
             goto out;
     }

@@ -24,6 +24,8 @@
 #define ZX_STATE_SKIP "skip:"
 #define ZX_STATE_CRAWL_MARK "crawl.mark:"
 
+struct zx_crawl_report;
+
 struct zx_crawl_opts {
     const char *author;
     const char **filters; /* ANDed tags */
@@ -35,6 +37,13 @@ struct zx_crawl_opts {
     int dry_run;
     int page_size; /* listing page size (1000) */
     int batch;     /* models fetched together (4 x parallel) */
+    /* Called after each listing page and each batch (NULL: not called):
+     * the report's counts so far, `listed` the models of the pages read
+     * so far, and `final` 1 once no more pages will be read, so that
+     * `listed` is the number of models this run looks at. */
+    void (*progress)(void *arg, const struct zx_crawl_report *rep,
+                     uint64_t listed, int final);
+    void *progress_arg;
 };
 
 struct zx_crawl_report {

@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "zx_mem.h"
+#include "zx_log.h"
 
 #define MAX_DEPTH 64
 
@@ -193,11 +194,12 @@ int zx_card_parse(const char *text, size_t len, const char *what,
     size_t b = 0, e = 0;
     json_t *doc = NULL;
     int found, rc = ZX_OK, started = 0;
+    char size[ZX_SIZE_LEN];
 
     *front = NULL;
     if (len > ZX_CARD_MAX_BYTES * 16)
-        return zx_fail(err, ZX_ETOOBIG, "%s: model card is over %u bytes", what,
-                       ZX_CARD_MAX_BYTES * 16);
+        return zx_fail(err, ZX_ETOOBIG, "%s: model card is over %s", what,
+                       zx_format_size(ZX_CARD_MAX_BYTES * 16, size));
     found = find_block(text, len, &b, &e);
     if (found == 0)
         return ZX_OK;
@@ -207,8 +209,8 @@ int zx_card_parse(const char *text, size_t len, const char *what,
                        "'---' line",
                        what);
     if (e - b > ZX_CARD_MAX_BYTES)
-        return zx_fail(err, ZX_ETOOBIG, "%s: front matter is over %u bytes",
-                       what, ZX_CARD_MAX_BYTES);
+        return zx_fail(err, ZX_ETOOBIG, "%s: front matter is over %s", what,
+                       zx_format_size(ZX_CARD_MAX_BYTES, size));
     memset(&c, 0, sizeof(c));
     c.what = what;
     c.err = err;

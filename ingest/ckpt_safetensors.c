@@ -22,6 +22,7 @@
 #include "ckpt_impl.h"
 #include "zx_json.h"
 #include "zx_mem.h"
+#include "zx_log.h"
 
 /* ===== Header parsing ===== */
 
@@ -38,11 +39,15 @@ int zx_st_header_len(const unsigned char *buf, size_t len, uint64_t *n,
                        len);
     for (i = 7; i >= 0; i--)
         v = (v << 8) | buf[i];
-    if (v > ZX_CKPT_MAX_HEADER)
+    if (v > ZX_CKPT_MAX_HEADER) {
+        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
+
         return zx_fail(err, ZX_ETOOBIG,
-                       "header length %" PRIu64 " exceeds "
-                       "the limit of %u bytes",
-                       v, ZX_CKPT_MAX_HEADER);
+                       "header length %" PRIu64 " (%s) exceeds "
+                       "the limit of %u bytes (%s)",
+                       v, zx_format_size(v, a), ZX_CKPT_MAX_HEADER,
+                       zx_format_size(ZX_CKPT_MAX_HEADER, b));
+    }
     *n = v;
     return ZX_OK;
 }

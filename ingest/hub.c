@@ -38,6 +38,7 @@ struct zx_hub {
     char *host; /* the endpoint's host[:port], for the token */
     char *ua;
     struct zx_hub_stats st;
+    struct zx_hub_watch watch;
     double next_start; /* rate limit */
     unsigned rng;
 };
@@ -45,12 +46,16 @@ struct zx_hub {
 /* One active transfer. */
 struct xfer {
     CURL *easy;
+    struct zx_hub *h;
     struct zx_req *r;
     struct curl_slist *hdrs;
     double hint; /* Retry-After / RateLimit seconds, -1 if none */
     char *location;
     uint64_t clen;
     int have_clen;
+    uint64_t got;    /* body bytes received by this exchange */
+    double t0;       /* when it started */
+    double retry_in; /* set by after() when the request is retried */
 };
 
 /* ===== Options ===== */
@@ -311,6 +316,45 @@ const char *zx_hub_endpoint(const struct zx_hub *h)
     return h->o.endpoint;
 }
 
+void zx_hub_set_watch(struct zx_hub *h, const struct zx_hub_watch *w)
+{
+    if (w)
+        h->watch = *w;
+    else
+        memset(&h->watch, 0, sizeof(h->watch));
+}
+
+/* A URL as a log may show it (owned): without user:password and fragment,
+ * and without the query on another host than the endpoint's, where it is
+ * a signature (the CDN's presigned URLs). */
+static char *shown_url(const struct zx_hub *h, const char *url)
+{
+    CURLU *u = curl_url();
+    char *out = NULL, *host = url_host(url), *res;
+    int other = !host || strcmp(host, h->host) != 0, had_query = 0;
+
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+        char *q = NULL;
+
+        curl_url_set(u, CURLUPART_USER, NULL, 0);
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+        curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+        if (other && curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK) {
+            had_query = 1;
+            curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+        }
+        curl_free(q);
+        curl_url_get(u, CURLUPART_URL, &out, 0);
+    }
+    res = out ? xasprintf("%s%s", out, had_query ? "?..." : "")
+              : xstrdup("(a URL that cannot be parsed)");
+    curl_free(out);
+    curl_url_cleanup(u);
+    free(host);
+    return res;
+}
+
 /* ===== Callbacks ===== */
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -320,8 +364,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
            cap = x->r->max_bytes ? x->r->max_bytes : DEFAULT_MAX_BODY;
     long code = 0;
 
+    x->got += len;
     if (x->location)
         return len; /* a redirect's body: ignore */
+    x->h->st.received += len;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
     if (x->r->sink_fd > 0 && (code == 200 || code == 206)) {
         size_t done = 0;
@@ -342,8 +388,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
         return len;
     }
     if (x->r->body.len + len > cap) {
+        char lim[ZX_SIZE_LEN];
+
         snprintf(x->r->err, sizeof(x->r->err),
-                 "response body exceeds the limit of %zu bytes", cap);
+                 "response body exceeds the limit of %s",
+                 zx_format_size(cap, lim));
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
     }
     zx_buf_add(&x->r->body, p, len);
@@ -497,8 +546,11 @@ static struct xfer *start(struct zx_hub *h, struct zx_req *r)
         url = full = xasprintf("%s%s", h->o.endpoint, url);
     if (!r->final_url)
         r->final_url = xstrdup(url);
+    x->h = h;
     x->r = r;
     x->hint = -1;
+    x->retry_in = -1;
+    x->t0 = zx_now();
     clear_results(r);
     r->attempts++;
     x->easy = curl_easy_init();
@@ -571,6 +623,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
         if (retryable_curl(cc) && r->attempts <= h->o.max_retries &&
             !(r->sink_fd > 0 && r->sink_bytes > 0)) {
             r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, -1);
+            x->retry_in = r->ready_at - now;
             h->st.retries++;
             return 1;
         }
@@ -580,6 +633,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     if (r->sink_fd > 0 && retryable_status(status) && r->sink_bytes == 0 &&
         r->attempts <= h->o.max_retries) {
         r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, x->hint);
+        x->retry_in = r->ready_at - now;
         h->st.retries++;
         return 1;
     }
@@ -604,6 +658,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     }
     if (retryable_status(status) && r->attempts <= h->o.max_retries) {
         r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, x->hint);
+        x->retry_in = r->ready_at - now;
         h->st.retries++;
         return 1;
     }
@@ -620,6 +675,42 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
         r->status = 206;
     }
     return 0;
+}
+
+/* Tell the watcher how an exchange ended. */
+static void report(struct zx_hub *h, struct xfer *x, CURLcode cc,
+                   const char *shown)
+{
+    struct zx_hub_exchange ex;
+    long status = 0;
+
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    ex.method = x->r->head ? "HEAD" : "GET";
+    ex.url = shown;
+    ex.status = status;
+    ex.error = cc == CURLE_OK ? NULL
+               : x->r->err[0] ? x->r->err
+                              : curl_easy_strerror(cc);
+    ex.bytes = x->got;
+    ex.seconds = zx_now() - x->t0;
+    ex.retry_in = x->retry_in;
+    h->watch.exchange(h->watch.arg, &ex);
+}
+
+/* Live counters for the watcher: the transfers in flight. */
+static void tick(struct zx_hub *h, struct xfer **active)
+{
+    int j;
+
+    h->st.inflight_done = h->st.inflight_total = 0;
+    for (j = 0; j < h->o.max_parallel; j++) {
+        if (active[j] && active[j]->have_clen && !active[j]->location) {
+            h->st.inflight_done += active[j]->got;
+            h->st.inflight_total += active[j]->clen;
+        }
+    }
+    h->watch.tick(h->watch.arg, &h->st);
 }
 
 int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
@@ -677,6 +768,8 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
         curl_multi_perform(h->multi, &still);
         while ((m = curl_multi_info_read(h->multi, &msgs))) {
             struct xfer *x = NULL;
+            char *shown = NULL;
+            int requeue;
 
             if (m->msg != CURLMSG_DONE)
                 continue;
@@ -684,7 +777,15 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
             for (j = 0; j < h->o.max_parallel; j++)
                 if (active[j] == x)
                     break;
-            if (after(h, x, m->data.result, zx_now())) {
+            if (h->watch.exchange)
+                shown = shown_url(h, x->r->final_url);
+            requeue = after(h, x, m->data.result, zx_now());
+            if (shown) {
+                report(h, x, m->data.result, shown);
+                free(shown);
+                shown = NULL;
+            }
+            if (requeue) {
                 for (i = 0; i < n; i++)
                     if (reqs[i] == x->r)
                         queued[i] = 1;
@@ -698,6 +799,8 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
             n_active--;
             finish_xfer(h, x);
         }
+        if (h->watch.tick)
+            tick(h, active);
         if (left > 0) {
             int ms;
 

@@ -9,7 +9,9 @@
  * 5xx and transport errors with bounded, jittered exponential backoff that
  * honours Retry-After and RateLimit, and caps every body.  A finished
  * request carries its final status and body; HTTP errors are results for
- * the caller to interpret, not failures of zx_hub_run().
+ * the caller to interpret, not failures of zx_hub_run().  A watch
+ * (zx_hub_set_watch) sees every exchange and the live byte counts, for
+ * the CLI's -v log and progress line; hub.c itself never prints.
  *
  * Environment (zx_hub_default_opts): HF_ENDPOINT (default
  * https://huggingface.co), HF_TOKEN (sent as a Bearer token to the
@@ -48,7 +50,37 @@ struct zx_hub_stats {
     uint64_t requests; /* HTTP requests sent, redirects and retries too */
     uint64_t retries;
     uint64_t redirects;
-    uint64_t bytes; /* body bytes received */
+    uint64_t bytes; /* body bytes of the answers received */
+    /* live, for progress displays (see struct zx_hub_watch) */
+    uint64_t received;       /* body bytes so far, in flight too (not of
+                                redirects) */
+    uint64_t inflight_done;  /* of the transfers in flight whose size is */
+    uint64_t inflight_total; /* known: bytes received and bytes expected */
+};
+
+/* One finished HTTP exchange (one attempt: a redirect, a retried 503 and
+ * a transport failure are exchanges too), for a request log. */
+struct zx_hub_exchange {
+    const char *method; /* "GET" or "HEAD" */
+    const char *url;    /* safe to show: no user:password, and on hosts
+                           other than the endpoint's (the CDN's signed
+                           URLs) no query, shown as "?..."; the token is
+                           never in a URL */
+    long status;        /* HTTP status, 0 after a transport error */
+    const char *error;  /* the transport error, or NULL */
+    uint64_t bytes;     /* body bytes received */
+    double seconds;     /* from the start of the exchange to its end */
+    double retry_in;    /* >= 0: tried again after this many seconds */
+};
+
+/* What a run reports as it goes; hub.c never prints.  exchange() is
+ * called after each exchange, tick() on every turn of the transfer loop
+ * (at least 5 times a second while requests are in flight), both from
+ * the thread that called zx_hub_run().  Either may be NULL. */
+struct zx_hub_watch {
+    void (*exchange)(void *arg, const struct zx_hub_exchange *ex);
+    void (*tick)(void *arg, const struct zx_hub_stats *st);
+    void *arg;
 };
 
 struct zx_req {
@@ -88,6 +120,8 @@ int zx_hub_new(const struct zx_hub_opts *o, struct zx_hub **out,
                struct zx_error *err);
 void zx_hub_free(struct zx_hub *h); /* NULL-safe */
 const struct zx_hub_stats *zx_hub_stats(const struct zx_hub *h);
+/* Report this hub's traffic to w (copied; NULL stops reporting). */
+void zx_hub_set_watch(struct zx_hub *h, const struct zx_hub_watch *w);
 const char *zx_hub_endpoint(const struct zx_hub *h);
 
 /* Run n requests to completion.  Returns ZX_OK when every request got an

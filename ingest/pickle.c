@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "zx_mem.h"
+#include "zx_log.h"
 
 void zx_pk_default_limits(struct zx_pk_limits *lim)
 {
@@ -269,11 +270,12 @@ static int fail_fmt(struct zx_pickle *p, const char *msg)
 
 static int charge(struct zx_pickle *p, uint64_t n)
 {
+    char size[ZX_SIZE_LEN];
+
     if (n > p->lim.max_alloc || p->alloc > p->lim.max_alloc - n)
         return zx_fail(p->err, ZX_ETOOBIG,
-                       "%s: the pickle needs more than "
-                       "%" PRIu64 " bytes of memory",
-                       p->what, p->lim.max_alloc);
+                       "%s: the pickle needs more than %s of memory", p->what,
+                       zx_format_size(p->lim.max_alloc, size));
     p->alloc += n;
     return ZX_OK;
 }

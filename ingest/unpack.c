@@ -43,6 +43,7 @@
 #include "zx_buf.h"
 #include "zx_hash.h"
 #include "zx_mem.h"
+#include "zx_log.h"
 
 #define DRAIN_CHUNK (64u << 10)
 #define MAX_COMPONENT 255
@@ -481,18 +482,20 @@ void zx_unpack_close(struct zx_unpack *u)
 /* Count n produced bytes against the limits. */
 static int count(struct zx_unpack *u, size_t n, struct zx_error *err)
 {
+    char size[ZX_SIZE_LEN];
+
     u->entry_bytes += n;
     u->total += n;
     if (u->entry_bytes > u->lim.max_entry_bytes)
         return fail(u, err, ZX_ETOOBIG,
-                    "'%s': entry '%s' expands beyond "
-                    "the limit of %" PRIu64 " bytes",
-                    u->what, u->path.data, u->lim.max_entry_bytes);
+                    "'%s': entry '%s' expands beyond the limit of %s", u->what,
+                    u->path.data, zx_format_size(u->lim.max_entry_bytes, size));
     if (u->total > u->lim.max_total_bytes)
         return fail(u, err, ZX_ETOOBIG,
-                    "'%s': archive expands beyond the "
-                    "limit of %" PRIu64 " bytes (at entry '%s')",
-                    u->what, u->lim.max_total_bytes, u->path.data);
+                    "'%s': archive expands beyond the limit of %s (at entry "
+                    "'%s')",
+                    u->what, zx_format_size(u->lim.max_total_bytes, size),
+                    u->path.data);
     return ZX_OK;
 }
 
@@ -716,10 +719,10 @@ int zx_unpack_read_all(struct zx_unpack *u, uint64_t max, unsigned char **buf,
         if (rc || !got)
             break;
         if ((uint64_t)b.len + got > max) {
-            rc = zx_fail(err, ZX_ETOOBIG,
-                         "'%s': entry '%s' is larger than "
-                         "%" PRIu64 " bytes",
-                         u->what, u->path.data, max);
+            char size[ZX_SIZE_LEN];
+
+            rc = zx_fail(err, ZX_ETOOBIG, "'%s': entry '%s' is larger than %s",
+                         u->what, u->path.data, zx_format_size(max, size));
             break;
         }
         zx_buf_add(&b, u->scratch, got);

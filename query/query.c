@@ -3,9 +3,11 @@
  * SPDX-License-Identifier: MIT */
 #include "query.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "lineage.h"
 #include "zx_buf.h"
 #include "zx_mem.h"
@@ -302,6 +304,29 @@ static int dup_cb(const char *id, json_t *rec, void *arg)
     return 0;
 }
 
+/* The bytes of a model's weights, from its parameter counts per dtype;
+ * -1 when a dtype is unknown or the sum overflows. */
+static json_int_t weights_bytes(json_t *rec)
+{
+    json_t *by = json_object_get(rec, "params_by_dtype"), *v;
+    const char *key;
+    json_int_t sum = 0;
+
+    json_object_foreach(by, key, v)
+    {
+        unsigned bits = zx_dtype_bits(zx_dtype_parse(key));
+        json_int_t n = json_integer_value(v), b;
+
+        if (!bits || n < 0 || n > INT64_MAX / 64)
+            return -1;
+        b = (n * (json_int_t)bits + 7) / 8;
+        if (sum > INT64_MAX - b)
+            return -1;
+        sum += b;
+    }
+    return sum;
+}
+
 int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
                   struct zx_error *err)
 {
@@ -341,6 +366,9 @@ int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
     if (arch && zx_store_get_group(txn, arch, &g, NULL) == ZX_OK)
         zx_json_int(g, ZX_GROUP_N_MODELS, &n);
     json_object_set_new(rec, "group_size", json_integer(n));
+    if (weights_bytes(rec) >= 0)
+        json_object_set_new(rec, "weights_bytes",
+                            json_integer(weights_bytes(rec)));
     *out = rec;
     rec = NULL;
 out:

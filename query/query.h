@@ -92,8 +92,9 @@ int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
                               json_t **out, struct zx_error *err);
 
 /* A model's record plus "parents", "children" (as zx_query_lineage),
- * "lineage" (zx_query_lineage_summary), "duplicates" (same weights digest)
- * and "group_size". */
+ * "lineage" (zx_query_lineage_summary), "duplicates" (same weights digest),
+ * "group_size" and "weights_bytes" (the tensors' bytes, from the
+ * parameter counts per dtype; absent when a dtype's size is unknown). */
 int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
                   struct zx_error *err);
 

@@ -58,6 +58,15 @@ int zx_wants_help(int argc, char **argv);
 /* Print the command's usage line and summary (`--help`). */
 int zx_help(struct zx_ctx *ctx);
 
+struct zx_hub;
+struct zx_progress;
+/* Show hub h's traffic (src/cmd_progress.c): under -v one line per HTTP
+ * exchange on stderr, prefixed "zoodex <name>: "; in p (may be NULL; set
+ * p->net to show them) the live request and byte counts, and with xfer
+ * the bytes of the transfers in flight ("12 MiB of 400 MiB", the ETA). */
+void zx_cli_watch_hub(struct zx_hub *h, const char *name, struct zx_progress *p,
+                      int xfer);
+
 /* Set by SIGINT/SIGTERM handlers during long commands. */
 extern volatile int zx_interrupted;
 void zx_catch_signals(void);

@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "cmd.h"
+#include "hub.h"
 #include "model.h"
 #include "zx_log.h"
 
@@ -22,6 +23,7 @@ struct show {
     struct zx_progress prog;  /* the models */
     json_t *failures;
     int check_interrupted; /* an archive's check failed on a signal */
+    int net;               /* a Hub model is in the batch */
 };
 
 /* The batch's events: progress on stderr, and each failed model. */
@@ -33,6 +35,7 @@ static void on_event(void *arg, const struct zx_batch_event *ev)
     case ZX_BATCH_CHECK_BEGIN:
         zx_catch_signals();
         zx_progress_init(&sh->check, "checking", 0);
+        sh->check.unit = "entries";
         break;
     case ZX_BATCH_CHECK_ENTRY:
         zx_progress_update(&sh->check, ev->n, ev->name);
@@ -45,6 +48,7 @@ static void on_event(void *arg, const struct zx_batch_event *ev)
     case ZX_BATCH_RUN_BEGIN:
         zx_catch_signals();
         zx_progress_init(&sh->prog, "ingest", ev->n);
+        sh->prog.net = sh->net;
         break;
     case ZX_BATCH_MODEL:
         zx_progress_update(&sh->prog, ev->n, ev->name);
@@ -79,6 +83,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
     struct zx_batch *b = NULL;
     struct zx_batch_report rep;
     struct show sh;
+    struct zx_hub *hub = NULL;
     size_t total;
     int json = 0, ch, rc = ZX_OK, status = ZX_EXIT_OK;
     double t0 = zx_now();
@@ -154,6 +159,11 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         goto out;
     }
     total = zx_batch_total(b);
+    hub = zx_batch_hub(b);
+    if (hub) {
+        sh.net = 1;
+        zx_cli_watch_hub(hub, ctx->name, &sh.prog, 1);
+    }
     if (total == 0) { /* nothing to do: do not create an index for it */
         if (json)
             printf("{\n  \"found\": 0\n}\n");
@@ -179,13 +189,33 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
             (json_int_t)rep.n_failed, "failures", sh.failures, "elapsed",
             zx_now() - t0, "interrupted", rep.interrupted);
 
+        if (hub) {
+            json_object_set_new(
+                o, "bytes", json_integer((json_int_t)zx_hub_stats(hub)->bytes));
+            json_object_set_new(
+                o, "requests",
+                json_integer((json_int_t)zx_hub_stats(hub)->requests));
+        }
         zx_print_json(o);
         json_decref(o);
     } else {
         printf("%zu models: %zu new, %zu updated, %zu unchanged, %zu "
-               "failed%s\n",
-               total, rep.n_new, rep.n_updated, rep.n_unchanged, rep.n_failed,
-               rep.interrupted ? " (interrupted)" : "");
+               "failed",
+               total, rep.n_new, rep.n_updated, rep.n_unchanged, rep.n_failed);
+        if (hub) {
+            const struct zx_hub_stats *hs = zx_hub_stats(hub);
+            double secs = zx_now() - t0;
+            char size[ZX_SIZE_LEN], rate[ZX_SIZE_LEN];
+
+            printf("; %s from the Hub in %llu requests, %.1f s, %s/s",
+                   zx_format_size(hs->bytes, size),
+                   (unsigned long long)hs->requests, secs,
+                   zx_format_size(secs > 0
+                                      ? (uint64_t)((double)hs->bytes / secs)
+                                      : hs->bytes,
+                                  rate));
+        }
+        printf("%s\n", rep.interrupted ? " (interrupted)" : "");
     }
     if (rep.interrupted)
         status = ZX_EXIT_INTERRUPTED;

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "query.h"
+#include "zx_log.h"
 
 static void print_str(json_t *o, const char *key, const char *label)
 {
@@ -193,6 +194,20 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
         (long long)json_integer_value(json_object_get(rec, ZX_REC_PARAMS)),
         (long long)json_integer_value(json_object_get(rec, ZX_REC_N_TENSORS)),
         zx_json_str(rec, ZX_REC_DTYPE));
+    if (json_object_get(rec, "weights_bytes")) {
+        char size[ZX_SIZE_LEN];
+
+        printf("%-16s %s", "weights size",
+               zx_format_size((uint64_t)json_integer_value(
+                                  json_object_get(rec, "weights_bytes")),
+                              size));
+        if (json_object_get(rec, "bytes_fetched"))
+            printf(" (crawled: %s fetched by Range reads)",
+                   zx_format_size((uint64_t)json_integer_value(
+                                      json_object_get(rec, "bytes_fetched")),
+                                  size));
+        printf("\n");
+    }
     printf("%-16s %s (%lld models)\n", "weight group",
            zx_json_str(rec, ZX_REC_ARCH),
            (long long)json_integer_value(json_object_get(rec, "group_size")));

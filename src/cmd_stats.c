@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "index.h"
 #include "query.h"
+#include "zx_log.h"
 
 int cmd_stats(int argc, char **argv, struct zx_ctx *ctx)
 {
@@ -34,8 +35,12 @@ int cmd_stats(int argc, char **argv, struct zx_ctx *ctx)
                (long long)json_integer_value(json_object_get(st, "vectors")));
         printf("declared edges %lld\n",
                (long long)json_integer_value(json_object_get(st, "edges")));
-        printf("store bytes    %lld\n", (long long)json_integer_value(
-                                            json_object_get(st, "bytes_used")));
+        char size[ZX_SIZE_LEN];
+
+        printf("store size     %s\n",
+               zx_format_size((uint64_t)json_integer_value(
+                                  json_object_get(st, "bytes_used")),
+                              size));
     }
     json_decref(st);
     return ZX_EXIT_OK;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "zx_log.h"
 #include "zx_mem.h"
 
 #ifndef ZX_VERSION
@@ -217,13 +218,14 @@ static void usage_all(FILE *f)
 {
     size_t i;
 
-    fprintf(f, "usage: zoodex [--db dir] [--version] [--help] command "
-               "[args]\n\ncommands:\n");
+    fprintf(f, "usage: zoodex [--db dir] [-q | -v] [--version] [--help] "
+               "command [args]\n\ncommands:\n");
     for (i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nThe index lives in --db, else $ZOODEX_DB, else "
-               "$XDG_DATA_HOME/zoodex.\n'zoodex COMMAND --help' and "
-               "zoodex(1) say more.\n");
+               "$XDG_DATA_HOME/zoodex.\n-q (--quiet): no progress, errors "
+               "only on stderr; -v (--verbose): log every Hub request.\n"
+               "'zoodex COMMAND --help' and zoodex(1) say more.\n");
 }
 
 /* `zoodex help [command]`: the man page when man can show it, else the
@@ -254,6 +256,36 @@ static int help_topic(const char *name)
     return 0;
 }
 
+/* -q/--quiet and -v/--verbose may also follow the command name: take them
+ * out of the command's arguments (up to "--") before its own parser runs;
+ * none of the commands has an option of those names.  Returns the new
+ * argc. */
+static int take_level_options(int argc, char **argv)
+{
+    const char *p;
+    int i, n = 1;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            while (i < argc)
+                argv[n++] = argv[i++];
+            break;
+        }
+        if (!strcmp(argv[i], "--quiet"))
+            zx_log_set_level(ZX_LOG_QUIET);
+        else if (!strcmp(argv[i], "--verbose"))
+            zx_log_set_level(ZX_LOG_VERBOSE);
+        else if (argv[i][0] == '-' && argv[i][1] &&
+                 !argv[i][strspn(argv[i] + 1, "qv") + 1]) /* -q, -v, -qv */
+            for (p = argv[i] + 1; *p; p++)
+                zx_log_set_level(*p == 'q' ? ZX_LOG_QUIET : ZX_LOG_VERBOSE);
+        else
+            argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    return n;
+}
+
 static char *default_db(void)
 {
     const char *e = getenv("ZOODEX_DB"), *x, *home;
@@ -272,6 +304,8 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -284,7 +318,7 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     memset(&ctx, 0, sizeof(ctx));
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+d:hqvV", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
             free(db);
@@ -294,6 +328,12 @@ int main(int argc, char **argv)
             usage_all(stdout);
             free(db);
             return 0;
+        case 'q': /* the last of -q and -v counts */
+            zx_log_set_level(ZX_LOG_QUIET);
+            break;
+        case 'v':
+            zx_log_set_level(ZX_LOG_VERBOSE);
+            break;
         case 'V':
             printf("zoodex %s\n", ZX_VERSION);
             free(db);
@@ -328,6 +368,7 @@ int main(int argc, char **argv)
     ctx.name = current->name;
     argc -= optind;
     argv += optind;
+    argc = take_level_options(argc, argv);
     /* 0, not 1: glibc then starts afresh, in its default (permuting)
      * order, so options may follow the command's operands too. */
     optind = 0;

@@ -262,7 +262,7 @@ static void test_limits(void)
     CHECK_INT(load_lim(big, 1006, &l, &err), ==, ZX_OK);
     l.max_alloc = 4096;
     CHECK_INT(load_lim(big, 1006, &l, &err), ==, ZX_ETOOBIG);
-    CHECK_MSG(err, "more than 4096 bytes of memory");
+    CHECK_MSG(err, "more than 4 KiB of memory");
 }
 
 static const struct zx_pk_value *root_of(const char *bytes, size_t n,

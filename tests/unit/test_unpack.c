@@ -447,7 +447,7 @@ static void limit_bytes(void)
     CHECK_INT(zx_unpack_next(u, &e, &err), ==, ZX_OK);
     CHECK_INT(zx_unpack_next(u, &e, &err), ==, ZX_OK);
     CHECK_INT(zx_unpack_next(u, &e, &err), ==, ZX_ETOOBIG);
-    CHECK_MSG(err, "archive expands beyond the limit of 819200 bytes");
+    CHECK_MSG(err, "archive expands beyond the limit of 800 KiB");
     CHECK_MSG(err, "'c'");
     CHECK(zx_unpack_bytes(u) > lim.max_total_bytes);
     CHECK(zx_unpack_bytes(u) <= lim.max_total_bytes + (64 << 10));
@@ -459,7 +459,7 @@ static void limit_bytes(void)
     CHECK_INT(zx_unpack_open_mem(t.b.data, t.b.len, "t", &lim, &u, &err), ==,
               ZX_OK);
     CHECK_INT(walk(u, &n, &err), ==, ZX_ETOOBIG);
-    CHECK_MSG(err, "entry 'a' expands beyond the limit of 204800 bytes");
+    CHECK_MSG(err, "entry 'a' expands beyond the limit of 200 KiB");
     zx_unpack_close(u);
     /* read_all's own cap */
     memset(&err, 0, sizeof(err));
@@ -473,7 +473,7 @@ static void limit_bytes(void)
 
         CHECK_INT(zx_unpack_read_all(u, 1000, &d, &len, &err), ==, ZX_ETOOBIG);
         CHECK(d == NULL);
-        CHECK_MSG(err, "larger than 1000 bytes");
+        CHECK_MSG(err, "larger than 1000 B");
     }
     zx_unpack_close(u);
     zx_buf_release(&t.b);
