@@ -16,8 +16,8 @@
 int zx_query_resolve(struct zx_index *ix, const char *name, char **id,
                      struct zx_error *err);
 
-/* Nearest models by weight fingerprint within the query's architecture
- * group: {"query": id|path, "arch", "indexed": bool, "hits": [{"model",
+/* Nearest models by weight fingerprint within the query's weight group:
+ * {"query": id|path, "group" (its signature), "indexed": bool, "hits": [{"model",
  * "distance"}]} with at most k hits, nearest first, the query excluded. */
 int zx_query_like_model(struct zx_index *ix, const char *name, int k,
                         json_t **out, struct zx_error *err);
@@ -81,7 +81,7 @@ int zx_query_lineage_summary(struct zx_index *ix, const char *name,
 
 /* Lineage the weights alone give for the model, charting its group now
  * with `method` (lineage.h; no metadata used, nothing stored: the stored
- * answer is zx_query_lineage's): {"model", "arch", "method", "parents":
+ * answer is zx_query_lineage's): {"model", "group", "method", "parents":
  * [{"parent", "rule", "distance", "metric", "confidence", "parent2"?}],
  * "children": [{"child", "rule", "distance", "metric", "confidence"}]}. */
 int zx_query_lineage_chart(struct zx_index *ix, const char *name,
@@ -91,18 +91,69 @@ int zx_query_lineage_chart(struct zx_index *ix, const char *name,
 int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
                               json_t **out, struct zx_error *err);
 
-/* A model's record plus "parents", "children" (as zx_query_lineage),
+/* A model's record, its "arch" renamed "group" (the weight group's
+ * signature, null without a fingerprint), plus "parents", "children" (as zx_query_lineage),
  * "lineage" (zx_query_lineage_summary), "duplicates" (same weights digest)
  * and "group_size". */
 int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
                   struct zx_error *err);
 
-/* Indexed models in id order: [{"id", "arch", "params", "dtype"}], only
- * those of group `arch` when it is not NULL. */
-int zx_query_list(struct zx_index *ix, const char *arch, json_t **out,
-                  struct zx_error *err);
+/* ===== List ===== */
 
-/* Counts: models, groups (with sizes), vectors, edges, bytes. */
+/* What `list` sorts by.  Counts and dates sort largest or newest first,
+ * ids in byte order; a model without the value comes last. */
+enum zx_list_sort {
+    ZX_LIST_SORT_ID,
+    ZX_LIST_SORT_DOWNLOADS,
+    ZX_LIST_SORT_LIKES,
+    ZX_LIST_SORT_PARAMS,
+    ZX_LIST_SORT_CREATED,
+    ZX_LIST_SORT_INGESTED,
+};
+
+/* The sort field named `name` (id, downloads, likes, params, created,
+ * ingested): 0, or -1 for another name. */
+int zx_list_sort_parse(const char *name, enum zx_list_sort *out);
+
+/* Filters of `list`, all optional (zero means "any"); text compares
+ * without regard to case.  A model lacking a value that a filter asks
+ * about (no parameter count, no Hub downloads) does not pass it. */
+struct zx_list_filter {
+    const char *group;        /* weight group signature (16 hex digits) */
+    const char *author;       /* the id's part before the slash */
+    const char *license;      /* the card's licence, else the Hub's tag */
+    const char *task;         /* pipeline tag, the card's else the Hub's */
+    const char *model_type;   /* config.json's model_type */
+    const char *architecture; /* one of config.json's architectures */
+    uint64_t min_params, max_params;
+    uint64_t min_downloads, min_likes;
+    int has_min_params, has_max_params, has_min_downloads, has_min_likes;
+    /* Dates (zx_parse_date), inclusive, compared with the Hub's creation
+     * time, else the time the record was written. */
+    const char *since, *until;
+    enum zx_list_sort sort;
+    int reverse;  /* the other order, unknown values still last */
+    size_t limit; /* at most this many rows; 0 for all */
+};
+
+/* Indexed models that pass `f` (NULL: all), sorted: [{"id", "author",
+ * "group", "params", "dtype", "architectures", "model_type", "task",
+ * "library", "license", "downloads", "likes", "created", "ingested",
+ * "light"}], unknown values null.  Returns ZX_OK, ZX_ENOTFOUND (with a
+ * message) when f->group names no weight group of the index, ZX_EUSAGE
+ * for a bad date or sort field, or a store error. */
+int zx_query_list(struct zx_index *ix, const struct zx_list_filter *f,
+                  json_t **out, struct zx_error *err);
+
+/* Counts over the whole index: {"index" (its folder), "models",
+ * "models_in_group" (with a weight fingerprint, so in a weight group),
+ * "models_without_group", "models_light" (crawled by Range reads),
+ * "groups" (weight groups holding a model), "group_sizes" {signature:
+ * models}, "vectors", "lineage_descriptors", "edges" {"declared",
+ * "inferred", "both", "total"} (by provenance; the three add up to the
+ * total), "lineage_last_update"? (what the last lineage update that
+ * charted anything did, and its "time" when it recorded one),
+ * "bytes_used" (the store's pages in use), "tables" {table: entries}}. */
 int zx_query_stats(struct zx_index *ix, json_t **out, struct zx_error *err);
 
 #endif
