@@ -17,8 +17,9 @@ int zx_query_resolve(struct zx_index *ix, const char *name, char **id,
                      struct zx_error *err);
 
 /* Nearest models by weight fingerprint within the query's weight group:
- * {"query": id|path, "group" (its signature), "indexed": bool, "hits": [{"model",
- * "distance"}]} with at most k hits, nearest first, the query excluded. */
+ * {"query": id|path, "group" (its signature), "indexed": bool, "hits":
+ * [{"model", "distance"}]} with at most k hits, nearest first, the query
+ * excluded. */
 int zx_query_like_model(struct zx_index *ix, const char *name, int k,
                         json_t **out, struct zx_error *err);
 /* The same for a checkpoint on disk that need not be indexed. */
@@ -44,10 +45,13 @@ enum zx_lineage_view {
 };
 
 /* One view of a model's lineage, keeping only edges whose confidence is
- * at least min_confidence (0 to 1, else ZX_EUSAGE).  *out: {"model",
- * "view" (direct, ancestors, descendants, siblings, root, tree),
- * "min_confidence", "nodes" (by id), "edges" (by parent, then child),
- * "cycles" (the cycles among the nodes; walks never follow one twice)};
+ * at least min_confidence (0 to 1, else ZX_EUSAGE).  The model is an
+ * indexed one (name as for zx_query_resolve), else the exact id of a
+ * model that is not indexed but that indexed models name as a parent (a
+ * virtual node: the views answer from those models' declared edges).
+ * *out: {"model", "indexed", "view" (direct, ancestors, descendants, siblings,
+ * root, tree), "min_confidence", "nodes" (by id), "edges" (by parent, then
+ * child), "cycles" (the cycles among the nodes; walks never follow one twice)};
  * the direct view adds "parents" [{"parent", ...edge, "indexed"}] and
  * "children" [{"child", ...}]; siblings adds "siblings" [{"model",
  * "parent", "relation", "provenance", "confidence"}], one per sibling and
@@ -58,11 +62,21 @@ enum zx_lineage_view {
  * parents of each ancestor, descendants the children of each descendant,
  * root the ancestors, tree the ancestors and everything below them (below
  * the roots, and below the cycles that stand in for roots).
- * Returns ZX_OK, ZX_ENOTFOUND, ZX_EUSAGE (ambiguous name, bad minimum) or
- * a store error. */
+ * Returns ZX_OK, ZX_ENOTFOUND (neither indexed nor named by an indexed
+ * model), ZX_EUSAGE (ambiguous name, bad minimum) or a store error. */
 int zx_query_lineage_view(struct zx_index *ix, const char *name,
                           enum zx_lineage_view view, double min_confidence,
                           json_t **out, struct zx_error *err);
+
+/* The lineage of the whole index, every edge whose confidence is at least
+ * min_confidence: {"view": "all", "min_confidence", "roots" (the ids of
+ * the nodes without a parent, in id order), "trees" [{"roots", "nodes"
+ * (ids, in id order), "size"}] (the models joined by edges, ordered by
+ * their first root; trees whose top is a cycle, without roots, last),
+ * "nodes", "edges", "cycles"} as for a view.  Models without an edge are
+ * left out.  Returns ZX_OK, ZX_EUSAGE (bad minimum) or a store error. */
+int zx_query_lineage_all(struct zx_index *ix, double min_confidence,
+                         json_t **out, struct zx_error *err);
 
 /* The direct view with every edge: {"model", "view", "parents",
  * "children", ...} as above. */
@@ -92,9 +106,9 @@ int zx_query_lineage_inferred(struct zx_index *ix, const char *name,
                               json_t **out, struct zx_error *err);
 
 /* A model's record, its "arch" renamed "group" (the weight group's
- * signature, null without a fingerprint), plus "parents", "children" (as zx_query_lineage),
- * "lineage" (zx_query_lineage_summary), "duplicates" (same weights digest)
- * and "group_size". */
+ * signature, null without a fingerprint), plus "parents", "children" (as
+ * zx_query_lineage), "lineage" (zx_query_lineage_summary), "duplicates" (same
+ * weights digest) and "group_size". */
 int zx_query_show(struct zx_index *ix, const char *name, json_t **out,
                   struct zx_error *err);
 
