@@ -671,6 +671,12 @@ int zx_query_lineage_all(struct zx_index *ix, double min_confidence,
                             json_integer((json_int_t)json_array_size(
                                 json_object_get(n, "nodes"))));
     }
+    /* The roots tree by tree, so that a drawing keeps each tree together. */
+    json_array_clear(roots);
+    json_array_foreach(trees, i, n)
+    {
+        json_array_extend(roots, json_object_get(n, "roots"));
+    }
     res = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o}", "view", "all",
                     "min_confidence", min_confidence, "roots", roots, "trees",
                     trees, "nodes", json_incref(nodes), "edges",

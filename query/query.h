@@ -70,7 +70,8 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
 
 /* The lineage of the whole index, every edge whose confidence is at least
  * min_confidence: {"view": "all", "min_confidence", "roots" (the ids of
- * the nodes without a parent, in id order), "trees" [{"roots", "nodes"
+ * the nodes without a parent, tree by tree, in id order within a tree),
+ * "trees" [{"roots", "nodes"
  * (ids, in id order), "size"}] (the models joined by edges, ordered by
  * their first root; trees whose top is a cycle, without roots, last),
  * "nodes", "edges", "cycles"} as for a view.  Models without an edge are
