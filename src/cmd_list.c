@@ -1,6 +1,7 @@
 /* cmd_list.c - `zoodex list`: the indexed models, filtered and sorted
  * (query/query.c does both), as columns or JSON.
  * SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,6 +97,9 @@ int cmd_list(int argc, char **argv, struct zx_ctx *ctx)
             break;
         case 'g':
         case 'a':
+            /* signatures are stored in lowercase hex */
+            for (char *c = optarg; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
             f.group = optarg;
             break;
         case 'u':

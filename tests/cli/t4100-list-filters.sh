@@ -37,6 +37,9 @@ check [ "$(wc -l <"$T/out")" -eq 6 ]
 grep_not 'tinybert' "$T/out"
 ok "$ZX" --db "$DB" list -g "$g"
 check [ "$(wc -l <"$T/out")" -eq 6 ]
+G=$(printf '%s' "$g" | tr a-f A-F)
+ok "$ZX" --db "$DB" list --group "$G"
+check [ "$(wc -l <"$T/out")" -eq 6 ]
 # --arch stays a deprecated name of --group.
 ok "$ZX" --db "$DB" list --arch "$g"
 check [ "$(wc -l <"$T/out")" -eq 6 ]
