@@ -825,7 +825,7 @@ static int verify_model(const char *id, json_t *rec, void *arg)
     if (!rid || strcmp(rid, id))
         problem(v, "model '%s': record names '%s'", id, rid ? rid : "");
     if (!arch || strlen(arch) != 16) {
-        problem(v, "model '%s': no architecture signature", id);
+        problem(v, "model '%s': no weight group signature", id);
         return ZX_OK;
     }
     if (!zx_json_int(rec, ZX_REC_VID, &vid))

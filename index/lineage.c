@@ -1556,7 +1556,14 @@ int zx_lineage_update(struct zx_index *ix, int all,
             "components", (json_int_t)st->components, "recharted",
             (json_int_t)st->recharted, "edges", (json_int_t)st->edges,
             "contradictions", (json_int_t)st->contradictions, "all", all);
-        char *v = zx_json_dump(j);
+        char when[32], *v;
+        time_t t = time(NULL);
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_object_set_new(j, "time", json_string(when));
+        v = zx_json_dump(j);
 
         rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
         if (!rc)

@@ -427,6 +427,39 @@ static int siblings(struct graph *g, const char *id, json_t *out,
     return rc;
 }
 
+/* Resolve `name` to an indexed model, else to a model that is not indexed
+ * but that indexed models declare as their parent (a virtual node, taken
+ * by its exact id).  *id is owned; *indexed says which. */
+static int resolve_node(struct zx_index *ix, const char *name, char **id,
+                        int *indexed, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *kids = NULL;
+    int rc = zx_query_resolve(ix, name, id, err);
+
+    *indexed = rc == ZX_OK;
+    if (rc != ZX_ENOTFOUND)
+        return rc;
+    rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (!rc)
+        rc = zx_store_children(txn, name, &kids, err);
+    zx_txn_abort(txn);
+    if (rc)
+        return rc;
+    if (json_array_size(kids)) {
+        *id = xstrdup(name);
+        if (err)
+            memset(err, 0, sizeof(*err));
+    } else {
+        rc = zx_fail(err, ZX_ENOTFOUND,
+                     "no model '%s' in the index, and no indexed model "
+                     "names it as a parent",
+                     name);
+    }
+    json_decref(kids);
+    return rc;
+}
+
 int zx_query_lineage_view(struct zx_index *ix, const char *name,
                           enum zx_lineage_view view, double min_confidence,
                           json_t **out, struct zx_error *err)
@@ -436,7 +469,7 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
     json_t *res = NULL, *ps = NULL, *cs = NULL, *roots = NULL, *x, *n;
     const char *key;
     char *id = NULL;
-    int rc;
+    int rc, indexed = 0;
 
     *out = NULL;
     if ((unsigned)view > ZX_LINEAGE_TREE || !(min_confidence >= 0.0) ||
@@ -444,15 +477,15 @@ int zx_query_lineage_view(struct zx_index *ix, const char *name,
         return zx_fail(err, ZX_EUSAGE,
                        "minimum confidence must be a "
                        "number from 0 to 1");
-    rc = zx_query_resolve(ix, name, &id, err);
+    rc = resolve_node(ix, name, &id, &indexed, err);
     if (!rc)
         rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
     if (rc)
         goto out;
     graph_init(&g, txn, min_confidence);
     add_node(&g, id);
-    res = json_pack("{s:s,s:s,s:f}", "model", id, "view", view_names[view],
-                    "min_confidence", min_confidence);
+    res = json_pack("{s:s,s:b,s:s,s:f}", "model", id, "indexed", indexed,
+                    "view", view_names[view], "min_confidence", min_confidence);
     switch (view) {
     case ZX_LINEAGE_DIRECT:
         rc = expand(&g, id, 1, &ps, err);
@@ -510,6 +543,159 @@ out:
     graph_release(&g);
     zx_txn_abort(txn);
     free(id);
+    return rc;
+}
+
+/* ===== The whole index ===== */
+
+static int forest_edge_cb(const char *child, const char *parent, json_t *info,
+                          void *arg)
+{
+    struct graph *g = arg;
+
+    add_edge(g, parent, child, json_copy(info));
+    return 0;
+}
+
+/* Put `id` and everything joined to it by an edge, either way, into tree
+ * number `tree`: `seen` maps id -> tree number; `nb` id -> [neighbour
+ * ids]. */
+static void collect_tree(json_t *nb, json_t *seen, const char *id,
+                         json_int_t tree)
+{
+    json_t *todo = json_pack("[s]", id), *x;
+    size_t i;
+
+    json_object_set_new(seen, id, json_integer(tree));
+    while (json_array_size(todo)) {
+        size_t last = json_array_size(todo) - 1;
+        char *n = xstrdup(json_string_value(json_array_get(todo, last)));
+
+        json_array_remove(todo, last);
+        json_array_foreach(json_object_get(nb, n), i, x)
+        {
+            if (!json_object_get(seen, json_string_value(x))) {
+                json_object_set_new(seen, json_string_value(x),
+                                    json_integer(tree));
+                json_array_append(todo, x);
+            }
+        }
+        free(n);
+    }
+    json_decref(todo);
+}
+
+static void add_neighbour(json_t *nb, const char *a, const char *b)
+{
+    json_t *l = json_object_get(nb, a);
+
+    if (!l) {
+        l = json_array();
+        json_object_set_new(nb, a, l);
+    }
+    json_array_append_new(l, json_string(b));
+}
+
+int zx_query_lineage_all(struct zx_index *ix, double min_confidence,
+                         json_t **out, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    struct graph g = {0};
+    json_t *res = NULL, *nodes = NULL, *has_parent = json_object();
+    json_t *nb = json_object(), *seen = json_object();
+    json_t *roots = NULL, *trees = NULL, *e, *n;
+    const char *key;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    if (!(min_confidence >= 0.0) || min_confidence > 1.0) {
+        rc = zx_fail(err, ZX_EUSAGE,
+                     "minimum confidence must be a number from 0 to 1");
+        goto out;
+    }
+    rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (rc)
+        goto out;
+    graph_init(&g, txn, min_confidence);
+    rc = zx_store_each_edge(txn, forest_edge_cb, &g, err);
+    if (rc)
+        goto out;
+    json_object_foreach(g.edges, key, e)
+    {
+        const char *p = zx_json_str(e, "parent"), *c = zx_json_str(e, "child");
+
+        if (strcmp(p, c))
+            json_object_set_new(has_parent, c, json_true());
+        add_neighbour(nb, p, c);
+        add_neighbour(nb, c, p);
+    }
+    /* Roots: the nodes without a parent, in id order.  Trees: the models
+     * joined by edges, ordered by their first root (or, for a tree whose
+     * top is a cycle, its first id). */
+    nodes = sorted_values(g.nodes);
+    roots = json_array();
+    json_array_foreach(nodes, i, n)
+    {
+        if (!json_object_get(has_parent, zx_json_str(n, "id")))
+            json_array_append(roots, json_object_get(n, "id"));
+    }
+    trees = json_array();
+    json_array_foreach(roots, i, n)
+    {
+        if (json_object_get(seen, json_string_value(n)))
+            continue; /* a root of a tree found from an earlier root */
+        collect_tree(nb, seen, json_string_value(n),
+                     (json_int_t)json_array_size(trees));
+        json_array_append_new(trees,
+                              json_pack("{s:[],s:[]}", "roots", "nodes"));
+    }
+    json_array_foreach(nodes, i, n)
+    {
+        const char *id = zx_json_str(n, "id");
+
+        if (json_object_get(seen, id))
+            continue;
+        collect_tree(nb, seen, id, (json_int_t)json_array_size(trees));
+        json_array_append_new(trees,
+                              json_pack("{s:[],s:[]}", "roots", "nodes"));
+    }
+    json_array_foreach(nodes, i, n)
+    {
+        const char *id = zx_json_str(n, "id");
+        json_t *t = json_array_get(
+            trees, (size_t)json_integer_value(json_object_get(seen, id)));
+
+        json_array_append(json_object_get(t, "nodes"),
+                          json_object_get(n, "id"));
+        if (!json_object_get(has_parent, id))
+            json_array_append(json_object_get(t, "roots"),
+                              json_object_get(n, "id"));
+    }
+    json_array_foreach(trees, i, n)
+    {
+        json_object_set_new(n, "size",
+                            json_integer((json_int_t)json_array_size(
+                                json_object_get(n, "nodes"))));
+    }
+    /* The roots tree by tree, so that a drawing keeps each tree together. */
+    json_array_clear(roots);
+    json_array_foreach(trees, i, n)
+    {
+        json_array_extend(roots, json_object_get(n, "roots"));
+    }
+    res = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o}", "view", "all",
+                    "min_confidence", min_confidence, "roots", roots, "trees",
+                    trees, "nodes", json_incref(nodes), "edges",
+                    sorted_values(g.edges), "cycles", find_cycles(&g));
+    *out = res;
+out:
+    json_decref(nodes);
+    json_decref(has_parent);
+    json_decref(nb);
+    json_decref(seen);
+    graph_release(&g);
+    zx_txn_abort(txn);
     return rc;
 }
 

@@ -254,10 +254,13 @@ static void print_tree(json_t *res)
     size_t i;
 
     tree_init(&t, res, 0);
-    t.mark_model = 1;
+    t.mark_model = t.model != NULL; /* not for --all */
     json_array_foreach(json_object_get(res, "roots"), i, x)
     {
-        draw(&t, zx_json_str(x, "id"), NULL, "", 1);
+        /* {"id", "generations"} in a view, the id itself for --all */
+        draw(&t,
+             json_is_string(x) ? json_string_value(x) : zx_json_str(x, "id"),
+             NULL, "", 1);
     }
     json_array_foreach(json_object_get(res, "cycles"), i, x)
     {
@@ -371,7 +374,7 @@ static void print_dot(json_t *res)
         dot_id(nid);
         if (!indexed)
             printf(" + \"\\n(not indexed)\", style=dashed");
-        if (!strcmp(nid, model))
+        if (model && !strcmp(nid, model))
             printf(", style=\"filled,bold\", fillcolor=\"gold\", "
                    "penwidth=2");
         printf("];\n");
@@ -468,9 +471,14 @@ static void render(json_t *res, enum zx_lineage_view view)
 {
     switch (view) {
     case ZX_LINEAGE_DIRECT:
-        printf("%s\n", zx_json_str(res, "model"));
-        print_direct(json_object_get(res, "parents"), ZX_EDGE_PARENT,
-                     "parents");
+        if (json_is_false(json_object_get(res, "indexed"))) {
+            printf("%s  (not indexed)\n", zx_json_str(res, "model"));
+            printf("  parents:\n    (unknown: the model is not indexed)\n");
+        } else {
+            printf("%s\n", zx_json_str(res, "model"));
+            print_direct(json_object_get(res, "parents"), ZX_EDGE_PARENT,
+                         "parents");
+        }
         print_direct(json_object_get(res, "children"), ZX_EDGE_CHILD,
                      "children");
         break;
@@ -492,6 +500,33 @@ static void render(json_t *res, enum zx_lineage_view view)
     }
 }
 
+/* --all: the forest of the whole index, roots first. */
+static int lineage_all(struct zx_ctx *ctx, enum format fmt, double min_conf)
+{
+    struct zx_index *ix = NULL;
+    json_t *res = NULL;
+    int rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
+
+    if (!rc)
+        rc = zx_query_lineage_all(ix, min_conf, &res, &ctx->err);
+    zx_index_close(ix);
+    if (rc)
+        return zx_report(ctx, rc);
+    if (fmt == FMT_JSON) {
+        zx_print_json(res);
+    } else if (fmt == FMT_DOT) {
+        print_dot(res);
+    } else {
+        pick_glyphs();
+        if (!json_array_size(json_object_get(res, "nodes")))
+            printf("(no lineage: no indexed model has a parent)\n");
+        print_tree(res);
+        print_cycles(res);
+    }
+    json_decref(res);
+    return ZX_EXIT_OK;
+}
+
 int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
 {
     static const struct option opts[] = {
@@ -505,6 +540,7 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
         {"json", no_argument, NULL, 'j'},
         {"infer", no_argument, NULL, 'i'},
         {"method", required_argument, NULL, 'M'},
+        {"all", no_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     struct zx_index *ix = NULL;
@@ -513,9 +549,9 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
     enum format fmt = FMT_TEXT;
     double min_conf = 0.0;
     enum zx_chart_method method = ZX_CHART_ATLAS;
-    int infer = 0, n_views = 0, have_method = 0, ch, rc;
+    int infer = 0, n_views = 0, have_method = 0, all = 0, ch, rc;
 
-    while ((ch = getopt_long(argc, argv, "adsrtf:m:jiM:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "adsrtf:m:jiM:A", opts, NULL)) != -1) {
         switch (ch) {
         case 'a':
         case 'd':
@@ -555,6 +591,9 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
         case 'i':
             infer = 1;
             break;
+        case 'A':
+            all = 1;
+            break;
         case 'M':
             have_method = 1;
             if (!strcmp(optarg, "atlas"))
@@ -584,6 +623,14 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
     if (have_method && !infer) {
         fprintf(stderr, "zoodex lineage: --method goes with --infer\n");
         return zx_usage(ctx);
+    }
+    if (all) {
+        if (n_views || infer || argc != optind) {
+            fprintf(stderr, "zoodex lineage: --all takes no model and no "
+                            "view, nor --infer\n");
+            return zx_usage(ctx);
+        }
+        return lineage_all(ctx, fmt, min_conf);
     }
     if (argc - optind != 1)
         return zx_usage(ctx);

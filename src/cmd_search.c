@@ -61,10 +61,10 @@ int cmd_search(int argc, char **argv, struct zx_ctx *ctx)
     } else {
         json_t *hits = json_object_get(res, "hits");
 
-        printf("nearest to '%s' by weights (architecture %s):\n",
-               zx_json_str(res, "query"), zx_json_str(res, "arch"));
+        printf("nearest to '%s' by weights (weight group %s):\n",
+               zx_json_str(res, "query"), zx_json_str(res, "group"));
         if (json_array_size(hits) == 0)
-            printf("  (no other model of this architecture)\n");
+            printf("  (no other model in this weight group)\n");
         json_array_foreach(hits, i, hit)
         {
             printf("%3zu  %12.6f  %s\n", i + 1,

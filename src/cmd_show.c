@@ -5,6 +5,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -139,23 +140,97 @@ static void print_tree_counts(json_t *lin)
     }
 }
 
+/* The label names of id2label in id order (numeric ids by value), or
+ * NULL when there are none.  Owned. */
+static json_t *label_names(json_t *meta)
+{
+    json_t *map = json_object_get(meta, "id2label"), *v;
+    json_t *out = json_array();
+    const char *key;
+    long n = (long)json_object_size(map), i, max = -1;
+
+    if (!json_is_object(map) || !n) {
+        json_decref(out);
+        return NULL;
+    }
+    /* config.json keys labels "0".."n-1"; other keys keep their order. */
+    json_object_foreach(map, key, v)
+    {
+        char *end;
+        long k = strtol(key, &end, 10);
+
+        if (*key < '0' || *key > '9' || *end || k >= n) {
+            max = -2;
+            break;
+        }
+        if (k > max)
+            max = k;
+    }
+    if (max == n - 1) {
+        for (i = 0; i < n; i++) {
+            char k[24];
+
+            snprintf(k, sizeof(k), "%ld", i);
+            v = json_object_get(map, k);
+            json_array_append_new(out, json_string(v && json_is_string(v)
+                                                       ? json_string_value(v)
+                                                       : "?"));
+        }
+        return out;
+    }
+    json_object_foreach(map, key, v)
+    {
+        json_array_append_new(
+            out, json_string(json_is_string(v) ? json_string_value(v) : "?"));
+    }
+    return out;
+}
+
+/* "labels  3: negative, neutral, positive": every name up to
+ * SHOW_LABELS of them (or all with --labels), then how many more. */
+#define SHOW_LABELS 20
+static void print_labels(json_t *meta, int all)
+{
+    json_t *names = label_names(meta), *v;
+    json_t *num = json_object_get(meta, "num_labels");
+    size_t i, n = json_array_size(names);
+
+    if (!names && !json_is_integer(num))
+        return;
+    printf("%-16s %lld", "labels",
+           (long long)(names ? (json_int_t)n : json_integer_value(num)));
+    json_array_foreach(names, i, v)
+    {
+        if (!all && i == SHOW_LABELS) {
+            printf(", and %zu more (--labels shows all)", n - i);
+            break;
+        }
+        printf("%s%s", i ? ", " : ": ", json_string_value(v));
+    }
+    printf("\n");
+    json_decref(names);
+}
+
 int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"tensors", no_argument, NULL, 't'},
+        {"labels", no_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
     struct zx_index *ix = NULL;
     json_t *rec = NULL, *meta, *v;
     const char *key;
-    int json = 0, tensors = 0, ch, rc;
+    int json = 0, tensors = 0, all_labels = 0, ch, rc;
 
-    while ((ch = getopt_long(argc, argv, "jt", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "jtl", opts, NULL)) != -1) {
         if (ch == 'j')
             json = 1;
         else if (ch == 't')
             tensors = 1;
+        else if (ch == 'l')
+            all_labels = 1;
         else
             return zx_usage(ctx);
     }
@@ -183,10 +258,7 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
         printf("%-16s %s\n", "architecture",
                json_string_value(json_array_get(v, 0)));
     print_str(meta, "model_type", "model type");
-    if (json_object_get(meta, "num_labels"))
-        printf(
-            "%-16s %lld\n", "labels",
-            (long long)json_integer_value(json_object_get(meta, "num_labels")));
+    print_labels(meta, all_labels);
     print_str(meta, "pipeline_tag", "pipeline");
     print_str(meta, "license", "license");
     printf(
@@ -208,9 +280,14 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
                                   size));
         printf("\n");
     }
-    printf("%-16s %s (%lld models)\n", "weight group",
-           zx_json_str(rec, ZX_REC_ARCH),
-           (long long)json_integer_value(json_object_get(rec, "group_size")));
+    if (zx_json_str(rec, "group"))
+        printf(
+            "%-16s %s (%lld models)\n", "weight group",
+            zx_json_str(rec, "group"),
+            (long long)json_integer_value(json_object_get(rec, "group_size")));
+    else
+        printf("%-16s none (no backbone tensors to fingerprint)\n",
+               "weight group");
     if (json_is_null(json_object_get(rec, ZX_REC_KURTOSIS)))
         printf("%-16s not computed (crawled by Range reads)\n", "kurtosis");
     else

@@ -35,17 +35,22 @@ static const struct zx_cmd commands[] = {
     {"lineage", cmd_lineage,
      "[--ancestors | --descendants | --siblings | --root | --tree] "
      "[--format text|json|dot] [--min-confidence x] [--json] "
-     "[--infer [--method atlas|mother]] model",
+     "[--infer [--method atlas|mother]] model | --all",
      "show a model's declared (and inferred) parents and children"},
-    {"list", cmd_list, "[--json] [--arch signature]",
-     "list the indexed models"},
+    {"list", cmd_list,
+     "[--json] [--group signature] [--author a] [--license l] [--task t] "
+     "[--model-type t] [--architecture class] [--min-params n] "
+     "[--max-params n] [--min-downloads n] [--min-likes n] [--since date] "
+     "[--until date] [--sort field] [--reverse] [--limit n]",
+     "list the indexed models, filtered and sorted"},
     {"reindex", cmd_reindex, "[--json]",
      "rebuild every vector file from the metadata store"},
     {"search", cmd_search, "--like model|path [-k n] [--json]",
      "find the models whose weights are nearest to an example"},
-    {"show", cmd_show, "[--json] [--tensors] model",
+    {"show", cmd_show, "[--json] [--tensors] [--labels] model",
      "print everything the index knows about a model"},
-    {"stats", cmd_stats, "[--json]", "count models, groups, edges, bytes"},
+    {"stats", cmd_stats, "[--json]",
+     "count models, weight groups, edges by provenance, bytes"},
     {"verify", cmd_verify, "[--json]",
      "check that the store and the vector files agree"},
 };

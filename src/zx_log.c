@@ -80,34 +80,6 @@ void zx_log_info(const char *fmt, ...)
     va_end(ap);
 }
 
-/* ===== Sizes ===== */
-
-char *zx_format_size(uint64_t b, char buf[ZX_SIZE_LEN])
-{
-    static const char *const unit[] = {"B",   "KiB", "MiB", "GiB",
-                                       "TiB", "PiB", "EiB"};
-    unsigned u = 0;
-    double v;
-
-    while (u < 6 && (b >> (10 * (u + 1))) != 0)
-        u++;
-    if ((b & ((UINT64_C(1) << (10 * u)) - 1)) == 0) {
-        snprintf(buf, ZX_SIZE_LEN, "%llu %s",
-                 (unsigned long long)(b >> (10 * u)), unit[u]);
-        return buf;
-    }
-    v = (double)b / (double)(UINT64_C(1) << (10 * u));
-    if (v >= 1023.5 && u < 6) { /* would round to "1024 KiB" */
-        v /= 1024;
-        u++;
-    }
-    if (v < 99.95)
-        snprintf(buf, ZX_SIZE_LEN, "%.1f %s", v, unit[u]);
-    else
-        snprintf(buf, ZX_SIZE_LEN, "%.0f %s", v, unit[u]);
-    return buf;
-}
-
 /* ===== Progress ===== */
 
 static int env_true(const char *name)

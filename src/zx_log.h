@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zx_units.h"
+
 /* ===== Verbosity ===== */
 
 enum zx_log_level {
@@ -31,16 +33,7 @@ int zx_log_level(void);
 void zx_log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void zx_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ===== Sizes ===== */
-
-/* Room for any zx_format_size() result with its NUL ("1023.9 KiB"). */
-#define ZX_SIZE_LEN 16
-
-/* A byte count for people, in powers of 1024: "0 B", "1023 B", "1 KiB"
- * (exact multiples have no decimals), "1.4 GiB" (one decimal below 100 of
- * the unit), "512 KiB", "16.0 EiB" (UINT64_MAX).  Writes buf and returns
- * it.  JSON output keeps raw integers; only text for people uses this. */
-char *zx_format_size(uint64_t bytes, char buf[ZX_SIZE_LEN]);
+/* Sizes for people: zx_format_size() in zx_units.h. */
 
 /* ===== Progress ===== */
 

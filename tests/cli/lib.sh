@@ -75,7 +75,7 @@ for k in ("bytes_used", "lineage_last_update"):  # what the last run did
     d.pop(k, None)
 print(json.dumps(d, indent=2, sort_keys=True))'
       "$ZX" --db "$1" verify --json
-      "$ZX" --db "$1" list | while read -r id; do
+      "$ZX" --db "$1" list | while read -r id _; do
           "$ZX" --db "$1" show --json "$id" | grep -v '"ingested"'
       done; } >"$2" 2>&1
 }

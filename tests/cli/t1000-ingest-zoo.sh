@@ -5,12 +5,12 @@ ok "$ZX" --db "$DB" ingest "$ZOO"
 grep_ok '^17 models: 17 new, 0 updated, 0 unchanged, 0 failed$' "$T/out"
 ok "$ZX" --db "$DB" list
 check test "$(wc -l <"$T/out")" -eq 17
-grep_ok '^zoodex-demo/tinybert-base$' "$T/out"
-grep_ok '^other-lab/minibert-lang$' "$T/out"
+grep_ok '^zoodex-demo/tinybert-base ' "$T/out"
+grep_ok '^other-lab/minibert-lang ' "$T/out"
 grep_not 'MANIFEST' "$T/out"
 ok "$ZX" --db "$DB" stats --json
 grep_ok '"models": 17' "$T/out"
-grep_ok '"architectures": 2' "$T/out"
+grep_ok '"groups": 2' "$T/out"
 ok "$ZX" --db "$DB" verify
 grep_ok '^ok: 17 models, 17 vectors, 2 groups' "$T/out"
 
@@ -27,13 +27,13 @@ grep_ok '"n_tensors": 41' "$T/out"
 # Exact duplicates are found; low-precision copies keep their group.
 ok "$ZX" --db "$DB" show zoodex-demo/tinybert-sentiment
 grep_ok '^duplicates +mirror-org/tinybert-sentiment$' "$T/out"
-a=$("$ZX" --db "$DB" show --json zoodex-demo/tinybert-topic3 | sed -n 's/.*"arch": "\(.*\)".*/\1/p')
-b=$("$ZX" --db "$DB" show --json quant-lab/tinybert-topic3-fp16 | sed -n 's/.*"arch": "\(.*\)".*/\1/p')
+a=$("$ZX" --db "$DB" show --json zoodex-demo/tinybert-topic3 | sed -n 's/.*"group": "\(.*\)".*/\1/p')
+b=$("$ZX" --db "$DB" show --json quant-lab/tinybert-topic3-fp16 | sed -n 's/.*"group": "\(.*\)".*/\1/p')
 check test -n "$a" -a "$a" = "$b"
 ok "$ZX" --db "$DB" show --json quant-lab/tinybert-topic3-fp16
 grep_ok '"dtype": "F16"' "$T/out"
 # A child with a new head stays in its parent's group.
-c=$("$ZX" --db "$DB" show --json acme-nlp/tinybert-emotion | sed -n 's/.*"arch": "\(.*\)".*/\1/p')
+c=$("$ZX" --db "$DB" show --json acme-nlp/tinybert-emotion | sed -n 's/.*"group": "\(.*\)".*/\1/p')
 check test "$a" = "$c"
 
 # A changed model replaces its record: copy, ingest, change, re-ingest.

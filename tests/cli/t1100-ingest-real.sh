@@ -46,7 +46,7 @@ for f in "$R"/real/pitloom/safetensors/*.safetensors; do
 done
 ok "$ZX" --db "$DB" show test/beans
 grep_ok '^duplicates +test/beans-ref$' "$T/out"
-grep_ok '^labels +3$' "$T/out"
+grep_ok '^labels +3: angular_leaf_spot, bean_rust, healthy$' "$T/out"
 grep_ok 'ResNetForImageClassification' "$T/out"
 ok "$ZX" --db "$DB" search --like test/beans --json
 grep_ok '"model": "test/beans-ref"' "$T/out"

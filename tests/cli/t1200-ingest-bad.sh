@@ -48,7 +48,10 @@ mkdir -p "$T/bad/org/good"
 cp -r "$ZOO/other-lab/minibert-spam/"* "$T/bad/org/good/"
 fails 3 "$ZX" --db "$T/db2" ingest "$T/bad"
 grep_ok '2 models: 1 new, 0 updated, 0 unchanged, 1 failed' "$T/out"
+ok "$ZX" --db "$T/db2" list --json
+check python3 -c 'import json, sys; assert [m["id"] for m in json.load(open(sys.argv[1]))] == ["org/good"]' "$T/out"
 ok "$ZX" --db "$T/db2" list
+cut -d" " -f1 "$T/out" >"$T/ids"; mv "$T/ids" "$T/out"
 same "$T/out" /dev/stdin <<EOS
 org/good
 EOS

@@ -57,7 +57,7 @@ fields() {
     "$ZX" --db "$DB" show --json "$1" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-for k in ("arch", "weights_digest", "kurtosis", "kurtosis_layers", "params",
+for k in ("group", "weights_digest", "kurtosis", "kurtosis_layers", "params",
           "params_by_dtype", "n_tensors", "n_backbone", "dtype", "meta"):
     print(k, json.dumps(d[k], sort_keys=True))'
 }
@@ -103,7 +103,7 @@ ok "$ZX" --db "$DB" ingest "$T/bin"
 ok "$ZX" --db "$DB" ingest --id t/beans-st "$R/real/resnet-tiny-beans-hf"
 ok "$ZX" --db "$DB" show t/beans-bin
 grep_ok '^duplicates +t/beans-st$' "$T/out"
-grep_ok '^labels +3$' "$T/out"
+grep_ok '^labels +3: angular_leaf_spot, bean_rust, healthy$' "$T/out"
 ok "$ZX" --db "$DB" ingest --id t/distilbert-legacy "$R/real/picklescan/pytorch_model.bin"
 ok "$ZX" --db "$DB" show t/distilbert-legacy
 grep_ok '^parameters +[0-9]+ in 38 tensors' "$T/out"
@@ -151,7 +151,7 @@ fails 3 "$ZX" --db "$T/db2" ingest "$T/mixed"
 grep_ok "refused pickle global 'os.system'" "$T/err"
 grep_ok '^2 models: 1 new, 0 updated, 0 unchanged, 1 failed' "$T/out"
 ok "$ZX" --db "$T/db2" list
-grep_ok '^org/good$' "$T/out"
+grep_ok '^org/good ' "$T/out"
 grep_not 'evil' "$T/out"
 check test ! -e "$PWNED"
 done_testing

@@ -54,8 +54,8 @@ printf '{"_id": "%s", "renamed_from": ["other-lab/minibert-spam"]}\n' "$id" \
 touch "$T/repos/other-lab/minibert-spam-v2/config.json"
 ok "$ZX" --db "$DB" crawl
 ok "$ZX" --db "$DB" list
-grep_ok '^other-lab/minibert-spam-v2$' "$T/out"
-grep_not '^other-lab/minibert-spam$' "$T/out"
+grep_ok '^other-lab/minibert-spam-v2 ' "$T/out"
+grep_not '^other-lab/minibert-spam ' "$T/out"
 check test "$(wc -l <"$T/out")" -eq 17
 
 # Gated repos are recorded and not tried again until they change.

@@ -48,7 +48,7 @@ for target in 0 1 40 150; do
         ok "$ZX" --db "$db" list
         got=$(wc -l <"$T/out")
         if [ "$got" -gt 0 ]; then
-            first=$(head -1 "$T/out")
+            first=$(head -1 "$T/out" | cut -d" " -f1)
             ok "$ZX" --db "$db" search --like "$first" -k 3
         fi
     fi

@@ -42,9 +42,9 @@ grep_ok '"model": "acme-nlp/tinybert-topic-news"' "$T/out"
 grep_ok '"distance": 0' "$T/out"
 ok "$ZX" --db "$DB" search --like "$T/elsewhere/q/model.safetensors" -k 1
 grep_ok 'acme-nlp/tinybert-topic-news$' "$T/out"
-# A model of an architecture nobody else has: no hits, still success.
+# A model of a weight group nobody else is in: no hits, still success.
 ok "$ZX" --db "$DB" search --like "$ZX_SHARED/fixtures/real/pitloom/safetensors/phi-tiny-random.safetensors"
-grep_ok 'no other model of this architecture' "$T/out"
+grep_ok 'no other model in this weight group' "$T/out"
 # Bad example files fail with one line.
 head -c 50 "$ZOO/acme-nlp/tinybert-topic-news/model.safetensors" >"$T/bad.safetensors"
 fails 1 "$ZX" --db "$DB" search --like "$T/bad.safetensors"
