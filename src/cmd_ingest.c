@@ -319,10 +319,10 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         if (f.hub[i]) {
             rc = zx_crawl_ingest_one(r.ix, hub, f.paths[i], r.force, &res, &bad,
                                      &ctx->err);
-            if (rc == ZX_ENET && total == 1) {
+            if ((rc == ZX_ENET || rc == ZX_EOFFLINE) && total == 1) {
                 zx_progress_end(&r.prog);
                 fprintf(stderr, "zoodex ingest: %s\n", ctx->err.msg);
-                status = ZX_EXIT_UNREACHABLE;
+                status = rc == ZX_ENET ? ZX_EXIT_UNREACHABLE : ZX_EXIT_OFFLINE;
                 goto out;
             }
         } else {

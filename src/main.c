@@ -38,8 +38,12 @@ static const struct zx_cmd commands[] = {
      "show a model's declared (and inferred) parents and children"},
     {"list", cmd_list, "[--json] [--arch signature]",
      "list the indexed models"},
+    {"prune", cmd_prune, "[--dry-run] [--json] [model ...]",
+     "delete the Hugging Face cache files zoodex downloaded"},
     {"reindex", cmd_reindex, "[--json]",
      "rebuild every vector file from the metadata store"},
+    {"rm", cmd_rm, "[--json] model ...",
+     "remove models from the index (declared edges to them stay)"},
     {"search", cmd_search, "--like model|path [-k n] [--json]",
      "find the models whose weights are nearest to an example"},
     {"show", cmd_show, "[--json] [--tensors] model",
@@ -80,6 +84,8 @@ int zx_exit_for(int code)
         return ZX_EXIT_LOCKED;
     case ZX_ENOTFOUND:
         return ZX_EXIT_NOTFOUND;
+    case ZX_EOFFLINE:
+        return ZX_EXIT_OFFLINE;
     default:
         return ZX_EXIT_ERROR;
     }

@@ -21,7 +21,8 @@
     X(EUSAGE, "invalid argument")                                              \
     X(ELOCKED, "index is locked by another process")                           \
     X(EUNSUPPORTED, "unsupported input")                                       \
-    X(EINCOMPAT, "descriptors are not comparable")
+    X(EINCOMPAT, "descriptors are not comparable")                             \
+    X(EOFFLINE, "offline (HF_HUB_OFFLINE) and not in the local cache")
 
 enum zx_err {
 #define X(name, text) ZX_##name,
