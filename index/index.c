@@ -409,9 +409,9 @@ int zx_index_remove(struct zx_index *ix, const char *id, json_t **report,
     rc = zx_txn_commit(txn, err);
     txn = NULL;
     if (!rc)
-        *report = json_pack("{s:s,s:s?,s:O}", "model", id, "group",
-                            zx_json_str(rec, "arch"), "declared_children",
-                            kept);
+        *report =
+            json_pack("{s:s,s:s?,s:O}", "model", id, "group",
+                      zx_json_str(rec, "arch"), "declared_children", kept);
 out:
     zx_txn_abort(txn);
     json_decref(rec);

@@ -43,9 +43,8 @@ char *zx_hfcache_read_ref(const char *repo, const char *rev);
 /* Point refs/<rev> of `repo` at `commit` (atomically, no newline) unless
  * it already does; *written (may be NULL) gets 1 when the file was
  * written.  Returns ZX_OK, ZX_EUSAGE (a bad revision name) or ZX_EIO. */
-int zx_hfcache_write_ref(const char *repo, const char *rev,
-                         const char *commit, int *written,
-                         struct zx_error *err);
+int zx_hfcache_write_ref(const char *repo, const char *rev, const char *commit,
+                         int *written, struct zx_error *err);
 
 /* Make snapshots/<commit>/<path> of `repo` a relative symlink to
  * blobs/<etag> (folders created as needed); an existing link or file is

@@ -759,8 +759,8 @@ static int download_file(struct dl *d, const char *file, int optional,
 {
     struct zx_remote *m = d->m;
     json_t *sib = sibling(d->info, file), *lfs = json_object_get(sib, "lfs");
-    const char *known = lfs ? zx_json_str(lfs, "sha256")
-                            : zx_json_str(sib, "blobId");
+    const char *known =
+        lfs ? zx_json_str(lfs, "sha256") : zx_json_str(sib, "blobId");
     char *snap = NULL, *part = NULL, *blob = NULL, *lock = NULL, *lockdir;
     char *etag = NULL, *target = NULL;
     struct zx_req r, *rp = &r;
@@ -929,9 +929,9 @@ static int download_file(struct dl *d, const char *file, int optional,
     }
     if (stat(blob, &st) != 0)
         st.st_size = 0;
-    created_add(d, "blob", blob,
-                json_pack("{s:s,s:I}", "etag", etag, "size",
-                          (json_int_t)st.st_size));
+    created_add(
+        d, "blob", blob,
+        json_pack("{s:s,s:I}", "etag", etag, "size", (json_int_t)st.st_size));
 link:
     rc = zx_hfcache_link(d->repo, d->commit, file, etag, &target, err);
     if (!rc && target)
@@ -1020,8 +1020,8 @@ int zx_remote_from_cache(const char *id, const char *rev, char **dir_out,
                      id, repo);
         goto out;
     }
-    commit =
-        zx_hfcache_is_commit(rev) ? xstrdup(rev) : zx_hfcache_read_ref(repo, rev);
+    commit = zx_hfcache_is_commit(rev) ? xstrdup(rev)
+                                       : zx_hfcache_read_ref(repo, rev);
     if (!commit) {
         rc = zx_fail(err, ZX_EOFFLINE,
                      "offline (HF_HUB_OFFLINE): %s@%s is not cached: no "
@@ -1128,9 +1128,7 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
                          rev ? rev : "main", id);
         else if (r.status == 401 || r.status == 404)
             rc = zx_fail(err, ZX_ENOTFOUND,
-                         "no model '%s'%s%s on the Hub "
-                         "(or it is private)",
-                         id, rev ? "@" : "", rev ? rev : "");
+                         "no model '%s' on the Hub (or it is private)", id);
         else
             rc = zx_fail(err, ZX_ENET, "model info for '%s': HTTP %ld", id,
                          r.status);
@@ -1190,8 +1188,7 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
     if (!rc && !(rev && zx_hfcache_is_commit(rev))) {
         char *ref = xasprintf("%s/refs/%s", repo, rev ? rev : "main");
 
-        rc = zx_hfcache_write_ref(repo, rev ? rev : "main", sha, &written,
-                                  err);
+        rc = zx_hfcache_write_ref(repo, rev ? rev : "main", sha, &written, err);
         if (!rc && written)
             created_add(&d, "ref", ref, NULL);
         free(ref);

@@ -136,10 +136,11 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     o.n_filters = nf;
     o.batch = ho.max_parallel * 4;
     if (ho.offline) { /* before the index: no request, no empty index */
-        rc = zx_fail(&ctx->err, ZX_EOFFLINE,
-                     "offline: a crawl needs the Hub, and HF_HUB_OFFLINE is set "
-                     "(models in the Hugging Face cache can be ingested: "
-                     "zoodex ingest org/name)");
+        rc =
+            zx_fail(&ctx->err, ZX_EOFFLINE,
+                    "offline: a crawl needs the Hub, and HF_HUB_OFFLINE is set "
+                    "(models in the Hugging Face cache can be ingested: "
+                    "zoodex ingest org/name)");
         status = zx_report(ctx, rc);
         goto out;
     }
