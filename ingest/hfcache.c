@@ -297,7 +297,20 @@ static void remove_empty_dirs(const char *path)
 
     while (repo && (s = strrchr(d, '/')) && s > d) {
         *s = '\0';
-        if (strlen(d) < strlen(repo) || rmdir(d) != 0)
+        if (strlen(d) < strlen(repo))
+            break;
+        if (strlen(d) == strlen(repo)) { /* the repo: empty folders only */
+            static const char *const sub[] = {"blobs", "snapshots", "refs"};
+            size_t i;
+
+            for (i = 0; i < 3; i++) {
+                char *p = zx_path_join(d, sub[i]);
+
+                rmdir(p);
+                free(p);
+            }
+        }
+        if (rmdir(d) != 0)
             break;
     }
     free(d);
