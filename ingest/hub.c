@@ -93,6 +93,13 @@ static char *clean_token(char *t)
     return t;
 }
 
+static int blank(const char *s)
+{
+    while (s && isspace((unsigned char)*s))
+        s++;
+    return !s || !*s;
+}
+
 char *zx_hub_token(void)
 {
     char *t, *path, *data = NULL, *home;
@@ -100,10 +107,13 @@ char *zx_hub_token(void)
 
     if (truthy(getenv("HF_HUB_DISABLE_IMPLICIT_TOKEN")))
         return NULL;
-    if ((t = clean_token(env_dup("HF_TOKEN"))))
-        return t;
-    if ((t = clean_token(env_dup("HUGGING_FACE_HUB_TOKEN"))))
-        return t;
+    /* The first source that is set and not blank decides, as in
+     * huggingface_hub; an unusable value there means no token. */
+    if (!blank(getenv("HF_TOKEN")))
+        return clean_token(xstrdup(getenv("HF_TOKEN")));
+    if (!blank(getenv("HUGGING_FACE_HUB_TOKEN")))
+        return clean_token(xstrdup(getenv("HUGGING_FACE_HUB_TOKEN")));
+    t = NULL;
     path = env_dup("HF_TOKEN_PATH");
     if (!path && (home = zx_hf_home())) {
         path = zx_path_join(home, "token");

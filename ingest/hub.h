@@ -47,10 +47,10 @@ void zx_hub_opts_release(struct zx_hub_opts *o);
 /* The token huggingface_hub would send (owned), or NULL: HF_TOKEN, else
  * HUGGING_FACE_HUB_TOKEN, else the file HF_TOKEN_PATH, else
  * $HF_HOME/token (what `hf auth login` writes; HF_HOME defaults to
- * ${XDG_CACHE_HOME:-~/.cache}/huggingface), whitespace stripped; a file
- * over 4 KiB, an empty value or one with inner spaces or control
- * characters is no token.  HF_HUB_DISABLE_IMPLICIT_TOKEN=1 turns every
- * source off. */
+ * ${XDG_CACHE_HOME:-~/.cache}/huggingface), whitespace stripped.  The
+ * first source that is set and not blank decides: a value with inner
+ * spaces or control characters there, or a file over 4 KiB, is no token.
+ * HF_HUB_DISABLE_IMPLICIT_TOKEN=1 turns every source off. */
 char *zx_hub_token(void);
 
 struct zx_hub_stats {
