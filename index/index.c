@@ -345,6 +345,28 @@ static int remove_in_txn(struct zx_txn *txn, const char *id,
     return rc;
 }
 
+int zx_index_check_models(struct zx_index *ix, char *const *ids, size_t n,
+                          struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    size_t i;
+    int rc = zx_txn_begin(ix->st, 0, &txn, err);
+
+    for (i = 0; !rc && i < n; i++) {
+        json_t *rec = NULL;
+
+        rc = zx_store_get_model(txn, ids[i], &rec, err);
+        json_decref(rec);
+        if (rc == ZX_ENOTFOUND)
+            rc = zx_fail(err, ZX_ENOTFOUND,
+                         "no model '%s' in the index (give its full id, as "
+                         "`zoodex list` prints it)",
+                         ids[i]);
+    }
+    zx_txn_abort(txn);
+    return rc;
+}
+
 int zx_index_remove(struct zx_index *ix, const char *id, json_t **report,
                     struct zx_error *err)
 {

@@ -13,7 +13,6 @@ int cmd_rm(int argc, char **argv, struct zx_ctx *ctx)
         {NULL, 0, NULL, 0},
     };
     struct zx_index *ix = NULL;
-    struct zx_txn *txn = NULL;
     json_t *done = json_array(), *rep, *x;
     int json = 0, ch, rc = ZX_OK, status = ZX_EXIT_OK, i;
     size_t j;
@@ -37,19 +36,8 @@ int cmd_rm(int argc, char **argv, struct zx_ctx *ctx)
         rc = zx_index_open(ctx->db, ZX_INDEX_WRITE, &ix, &ctx->err);
     /* Every name first: an unknown one removes nothing. */
     if (!rc)
-        rc = zx_txn_begin(zx_index_store(ix), 0, &txn, &ctx->err);
-    for (i = optind; !rc && i < argc; i++) {
-        json_t *rec = NULL;
-
-        rc = zx_store_get_model(txn, argv[i], &rec, &ctx->err);
-        json_decref(rec);
-        if (rc == ZX_ENOTFOUND)
-            rc = zx_fail(&ctx->err, ZX_ENOTFOUND,
-                         "no model '%s' in the index "
-                         "(give its full id, as `zoodex list` prints it)",
-                         argv[i]);
-    }
-    zx_txn_abort(txn);
+        rc = zx_index_check_models(ix, argv + optind, (size_t)(argc - optind),
+                                   &ctx->err);
     for (i = optind; !rc && i < argc; i++) {
         rc = zx_index_remove(ix, argv[i], &rep, &ctx->err);
         if (rc == ZX_ENOTFOUND) /* named twice */
