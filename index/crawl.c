@@ -2,7 +2,9 @@
  * SPDX-License-Identifier: MIT */
 #include "crawl.h"
 
+#include <ftw.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "hfcache.h"
 #include "remote.h"
 #include "zx_buf.h"
+#include "zx_fs.h"
 #include "zx_hash.h"
 #include "zx_log.h"
 #include "zx_mem.h"
@@ -741,6 +744,22 @@ static int dl_cb(const char *key, const char *val, void *arg)
     return 0;
 }
 
+/* nftw callback: remove one entry of the legacy downloads/ tree (links
+ * themselves, never what they point to); sums the bytes of files. */
+static int64_t legacy_bytes;
+static int legacy_dry;
+
+static int legacy_rm(const char *path, const struct stat *st, int type,
+                     struct FTW *f)
+{
+    (void)f;
+    if (type == FTW_F)
+        legacy_bytes += (int64_t)st->st_size;
+    if (!legacy_dry)
+        remove(path);
+    return 0;
+}
+
 int zx_crawl_prune(struct zx_index *ix, const char *const *models,
                    size_t n_models, int dry_run, json_t **report,
                    struct zx_error *err)
@@ -816,6 +835,21 @@ int zx_crawl_prune(struct zx_index *ix, const char *const *models,
             zx_txn_abort(txn);
         if (rc)
             goto out;
+    }
+    /* Older versions downloaded into <index>/downloads/: all zoodex's. */
+    if (!n_models) {
+        char *legacy = zx_path_join(zx_index_dir(ix), "downloads");
+        struct stat st;
+
+        if (lstat(legacy, &st) == 0 && S_ISDIR(st.st_mode)) {
+            legacy_bytes = 0;
+            legacy_dry = dry_run;
+            nftw(legacy, legacy_rm, 16, FTW_DEPTH | FTW_PHYS);
+            bytes += legacy_bytes;
+            json_array_append_new(removed, json_pack("{s:s,s:s}", "path",
+                                                     legacy, "kind", "legacy"));
+        }
+        free(legacy);
     }
     *report = json_pack("{s:b,s:O,s:O,s:I}", "dry_run", dry_run, "removed",
                         removed, "kept", kept, "bytes", bytes);

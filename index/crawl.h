@@ -65,6 +65,8 @@ int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
 
 /* Remove the cache files zoodex downloaded (those of `models` only, when
  * n_models > 0), as zx_hfcache_prune allows, and forget their records;
+ * without models also <index>/downloads/, where older versions downloaded
+ * (kind "legacy"; symbolic links in it are removed, not followed);
  * dry_run changes nothing.  *report (owned): {"dry_run", "removed":
  * [{path, kind, model}], "kept": [{path, kind, model, reason}], "bytes"}.
  * Returns ZX_OK or a store error. */

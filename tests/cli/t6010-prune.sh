@@ -97,6 +97,21 @@ check test -f "$TB/snapshots/$rev/config.json"
 : >"$MLOG"
 ok "$ZX" --db "$T/db2" ingest zoodex-demo/tinybert-base
 grep_ok '/resolve/.*model.safetensors' "$MLOG"
+# The downloads/ folder of older versions goes with a prune of everything,
+# links in it removed, not followed.
+mkdir -p "$DB/downloads/a--b/$rev"
+echo data >"$DB/downloads/a--b/$rev/config.json"
+echo keep >"$T/target"
+ln -s "$T/target" "$DB/downloads/a--b/$rev/model.safetensors"
+ok "$ZX" --db "$DB" prune zoodex-demo/tinybert-base
+check test -d "$DB/downloads"
+ok "$ZX" --db "$DB" prune --dry-run
+grep_ok "^would remove $DB/downloads$" "$T/out"
+check test -f "$DB/downloads/a--b/$rev/config.json"
+ok "$ZX" --db "$DB" prune
+grep_ok "^removed $DB/downloads$" "$T/out"
+check test ! -e "$DB/downloads"
+check test "$(cat "$T/target")" = keep
 fails 2 "$ZX" --db "$DB" prune --bogus
 fails 5 "$ZX" --db "$T/none" prune
 check test ! -e "$T/none"
