@@ -20,6 +20,7 @@
 #include "hub.h"
 #include "index.h"
 #include "model.h"
+#include "remote.h"
 #include "zoo.h"
 #include "zx_log.h"
 #include "zx_mem.h"
@@ -280,6 +281,24 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                 status = zx_report(ctx, rc);
                 goto out;
             }
+        }
+    }
+    /* Offline, one Hub model, not in the cache: say so before an index is
+     * created for nothing. */
+    if (hub && zx_hub_offline(hub) && total == 1 && f.n == 1 && f.hub[0]) {
+        const char *at = strchr(f.paths[0], '@');
+        char *mid = at ? xstrndup(f.paths[0], (size_t)(at - f.paths[0]))
+                       : xstrdup(f.paths[0]);
+        char *dir = NULL, *commit = NULL;
+
+        rc = zx_remote_from_cache(mid, at ? at + 1 : NULL, &dir, &commit,
+                                  &ctx->err);
+        free(mid);
+        free(dir);
+        free(commit);
+        if (rc) {
+            status = zx_report(ctx, rc);
+            goto out;
         }
     }
     if (total == 0) { /* nothing to do: do not create an index for it */

@@ -33,6 +33,7 @@ check test ! -s "$MLOG"
 fails 8 env HF_HUB_OFFLINE=1 "$ZX" --db "$T/n" ingest other-lab/minibert-base
 one_line "$T/err"
 grep_ok "offline.*other-lab/minibert-base.*models--other-lab--minibert-base" "$T/err"
+check test ! -e "$T/n"
 fails 8 env HF_HUB_OFFLINE=yes "$ZX" --db "$T/n" ingest $M@v2.0
 grep_ok "no refs/v2.0" "$T/err"
 fails 8 env HF_HUB_OFFLINE=on "$ZX" --db "$T/n" ingest $M@0123456789abcdef0123456789abcdef01234567
