@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "crawl.h"
 #include "hub.h"
+#include "remote.h"
 #include "model.h"
 #include "zoo.h"
 #include "zx_mem.h"
@@ -186,6 +187,22 @@ int zx_batch_new(char *const *args, size_t n, const struct zx_batch_opts *o,
                 goto out;
         }
     }
+    /* Offline, one Hub model, not in the cache: say so before an index is
+     * created for nothing. */
+    if (b->client && zx_hub_offline(b->client) && b->total == 1 && b->n == 1 &&
+        b->hub[0]) {
+        const char *at = strchr(b->paths[0], '@');
+        char *mid = at ? xstrndup(b->paths[0], (size_t)(at - b->paths[0]))
+                       : xstrdup(b->paths[0]);
+        char *dir = NULL, *commit = NULL;
+
+        rc = zx_remote_from_cache(mid, at ? at + 1 : NULL, &dir, &commit, err);
+        free(mid);
+        free(dir);
+        free(commit);
+        if (rc)
+            goto out;
+    }
     *out = b;
     b = NULL;
 out:
@@ -272,7 +289,7 @@ static int run_one(struct run *r, size_t i)
     if (b->hub[i]) {
         rc = zx_crawl_ingest_one(r->ix, b->client, b->paths[i], b->o.force,
                                  &res, &bad, &r->e);
-        if (rc == ZX_ENET && b->total == 1) {
+        if ((rc == ZX_ENET || rc == ZX_EOFFLINE) && b->total == 1) {
             r->rep->unreachable = 1;
             return rc;
         }

@@ -74,7 +74,9 @@ struct zx_batch_report {
     size_t n_new, n_updated, n_unchanged, n_failed;
     int interrupted; /* *stop was set: the rest was not tried */
     int unreachable; /* the only input was a Hub model, and the Hub could
-                        not be reached (zx_batch_run returned ZX_ENET) */
+                        not be reached (zx_batch_run returned ZX_ENET) or,
+                        offline, the model is not in the cache
+                        (ZX_EOFFLINE) */
 };
 
 /* No id, no force, the zoo archives' default limits, no stop flag and no
@@ -90,8 +92,10 @@ struct zx_hub;
  * is an error, not "model not indexed") or that cannot be read; the
  * archive check's ZX_EIO (also "interrupted" through o->stop), ZX_EFORMAT
  * or ZX_ETOOBIG; ZX_EUSAGE (with a message) when o->id is given and the
- * inputs hold other than one model, or a Hub model; or the Hub client's
- * errors.  *out is NULL on failure. */
+ * inputs hold other than one model, or a Hub model; ZX_EOFFLINE when
+ * HF_HUB_OFFLINE is set and the only input, a Hub model, is not complete
+ * in the Hugging Face cache; or the Hub client's errors.  *out is NULL on
+ * failure. */
 int zx_batch_new(char *const *args, size_t n, const struct zx_batch_opts *o,
                  struct zx_batch **out, struct zx_error *err);
 void zx_batch_free(struct zx_batch *b); /* NULL-safe */

@@ -2,12 +2,17 @@
  * SPDX-License-Identifier: MIT */
 #include "crawl.h"
 
+#include <ftw.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hfcache.h"
 #include "remote.h"
 #include "zx_buf.h"
+#include "zx_fs.h"
 #include "zx_hash.h"
 #include "zx_log.h"
 #include "zx_mem.h"
@@ -571,17 +576,81 @@ static json_t *hub_summary(json_t *info)
     return hub;
 }
 
+/* Remember the cache files a download created (state "dl:<path>"), so
+ * that `zoodex prune` removes those and nothing another tool put there. */
+static int record_created(struct zx_index *ix, json_t *created,
+                          struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *x;
+    size_t i;
+    int rc;
+
+    if (!json_array_size(created))
+        return ZX_OK;
+    rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
+    json_array_foreach(created, i, x)
+    {
+        char *key, *val;
+
+        if (rc)
+            break;
+        key = xasprintf("%s%s", ZX_CRAWL_DL_PREFIX, zx_json_str(x, "path"));
+        json_object_set_new(x, "time", json_integer((json_int_t)time(NULL)));
+        val = zx_json_dump(x);
+        rc = zx_store_put_state(txn, key, val, err);
+        free(key);
+        free(val);
+    }
+    if (!rc)
+        rc = zx_txn_commit(txn, err);
+    else
+        zx_txn_abort(txn);
+    return rc;
+}
+
+/* Offline: what the Hub said last time (the stored "hub" summary and
+ * Hub-declared parents), with the commit found in the cache. */
+static json_t *offline_extra(struct zx_index *ix, const char *id,
+                             const char *commit)
+{
+    struct zx_txn *txn = NULL;
+    json_t *old = NULL, *hub = NULL, *parents = json_array(), *p;
+    size_t i;
+
+    if (zx_txn_begin(zx_index_store(ix), 0, &txn, NULL) == ZX_OK &&
+        zx_store_get_model(txn, id, &old, NULL) == ZX_OK) {
+        hub = json_deep_copy(json_object_get(old, "hub"));
+        json_array_foreach(json_object_get(old, "declared_parents"), i, p)
+        {
+            const char *src = zx_json_str(p, "source");
+
+            if (src && !strcmp(src, "hub"))
+                json_array_append(parents, p);
+        }
+    }
+    zx_txn_abort(txn);
+    json_decref(old);
+    if (!json_is_object(hub)) {
+        json_decref(hub);
+        hub = json_object();
+    }
+    json_object_set_new(hub, "sha", json_string(commit));
+    return json_pack("{s:o,s:o,s:b}", "hub", hub, "parents", parents, "light",
+                     0);
+}
+
 int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
                         const char *spec, int force, enum zx_add_result *res,
                         int *bad_input, struct zx_error *err)
 {
     const char *at = strchr(spec, '@');
     char *id = at ? xstrndup(spec, (size_t)(at - spec)) : xstrdup(spec);
-    char *base = NULL, *dir = NULL, *flat = xstrdup(id), *slash;
+    char *dir = NULL, *commit = NULL;
     struct zx_model_src *src = NULL;
     struct zx_desc *d = xcalloc(1, sizeof(*d));
-    json_t *info = NULL, *tensors = NULL, *extra = NULL;
-    const char *real_id;
+    json_t *info = NULL, *tensors = NULL, *extra = NULL, *created = NULL;
+    const char *real_id = id;
     int rc;
 
     *bad_input = 1;
@@ -590,20 +659,33 @@ int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
         rc = zx_fail(err, ZX_EUSAGE, "'%s' is not org/name[@revision]", spec);
         goto out;
     }
-    slash = strchr(flat, '/');
-    *slash = '\0';
-    base = xasprintf("%s/downloads/%s--%s", zx_index_dir(ix), flat, slash + 1);
-    rc =
-        zx_remote_download(hub, id, at ? at + 1 : NULL, base, &dir, &info, err);
-    if (rc)
-        goto out;
-    /* A renamed repo answers under its new name. */
-    real_id = zx_json_str(info, "id") ? zx_json_str(info, "id") : id;
+    if (zx_hub_offline(hub)) { /* the cache only, never the network */
+        rc = zx_remote_from_cache(id, at ? at + 1 : NULL, &dir, &commit, err);
+        if (rc)
+            goto out;
+    } else {
+        struct zx_error e2 = {0};
+        int rc2;
+
+        rc = zx_remote_download(hub, id, at ? at + 1 : NULL, &dir, &info,
+                                &created, err);
+        rc2 = record_created(ix, created, &e2);
+        if (!rc && rc2) {
+            *err = e2;
+            rc = rc2;
+            *bad_input = 0;
+        }
+        if (rc)
+            goto out;
+        /* A renamed repo answers under its new name. */
+        real_id = zx_json_str(info, "id") ? zx_json_str(info, "id") : id;
+        commit = xstrdup(zx_json_str(info, "sha"));
+    }
     rc = zx_model_src_open(dir, real_id, &src, err);
     if (rc)
         goto out;
     free(src->revision);
-    src->revision = xstrdup(zx_json_str(info, "sha"));
+    src->revision = xstrdup(commit);
     if (!force) {
         struct zx_txn *txn = NULL;
         json_t *old = NULL;
@@ -625,18 +707,176 @@ int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
     if (rc)
         goto out;
     *bad_input = 0;
-    extra = json_pack("{s:o,s:o,s:b}", ZX_REC_HUB, hub_summary(info), "parents",
+    if (info)
+        extra =
+            json_pack("{s:o,s:o,s:b}", ZX_REC_HUB, hub_summary(info), "parents",
                       zx_remote_hub_parents(real_id, info), "light", 0);
+    else
+        extra = offline_extra(ix, real_id, commit);
     rc = zx_index_put(ix, src, d, tensors, extra, res, err);
 out:
     zx_model_src_free(src);
     json_decref(info);
     json_decref(tensors);
     json_decref(extra);
+    json_decref(created);
     free(d);
     free(id);
-    free(base);
     free(dir);
-    free(flat);
+    free(commit);
+    return rc;
+}
+
+/* ===== Pruning downloads ===== */
+
+struct dl_list {
+    json_t *entries; /* [{key, ...record}] */
+    const char *const *models;
+    size_t n_models;
+};
+
+static int dl_cb(const char *key, const char *val, void *arg)
+{
+    struct dl_list *l = arg;
+    json_t *rec = NULL;
+    size_t i;
+    int want = l->n_models == 0;
+
+    if (zx_json_parse(val, strlen(val), 1 << 16, "download record", &rec,
+                      NULL) ||
+        !json_is_object(rec)) {
+        /* unreadable: never delete on its word, but drop the record */
+        json_decref(rec);
+        rec = json_pack("{s:s}", "kind", "?");
+    }
+    for (i = 0; i < l->n_models && !want; i++)
+        want = zx_json_str(rec, "model") &&
+               !strcmp(zx_json_str(rec, "model"), l->models[i]);
+    if (want) {
+        json_object_set_new(rec, "key", json_string(key));
+        if (!zx_json_str(rec, "path"))
+            json_object_set_new(rec, "path",
+                                json_string(key + strlen(ZX_CRAWL_DL_PREFIX)));
+        json_array_append(l->entries, rec);
+    }
+    json_decref(rec);
+    return 0;
+}
+
+/* nftw callback: remove one entry of the legacy downloads/ tree (links
+ * themselves, never what they point to); sums the bytes of files. */
+static int64_t legacy_bytes;
+static int legacy_dry;
+
+static int legacy_rm(const char *path, const struct stat *st, int type,
+                     struct FTW *f)
+{
+    (void)f;
+    if (type == FTW_F)
+        legacy_bytes += (int64_t)st->st_size;
+    if (!legacy_dry)
+        remove(path);
+    return 0;
+}
+
+int zx_crawl_prune(struct zx_index *ix, const char *const *models,
+                   size_t n_models, int dry_run, json_t **report,
+                   struct zx_error *err)
+{
+    static const char *const order[] = {"link", "blob", "ref", NULL};
+    struct dl_list l = {json_array(), models, n_models};
+    struct zx_txn *txn = NULL;
+    json_t *removed = json_array(), *kept = json_array(), *gone = json_array();
+    json_t *forget = json_array(), *e;
+    json_int_t bytes = 0;
+    size_t i, k;
+    int rc;
+
+    *report = NULL;
+    rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+    if (!rc)
+        rc = zx_store_each_state(txn, ZX_CRAWL_DL_PREFIX, dl_cb, &l, err);
+    zx_txn_abort(txn);
+    txn = NULL;
+    if (rc)
+        goto out;
+    /* Links first (a blob goes only when nothing links to it), refs last
+     * (a ref goes only with its whole snapshot). */
+    for (k = 0; k < 4; k++) {
+        json_array_foreach(l.entries, i, e)
+        {
+            const char *kind = zx_json_str(e, "kind");
+            int known = 0, v;
+            size_t j;
+            char *why = NULL;
+            json_t *row;
+
+            for (j = 0; order[j]; j++)
+                known |= kind && !strcmp(kind, order[j]);
+            if (k < 3 ? !(kind && !strcmp(kind, order[k])) : known)
+                continue;
+            v = k < 3 ? zx_hfcache_prune(e, gone, dry_run, &why) : -1;
+            row = json_pack("{s:s?,s:s?,s:s?}", "path", zx_json_str(e, "path"),
+                            "kind", kind, "model", zx_json_str(e, "model"));
+            if (v == 1) {
+                int64_t sz = 0;
+
+                if (zx_json_int(e, "size", &sz))
+                    bytes += sz;
+                json_array_append(removed, row);
+                json_array_append(gone, json_object_get(e, "path"));
+                json_array_append(forget, json_object_get(e, "key"));
+            } else {
+                json_object_set_new(row, "reason",
+                                    json_string(why ? why : "unknown record"));
+                json_array_append(kept, row);
+                if (v < 0)
+                    json_array_append(forget, json_object_get(e, "key"));
+            }
+            json_decref(row);
+            free(why);
+        }
+    }
+    if (!dry_run && json_array_size(forget)) {
+        rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
+        json_array_foreach(forget, i, e)
+        {
+            int r;
+
+            if (rc)
+                break;
+            r = zx_store_del_state(txn, json_string_value(e), err);
+            rc = r == ZX_ENOTFOUND ? ZX_OK : r;
+        }
+        if (!rc)
+            rc = zx_txn_commit(txn, err);
+        else
+            zx_txn_abort(txn);
+        if (rc)
+            goto out;
+    }
+    /* Older versions downloaded into <index>/downloads/: all zoodex's. */
+    if (!n_models) {
+        char *legacy = zx_path_join(zx_index_dir(ix), "downloads");
+        struct stat st;
+
+        if (lstat(legacy, &st) == 0 && S_ISDIR(st.st_mode)) {
+            legacy_bytes = 0;
+            legacy_dry = dry_run;
+            nftw(legacy, legacy_rm, 16, FTW_DEPTH | FTW_PHYS);
+            bytes += legacy_bytes;
+            json_array_append_new(removed, json_pack("{s:s,s:s}", "path",
+                                                     legacy, "kind", "legacy"));
+        }
+        free(legacy);
+    }
+    *report = json_pack("{s:b,s:O,s:O,s:I}", "dry_run", dry_run, "removed",
+                        removed, "kept", kept, "bytes", bytes);
+out:
+    json_decref(l.entries);
+    json_decref(removed);
+    json_decref(kept);
+    json_decref(gone);
+    json_decref(forget);
     return rc;
 }

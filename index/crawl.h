@@ -63,14 +63,32 @@ struct zx_crawl_report {
 
 void zx_crawl_default_opts(struct zx_crawl_opts *o);
 
-/* `zoodex ingest org/name[@rev]`: download the model in full (see
- * zx_remote_download; files go to <index>/downloads/<org>--<name>/<sha>/
- * and stay there for later stages), compute its full descriptors and store
- * it keyed by its Hub _id.  Returns ZX_OK, ZX_EUSAGE (bad spec), the
- * download's errors, or a store error (*bad_input = 0). */
+/* `zoodex ingest org/name[@rev]`: download the model in full into the
+ * Hugging Face cache (see zx_remote_download; what the download created
+ * is recorded in the state table under ZX_CRAWL_DL_PREFIX + its path),
+ * compute its full descriptors and store it keyed by its Hub _id.  With
+ * HF_HUB_OFFLINE the model comes from the cache alone
+ * (zx_remote_from_cache), with the Hub summary the index had.  Returns
+ * ZX_OK, ZX_EUSAGE (bad spec), the download's errors, ZX_EOFFLINE, or a
+ * store error (*bad_input = 0). */
 int zx_crawl_ingest_one(struct zx_index *ix, struct zx_hub *hub,
                         const char *spec, int force, enum zx_add_result *res,
                         int *bad_input, struct zx_error *err);
+
+/* State key prefix of the records of cache files zoodex downloaded:
+ * "dl:<absolute path>" -> {"kind", "path", "model", "commit", ...}. */
+#define ZX_CRAWL_DL_PREFIX "dl:"
+
+/* Remove the cache files zoodex downloaded (those of `models` only, when
+ * n_models > 0), as zx_hfcache_prune allows, and forget their records;
+ * without models also <index>/downloads/, where older versions downloaded
+ * (kind "legacy"; symbolic links in it are removed, not followed);
+ * dry_run changes nothing.  *report (owned): {"dry_run", "removed":
+ * [{path, kind, model}], "kept": [{path, kind, model, reason}], "bytes"}.
+ * Returns ZX_OK or a store error. */
+int zx_crawl_prune(struct zx_index *ix, const char *const *models,
+                   size_t n_models, int dry_run, json_t **report,
+                   struct zx_error *err);
 
 /* 1 when s looks like "org/name" or "org/name@rev". */
 int zx_crawl_is_hub_spec(const char *s);

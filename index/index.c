@@ -352,6 +352,103 @@ static int remove_in_txn(struct zx_txn *txn, const char *id,
     return rc;
 }
 
+int zx_index_check_models(struct zx_index *ix, char *const *ids, size_t n,
+                          struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    size_t i;
+    int rc = zx_txn_begin(ix->st, 0, &txn, err);
+
+    for (i = 0; !rc && i < n; i++) {
+        json_t *rec = NULL;
+
+        rc = zx_store_get_model(txn, ids[i], &rec, err);
+        json_decref(rec);
+        if (rc == ZX_ENOTFOUND)
+            rc = zx_fail(err, ZX_ENOTFOUND,
+                         "no model '%s' in the index (give its full id, as "
+                         "`zoodex list` prints it)",
+                         ids[i]);
+    }
+    zx_txn_abort(txn);
+    return rc;
+}
+
+int zx_index_remove(struct zx_index *ix, const char *id, json_t **report,
+                    struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *rec = NULL, *kids = NULL, *kept = json_array(), *x;
+    const char *hub_id;
+    size_t i;
+    int rc;
+
+    *report = NULL;
+    rc = zx_txn_begin(ix->st, 1, &txn, err);
+    if (!rc)
+        rc = zx_store_get_model(txn, id, &rec, err);
+    if (rc == ZX_ENOTFOUND)
+        rc = zx_fail(err, ZX_ENOTFOUND, "no model '%s' in the index", id);
+    if (!rc)
+        rc = zx_store_children(txn, id, &kids, err);
+    if (rc)
+        goto out;
+    /* What other models declare about it stays: it becomes a parent that
+     * is not indexed.  Edges only the weights gave go with its vector
+     * (the next lineage update re-charts its group). */
+    json_array_foreach(kids, i, x)
+    {
+        const char *child = zx_json_str(x, "child");
+        const char *prov = zx_json_str(x, "provenance");
+
+        if (rc || !child)
+            continue;
+        if (prov && !strcmp(prov, "inferred")) {
+            rc = zx_store_del_edge(txn, child, id, err);
+            rc = rc == ZX_ENOTFOUND ? ZX_OK : rc;
+        } else if (prov && !strcmp(prov, "both")) {
+            json_t *info = json_deep_copy(x);
+
+            json_object_del(info, "child");
+            json_object_set_new(info, "provenance", json_string("declared"));
+            json_object_set_new(info, "confidence", json_real(1.0));
+            rc = zx_store_put_edge(txn, child, id, info, err);
+            json_decref(info);
+            json_array_append_new(kept, json_string(child));
+        } else {
+            json_array_append_new(kept, json_string(child));
+        }
+    }
+    if (!rc)
+        rc = remove_in_txn(txn, id, err);
+    hub_id = zx_json_str(json_object_get(rec, "hub"), "_id");
+    if (!rc && hub_id) { /* the crawl's rename map */
+        char *key = xasprintf("hubid:%s", hub_id), *cur = NULL;
+
+        if (zx_store_get_state(txn, key, &cur, NULL) == ZX_OK &&
+            !strcmp(cur, id)) {
+            rc = zx_store_del_state(txn, key, err);
+            rc = rc == ZX_ENOTFOUND ? ZX_OK : rc;
+        }
+        free(cur);
+        free(key);
+    }
+    if (rc)
+        goto out;
+    rc = zx_txn_commit(txn, err);
+    txn = NULL;
+    if (!rc)
+        *report =
+            json_pack("{s:s,s:s?,s:O}", "model", id, "group",
+                      zx_json_str(rec, "arch"), "declared_children", kept);
+out:
+    zx_txn_abort(txn);
+    json_decref(rec);
+    json_decref(kids);
+    json_decref(kept);
+    return rc;
+}
+
 int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
                  enum zx_add_result *res, struct zx_error *err)

@@ -99,6 +99,23 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
                  enum zx_add_result *res, struct zx_error *err);
 
+/* ZX_OK when every one of the n ids names an indexed model, else
+ * ZX_ENOTFOUND with a message naming the first that does not (or a store
+ * error). */
+int zx_index_check_models(struct zx_index *ix, char *const *ids, size_t n,
+                          struct zx_error *err);
+
+/* Remove model `id` in one transaction: its record, vector (its group's
+ * generation moves, so the next zx_index_flush() rewrites the group's
+ * vector file and re-charts its lineage), lineage descriptor, its own
+ * edges, and the edges only the weights gave other models to it.  Edges
+ * other models declare to it stay ("both" becomes "declared"), so it
+ * lives on as a parent that is not indexed.  *report (owned): {"model",
+ * "group", "declared_children": [ids]}.  Returns ZX_OK, ZX_ENOTFOUND (with
+ * a message) or a store error. */
+int zx_index_remove(struct zx_index *ix, const char *id, json_t **report,
+                    struct zx_error *err);
+
 /* Describe a model without storing it: opens its weights and computes
  * every descriptor. */
 int zx_index_describe(const struct zx_model_src *src, struct zx_desc *d,

@@ -21,6 +21,8 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "hfcache.h"
+#include "zx_fs.h"
 #include "zx_log.h"
 #include "zx_mem.h"
 
@@ -67,6 +69,72 @@ static char *env_dup(const char *name)
     return v && *v ? xstrdup(v) : NULL;
 }
 
+static int truthy(const char *v)
+{
+    return v && (!strcmp(v, "1") || !strcasecmp(v, "true") ||
+                 !strcasecmp(v, "yes") || !strcasecmp(v, "on"));
+}
+
+/* A token as an HTTP header can carry it: printable ASCII, no spaces. */
+static char *clean_token(char *t)
+{
+    size_t a = 0, b = t ? strlen(t) : 0, i;
+
+    if (!t)
+        return NULL;
+    while (a < b && isspace((unsigned char)t[a]))
+        a++;
+    while (b > a && isspace((unsigned char)t[b - 1]))
+        b--;
+    for (i = a; i < b; i++)
+        if (t[i] <= ' ' || t[i] >= 127)
+            break;
+    if (a == b || i < b) { /* empty, or not usable in a header */
+        free(t);
+        return NULL;
+    }
+    memmove(t, t + a, b - a);
+    t[b - a] = '\0';
+    return t;
+}
+
+static int blank(const char *s)
+{
+    while (s && isspace((unsigned char)*s))
+        s++;
+    return !s || !*s;
+}
+
+char *zx_hub_token(void)
+{
+    char *t, *path, *data = NULL, *home;
+    size_t len = 0;
+
+    if (truthy(getenv("HF_HUB_DISABLE_IMPLICIT_TOKEN")))
+        return NULL;
+    /* The first source that is set and not blank decides, as in
+     * huggingface_hub; an unusable value there means no token. */
+    if (!blank(getenv("HF_TOKEN")))
+        return clean_token(xstrdup(getenv("HF_TOKEN")));
+    if (!blank(getenv("HUGGING_FACE_HUB_TOKEN")))
+        return clean_token(xstrdup(getenv("HUGGING_FACE_HUB_TOKEN")));
+    t = NULL;
+    path = env_dup("HF_TOKEN_PATH");
+    if (!path && (home = zx_hf_home())) {
+        path = zx_path_join(home, "token");
+        free(home);
+    }
+    /* `hf auth login` writes the token alone: a few hundred bytes at
+     * most.  Anything unreadable or larger is no token. */
+    if (path && zx_read_file(path, 4096, &data, &len, NULL) == ZX_OK &&
+        strlen(data) == len)
+        t = clean_token(data);
+    else
+        free(data);
+    free(path);
+    return t;
+}
+
 void zx_hub_default_opts(struct zx_hub_opts *o)
 {
     char *ep = env_dup("HF_ENDPOINT");
@@ -78,9 +146,8 @@ void zx_hub_default_opts(struct zx_hub_opts *o)
     n = strlen(o->endpoint);
     while (n > 0 && o->endpoint[n - 1] == '/')
         o->endpoint[--n] = '\0';
-    o->token = env_dup("HF_TOKEN");
-    o->offline = off && (!strcmp(off, "1") || !strcasecmp(off, "true") ||
-                         !strcasecmp(off, "yes") || !strcasecmp(off, "on"));
+    o->token = zx_hub_token();
+    o->offline = truthy(off);
     o->max_parallel = 8;
     o->max_rps = 0;
     o->max_retries = 6;
@@ -136,7 +203,9 @@ void zx_req_release(struct zx_req *r)
     free(r->final_url);
     free(r->repo_commit);
     free(r->linked_etag);
+    free(r->etag);
     r->url = r->final_url = r->repo_commit = r->linked_etag = NULL;
+    r->etag = NULL;
 }
 
 /* ===== Helpers ===== */
@@ -355,6 +424,11 @@ static char *shown_url(const struct zx_hub *h, const char *url)
     return res;
 }
 
+int zx_hub_offline(const struct zx_hub *h)
+{
+    return h->o.offline;
+}
+
 /* ===== Callbacks ===== */
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -476,6 +550,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
             v[l - 2] = '\0';
         }
         set_str(&r->linked_etag, v);
+    } else if ((v = hdr_value(p, len, "etag"))) {
+        size_t l = strlen(v), o = 0;
+
+        if (l >= 2 && (v[0] == 'W' || v[0] == 'w') && v[1] == '/')
+            o = 2;
+        if (l >= o + 2 && v[o] == '"' && v[l - 1] == '"') {
+            o++;
+            l--;
+        }
+        memmove(v, v + o, l - o);
+        v[l - o] = '\0';
+        set_str(&r->etag, v);
     } else if ((v = hdr_value(p, len, "x-linked-size"))) {
         r->linked_size = strtoull(v, NULL, 10);
         free(v);
@@ -724,7 +810,7 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
     if (h->o.offline) {
         free(active);
         free(queued);
-        return zx_fail(err, ZX_ENET,
+        return zx_fail(err, ZX_EOFFLINE,
                        "the Hub is offline (HF_HUB_OFFLINE "
                        "is set)");
     }

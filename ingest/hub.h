@@ -14,9 +14,9 @@
  * the CLI's -v log and progress line; hub.c itself never prints.
  *
  * Environment (zx_hub_default_opts): HF_ENDPOINT (default
- * https://huggingface.co), HF_TOKEN (sent as a Bearer token to the
- * endpoint's host only, never logged), HF_HUB_OFFLINE=1 (no request is
- * made: ZX_ENET at once).
+ * https://huggingface.co), the token (zx_hub_token; sent as a Bearer
+ * token to the endpoint's host only, never logged), HF_HUB_OFFLINE=1 (no
+ * request is made: ZX_EOFFLINE at once).
  * Ownership: requests belong to the caller; zx_req_release() frees what a
  * run stored in them.  Threads: one struct zx_hub per thread.
  * SPDX-License-Identifier: MIT */
@@ -45,6 +45,15 @@ struct zx_hub_opts {
  * them with zx_hub_opts_release(). */
 void zx_hub_default_opts(struct zx_hub_opts *o);
 void zx_hub_opts_release(struct zx_hub_opts *o);
+
+/* The token huggingface_hub would send (owned), or NULL: HF_TOKEN, else
+ * HUGGING_FACE_HUB_TOKEN, else the file HF_TOKEN_PATH, else
+ * $HF_HOME/token (what `hf auth login` writes; HF_HOME defaults to
+ * ${XDG_CACHE_HOME:-~/.cache}/huggingface), whitespace stripped.  The
+ * first source that is set and not blank decides: a value with inner
+ * spaces or control characters there, or a file over 4 KiB, is no token.
+ * HF_HUB_DISABLE_IMPLICIT_TOKEN=1 turns every source off. */
+char *zx_hub_token(void);
 
 struct zx_hub_stats {
     uint64_t requests; /* HTTP requests sent, redirects and retries too */
@@ -102,6 +111,7 @@ struct zx_req {
     char *link_next;      /* Link: <...>; rel="next" */
     char *repo_commit;    /* X-Repo-Commit (also from a redirect) */
     char *linked_etag;    /* X-Linked-Etag, unquoted (the LFS sha256) */
+    char *etag;           /* ETag of the last response, unquoted, no W/ */
     uint64_t linked_size; /* X-Linked-Size */
     uint64_t total_size;  /* Content-Range's total, else Content-Length */
     char *error_code;     /* X-Error-Code */
@@ -123,11 +133,14 @@ const struct zx_hub_stats *zx_hub_stats(const struct zx_hub *h);
 /* Report this hub's traffic to w (copied; NULL stops reporting). */
 void zx_hub_set_watch(struct zx_hub *h, const struct zx_hub_watch *w);
 const char *zx_hub_endpoint(const struct zx_hub *h);
+/* 1 when HF_HUB_OFFLINE was set: every run fails with ZX_EOFFLINE. */
+int zx_hub_offline(const struct zx_hub *h);
 
 /* Run n requests to completion.  Returns ZX_OK when every request got an
  * HTTP answer (look at ->status), ZX_ENET when the Hub is offline or every
  * request failed at the transport level after its retries (the Hub is
- * unreachable), ZX_ENOMEM/ZX_EUSAGE otherwise.  A request that failed
+ * unreachable), ZX_EOFFLINE when HF_HUB_OFFLINE is set (nothing is sent),
+ * ZX_ENOMEM/ZX_EUSAGE otherwise.  A request that failed
  * alone has status 0 and a message in ->err. */
 int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
                struct zx_error *err);

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include "remote.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <inttypes.h>
@@ -682,7 +683,7 @@ static int hex_sha256_file(const char *path, char out[65])
 {
     struct zx_sha256 *h = zx_sha256_new();
     unsigned char *buf = xmalloc(1 << 20);
-    ssize_t n;
+    ssize_t n = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
     if (fd < 0)
@@ -699,14 +700,70 @@ static int hex_sha256_file(const char *path, char out[65])
     return rc;
 }
 
-/* Fetch one file of the repo to dir/file, verified and resumable. */
-static int download_file(struct zx_hub *hub, struct zx_remote *m,
-                         const char *dir, const char *file, int optional,
+/* A blob name: 40 (git sha1) or 64 (sha256) lowercase hex digits. */
+static int is_etag(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && s[i]; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return s && (i == 40 || i == 64);
+}
+
+/* The sibling entry for `file` in model info fetched with blobs=true. */
+static json_t *sibling(json_t *info, const char *file)
+{
+    json_t *x;
+    size_t i;
+
+    json_array_foreach(json_object_get(info, "siblings"), i, x)
+    {
+        const char *r = zx_json_str(x, "rfilename");
+
+        if (r && !strcmp(r, file))
+            return x;
+    }
+    return NULL;
+}
+
+/* What one download works with. */
+struct dl {
+    struct zx_hub *hub;
+    struct zx_remote *m;
+    json_t *info;
+    const char *root;   /* the cache */
+    const char *repo;   /* <root>/models--org--name */
+    const char *commit; /* the snapshot */
+    json_t *created;    /* what was written, for `zoodex prune` */
+};
+
+static void created_add(struct dl *d, const char *kind, const char *path,
+                        json_t *more)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "kind", kind, "path", path,
+                          "model", d->m->id, "commit", d->commit);
+
+    if (more)
+        json_object_update(o, more);
+    json_decref(more);
+    json_array_append_new(d->created, o);
+}
+
+/* Fetch `file` of the repo into blobs/, resumable and verified, and link
+ * it from the snapshot.  An existing snapshot file or blob is reused. */
+static int download_file(struct dl *d, const char *file, int optional,
                          struct zx_error *err)
 {
-    char *dest = zx_path_join(dir, file), *part = NULL, *cached;
+    struct zx_remote *m = d->m;
+    json_t *sib = sibling(d->info, file), *lfs = json_object_get(sib, "lfs");
+    const char *known =
+        lfs ? zx_json_str(lfs, "sha256") : zx_json_str(sib, "blobId");
+    char *snap = NULL, *part = NULL, *blob = NULL, *lock = NULL, *lockdir;
+    char *etag = NULL, *target = NULL;
     struct zx_req r, *rp = &r;
-    int fd = -1, rc = ZX_OK, tries;
+    int fd = -1, lfd = -1, rc = ZX_OK, tries, resumable;
+    int64_t want = -1;
     struct stat st;
 
     memset(&r, 0, sizeof(r));
@@ -715,16 +772,46 @@ static int download_file(struct zx_hub *hub, struct zx_remote *m,
                      file);
         goto out;
     }
-    if (zx_is_file(dest))
-        goto out; /* verified by an earlier run */
-    cached = zx_hfcache_lookup(m->id, m->rev, file);
-    if (cached) { /* reuse the Hugging Face cache read-only */
-        if (symlink(cached, dest) != 0)
-            rc = zx_fail_errno(err, ZX_EIO, "cannot link '%s'", dest);
-        free(cached);
-        goto out;
+    snap = xasprintf("%s/snapshots/%s/%s", d->repo, d->commit, file);
+    if (zx_is_file(snap))
+        goto out; /* in the cache already (any tool's download) */
+    if (!zx_json_int(lfs ? lfs : sib, "size", &want))
+        want = -1;
+    resumable = is_etag(known);
+    if (resumable) {
+        etag = xstrdup(known);
+        blob = xasprintf("%s/blobs/%s", d->repo, etag);
+        if (zx_is_file(blob))
+            goto link; /* another revision or tool fetched it */
+        part = xasprintf("%s.incomplete", blob);
+        /* huggingface_hub's lock for the same blob (flock). */
+        lockdir = xasprintf("%s/.locks/%s", d->root, strrchr(d->repo, '/') + 1);
+        lock = xasprintf("%s/%s.lock", lockdir, etag);
+        rc = zx_mkdirs(lockdir, err);
+        free(lockdir);
+        if (!rc)
+            rc = zx_lock_file(lock, 1, &lfd, err);
+        if (rc)
+            goto out;
+        if (zx_is_file(blob)) /* fetched while we waited */
+            goto link;
+    } else {
+        char hex[65];
+        char *dir = xasprintf("%s/blobs", d->repo);
+
+        zx_sha256_hex(file, strlen(file), hex);
+        part = xasprintf("%s/%.16s.%ld.incomplete", dir, hex, (long)getpid());
+        free(dir);
+        unlink(part);
     }
-    part = xasprintf("%s.incomplete", dest);
+    {
+        char *dir = xasprintf("%s/blobs", d->repo);
+
+        rc = zx_mkdirs(dir, err);
+        free(dir);
+        if (rc)
+            goto out;
+    }
     for (tries = 0; tries < 5; tries++) {
         char *u = resolve_url(m, file);
         uint64_t have = 0;
@@ -744,7 +831,7 @@ static int download_file(struct zx_hub *hub, struct zx_remote *m,
         r.max_bytes = 1 << 20; /* error bodies only */
         if (have)
             zx_req_range(&r, have, 0);
-        rc = zx_hub_run(hub, &rp, 1, err);
+        rc = zx_hub_run(d->hub, &rp, 1, err);
         close(fd);
         fd = -1;
         if (rc && rc != ZX_ENET)
@@ -763,14 +850,18 @@ static int download_file(struct zx_hub *hub, struct zx_remote *m,
             rc = ZX_OK;
             break;
         }
-        if (r.status == 0 || rc == ZX_ENET) {
+        if ((r.status == 0 || rc == ZX_ENET) && resumable) {
             rc = ZX_OK;
             continue; /* broken connection: resume from what we have */
         }
-        if (r.status == 404 && optional) {
-            unlink(part);
-            goto out;
+        if (r.status == 0 || rc == ZX_ENET) {
+            unlink(part); /* no name to resume under: start over */
+            rc = ZX_OK;
+            continue;
         }
+        unlink(part);
+        if (r.status == 404 && optional)
+            goto out;
         if (r.error_code && !strcmp(r.error_code, "GatedRepo"))
             rc = zx_fail(err, ZX_EUNSUPPORTED,
                          "'%s' is gated: accept its "
@@ -787,7 +878,6 @@ static int download_file(struct zx_hub *hub, struct zx_remote *m,
                          "'%s': downloading %s failed: HTTP "
                          "%ld",
                          m->id, file, r.status);
-        unlink(part);
         goto out;
     }
     if (tries == 5) {
@@ -795,50 +885,232 @@ static int download_file(struct zx_hub *hub, struct zx_remote *m,
                      m->id, file, r.err);
         goto out;
     }
-    if (r.linked_etag && strlen(r.linked_etag) == 64) {
+    if (!etag) { /* named by the answer: the LFS sha256, else the ETag */
+        const char *e = r.linked_etag ? r.linked_etag : r.etag;
+
+        if (!is_etag(e)) {
+            unlink(part);
+            rc = zx_fail(err, ZX_EFORMAT,
+                         "'%s': the Hub named no usable ETag for %s", m->id,
+                         file);
+            goto out;
+        }
+        etag = xstrdup(e);
+        blob = xasprintf("%s/blobs/%s", d->repo, etag);
+    }
+    if (want >= 0 && stat(part, &st) == 0 && st.st_size != want) {
+        unlink(part);
+        rc = zx_fail(err, ZX_EFORMAT,
+                     "'%s': %s has %lld bytes, the Hub says %lld; deleted",
+                     m->id, file, (long long)st.st_size, (long long)want);
+        goto out;
+    }
+    if (strlen(etag) == 64) { /* an LFS file: its name is its sha256 */
         char got[65];
 
-        if (hex_sha256_file(part, got) || strcmp(got, r.linked_etag)) {
+        if (hex_sha256_file(part, got) || strcmp(got, etag)) {
             unlink(part);
             rc = zx_fail(err, ZX_EFORMAT,
                          "'%s': %s has sha256 %.16s..., the "
                          "Hub says %.16s...; deleted",
-                         m->id, file, got, r.linked_etag);
+                         m->id, file, got, etag);
             goto out;
         }
     }
-    if (rename(part, dest) != 0)
+    if (zx_is_file(blob)) { /* the same bytes came in meanwhile */
+        unlink(part);
+        goto link;
+    }
+    if (rename(part, blob) != 0) {
         rc = zx_fail_errno(err, ZX_EIO, "cannot rename '%s'", part);
+        goto out;
+    }
+    if (stat(blob, &st) != 0)
+        st.st_size = 0;
+    created_add(
+        d, "blob", blob,
+        json_pack("{s:s,s:I}", "etag", etag, "size", (json_int_t)st.st_size));
+link:
+    rc = zx_hfcache_link(d->repo, d->commit, file, etag, &target, err);
+    if (!rc && target)
+        created_add(d, "link", snap,
+                    json_pack("{s:s,s:s}", "target", target, "file", file));
 out:
     if (fd >= 0)
         close(fd);
+    zx_unlock_file(lfd);
     zx_req_release(&r);
     free(part);
-    free(dest);
+    free(blob);
+    free(lock);
+    free(etag);
+    free(target);
+    free(snap);
+    return rc;
+}
+
+/* The weight files of a snapshot folder, as the download picks them. */
+static int snapshot_weights(const char *dir, json_t *info, char ***files,
+                            size_t *n, char **missing, struct zx_error *err)
+{
+    int sharded = 0, rc = ZX_OK;
+    char *w = zx_remote_weights_file(info, &sharded), *p;
+
+    *files = NULL;
+    *n = 0;
+    *missing = NULL;
+    if (!w)
+        return zx_fail(err, ZX_EUNSUPPORTED, "no safetensors weights");
+    p = zx_path_join(dir, w);
+    if (!zx_is_file(p)) {
+        *missing = w;
+        free(p);
+        return ZX_OK;
+    }
+    if (sharded) {
+        char *data = NULL;
+        size_t len = 0, i;
+
+        rc = zx_read_file(p, MAX_META_BYTES, &data, &len, err);
+        if (!rc)
+            rc = zx_remote_shard_files(data, len, w, files, n, err);
+        free(data);
+        for (i = 0; !rc && i < *n && !*missing; i++) {
+            char *s = zx_path_join(dir, (*files)[i]);
+
+            if (!zx_is_file(s))
+                *missing = xstrdup((*files)[i]);
+            free(s);
+        }
+    }
+    free(p);
+    free(w);
+    return rc;
+}
+
+int zx_remote_from_cache(const char *id, const char *rev, char **dir_out,
+                         char **commit_out, struct zx_error *err)
+{
+    char *root = zx_hfcache_root(), *repo = NULL, *commit = NULL;
+    char *dir = NULL, *missing = NULL, **files = NULL;
+    json_t *info = json_object(), *sibs = json_array();
+    size_t n = 0, i;
+    int rc = ZX_OK;
+    DIR *dh;
+    struct dirent *e;
+
+    *dir_out = NULL;
+    *commit_out = NULL;
+    if (!rev)
+        rev = "main";
+    if (!root || !zx_is_dir(root)) {
+        rc = zx_fail(err, ZX_EOFFLINE,
+                     "offline (HF_HUB_OFFLINE): %s@%s is not cached: no "
+                     "Hugging Face cache at %s",
+                     id, rev, root ? root : "$HF_HOME/hub");
+        goto out;
+    }
+    repo = zx_hfcache_repo(root, id);
+    if (!zx_is_dir(repo)) {
+        rc = zx_fail(err, ZX_EOFFLINE,
+                     "offline (HF_HUB_OFFLINE): %s is not in the Hugging "
+                     "Face cache (no %s)",
+                     id, repo);
+        goto out;
+    }
+    commit = zx_hfcache_is_commit(rev) ? xstrdup(rev)
+                                       : zx_hfcache_read_ref(repo, rev);
+    if (!commit) {
+        rc = zx_fail(err, ZX_EOFFLINE,
+                     "offline (HF_HUB_OFFLINE): %s@%s is not cached: no "
+                     "refs/%s in %s (a revision other than a full commit "
+                     "hash needs one)",
+                     id, rev, rev, repo);
+        goto out;
+    }
+    dir = xasprintf("%s/snapshots/%s", repo, commit);
+    if (!zx_is_dir(dir)) {
+        rc = zx_fail(err, ZX_EOFFLINE,
+                     "offline (HF_HUB_OFFLINE): %s@%s is not cached: no "
+                     "snapshot %s",
+                     id, rev, dir);
+        goto out;
+    }
+    /* The snapshot's top-level files stand in for the Hub's siblings. */
+    dh = opendir(dir);
+    while (dh && (e = readdir(dh)))
+        if (e->d_name[0] != '.')
+            json_array_append_new(sibs,
+                                  json_pack("{s:s}", "rfilename", e->d_name));
+    if (dh)
+        closedir(dh);
+    json_object_set_new(info, "siblings", sibs);
+    sibs = NULL;
+    rc = snapshot_weights(dir, info, &files, &n, &missing, err);
+    if (rc == ZX_EUNSUPPORTED) {
+        rc = zx_fail(err, ZX_EOFFLINE,
+                     "offline (HF_HUB_OFFLINE): %s@%s is not cached: "
+                     "snapshot %s holds no safetensors weights",
+                     id, rev, dir);
+        goto out;
+    }
+    if (rc)
+        goto out;
+    if (missing) {
+        rc = zx_fail(err, ZX_EOFFLINE,
+                     "offline (HF_HUB_OFFLINE): %s@%s is not cached whole: "
+                     "%s/%s is missing",
+                     id, rev, dir, missing);
+        goto out;
+    }
+    *dir_out = dir;
+    *commit_out = commit;
+    dir = commit = NULL;
+out:
+    for (i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+    free(missing);
+    free(root);
+    free(repo);
+    free(commit);
+    free(dir);
+    json_decref(sibs);
+    json_decref(info);
     return rc;
 }
 
 int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
-                       const char *base, char **dir_out, json_t **info,
+                       char **dir_out, json_t **info, json_t **created,
                        struct zx_error *err)
 {
-    char *dir = NULL;
-    struct zx_remote *m = NULL;
+    struct dl d;
     struct zx_req r, *rp = &r;
     json_t *inf = NULL;
     char *url, *er = zx_hub_escape(rev ? rev : "main"), *weights = NULL;
-    const char *slash = strchr(id, '/');
-    int rc, sharded = 0;
-    size_t i;
+    char *root = zx_hfcache_root(), *repo = NULL, **shards = NULL;
+    const char *slash = strchr(id, '/'), *sha;
+    int rc, sharded = 0, written = 0;
+    size_t i, n_shards = 0;
 
+    memset(&d, 0, sizeof(d));
     *info = NULL;
     *dir_out = NULL;
+    *created = d.created = json_array();
     memset(&r, 0, sizeof(r));
+    if (!root) {
+        free(er);
+        return zx_fail(err, ZX_EIO,
+                       "no Hugging Face cache folder: set HF_HUB_CACHE, "
+                       "HF_HOME or HOME");
+    }
+    /* blobs=true: each sibling's blob name (blobId, lfs.sha256) and size,
+     * so that blobs already in the cache are reused without a request. */
     if (slash)
-        url = xasprintf("/api/models/%.*s/%s/revision/%s", (int)(slash - id),
-                        id, slash + 1, er);
+        url = xasprintf("/api/models/%.*s/%s/revision/%s?blobs=true",
+                        (int)(slash - id), id, slash + 1, er);
     else
-        url = xasprintf("/api/models/%s/revision/%s", id, er);
+        url = xasprintf("/api/models/%s/revision/%s?blobs=true", id, er);
     zx_req_init(&r, url);
     free(url);
     free(er);
@@ -848,11 +1120,13 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
     if (r.status != 200) {
         if (r.error_code && !strcmp(r.error_code, "GatedRepo"))
             rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' is gated", id);
+        else if (r.status == 404 && r.error_code &&
+                 !strcmp(r.error_code, "RevisionNotFound"))
+            rc = zx_fail(err, ZX_ENOTFOUND, "revision '%s' not found in %s",
+                         rev ? rev : "main", id);
         else if (r.status == 401 || r.status == 404)
             rc = zx_fail(err, ZX_ENOTFOUND,
-                         "no model '%s'%s%s on the Hub "
-                         "(or it is private)",
-                         id, rev ? "@" : "", rev ? rev : "");
+                         "no model '%s' on the Hub (or it is private)", id);
         else
             rc = zx_fail(err, ZX_ENET, "model info for '%s': HTTP %ld", id,
                          r.status);
@@ -864,61 +1138,73 @@ int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
         rc = zx_fail(err, ZX_ENET, "the Hub sent bad model info for '%s'", id);
         goto out;
     }
-    m = zx_remote_new(zx_json_str(inf, "id") ? zx_json_str(inf, "id") : id,
-                      json_incref(inf));
+    sha = zx_json_str(inf, "sha");
+    if (!zx_hfcache_is_commit(sha)) {
+        rc = zx_fail(err, ZX_ENET, "the Hub sent a bad sha for '%s'", id);
+        goto out;
+    }
+    d.m = zx_remote_new(zx_json_str(inf, "id") ? zx_json_str(inf, "id") : id,
+                        json_incref(inf));
     weights = zx_remote_weights_file(inf, &sharded);
     if (!weights) {
         rc = zx_fail(err, ZX_EUNSUPPORTED, "'%s' has no safetensors weights",
                      id);
         goto out;
     }
-    dir = xasprintf("%s/%s", base, zx_json_str(inf, "sha"));
-    if (strstr(zx_json_str(inf, "sha"), "..") ||
-        strchr(zx_json_str(inf, "sha"), '/')) {
-        rc = zx_fail(err, ZX_ENET, "the Hub sent a bad sha for '%s'", id);
-        goto out;
-    }
-    rc = zx_mkdirs(dir, err);
-    if (rc)
-        goto out;
+    /* The folder of the name asked for, as huggingface_hub names it. */
+    repo = zx_hfcache_repo(root, id);
+    d.hub = hub;
+    d.info = inf;
+    d.root = root;
+    d.repo = repo;
+    d.commit = sha;
     {
         static const char *const meta[] = {"config.json", "README.md",
                                            "adapter_config.json"};
 
         for (i = 0; i < 3 && !rc; i++)
             if (has_sibling(inf, meta[i]))
-                rc = download_file(hub, m, dir, meta[i], 1, err);
+                rc = download_file(&d, meta[i], 1, err);
     }
     if (!rc)
-        rc = download_file(hub, m, dir, weights, 0, err);
+        rc = download_file(&d, weights, 0, err);
     if (!rc && sharded) {
-        char *p = zx_path_join(dir, weights);
-        json_t *idx = NULL, *wm, *v;
-        const char *key;
+        char *p = xasprintf("%s/snapshots/%s/%s", repo, sha, weights);
+        char *data = NULL;
+        size_t len = 0;
 
-        rc = zx_json_load_file(p, MAX_META_BYTES, &idx, err);
+        rc = zx_read_file(p, MAX_META_BYTES, &data, &len, err);
         free(p);
-        wm = rc ? NULL : json_object_get(idx, "weight_map");
-        json_object_foreach(wm, key, v)
-        {
-            const char *s = json_string_value(v);
+        if (!rc)
+            rc = zx_remote_shard_files(data, len, weights, &shards, &n_shards,
+                                       err);
+        free(data);
+        for (i = 0; !rc && i < n_shards; i++)
+            rc = download_file(&d, shards[i], 0, err);
+    }
+    /* refs/<revision> -> commit, for lookups by name (offline too). */
+    if (!rc && !(rev && zx_hfcache_is_commit(rev))) {
+        char *ref = xasprintf("%s/refs/%s", repo, rev ? rev : "main");
 
-            if (!rc && s)
-                rc = download_file(hub, m, dir, s, 0, err);
-        }
-        json_decref(idx);
+        rc = zx_hfcache_write_ref(repo, rev ? rev : "main", sha, &written, err);
+        if (!rc && written)
+            created_add(&d, "ref", ref, NULL);
+        free(ref);
     }
     if (!rc) {
         *info = inf;
         inf = NULL;
-        *dir_out = dir;
-        dir = NULL;
+        *dir_out = xasprintf("%s/snapshots/%s", repo, sha);
     }
 out:
-    free(dir);
+    for (i = 0; i < n_shards; i++)
+        free(shards[i]);
+    free(shards);
     zx_req_release(&r);
-    zx_remote_free(m);
+    zx_remote_free(d.m);
     json_decref(inf);
     free(weights);
+    free(repo);
+    free(root);
     return rc;
 }

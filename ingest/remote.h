@@ -67,20 +67,37 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
                           const struct zx_remote_point *const *pts, size_t npts,
                           struct zx_error *err);
 
-/* Download model `id` at `rev` (NULL: main) into `base`/<commit sha>
- * (*dir gets that folder, owned) for a full
- * descriptor: config.json, README.md and adapter_config.json when the repo
- * has them, and every weight file.  A weight file goes to
- * <file>.incomplete first, is resumed by Range after a broken connection,
- * is checked against the sha256 the Hub names in X-Linked-Etag, and only
- * then takes its name; a file already in a Hugging Face cache is linked
- * from there instead.  *info gets the model info (owned).  Returns ZX_OK,
- * ZX_ENOTFOUND (no such model, or private), ZX_EUNSUPPORTED (gated, or no
- * safetensors weights), ZX_EFORMAT (checksum mismatch, bad answers),
- * ZX_ENET or ZX_EIO. */
+/* Download model `id` at `rev` (NULL: main) into the Hugging Face cache
+ * (hfcache.h), as huggingface_hub does, for a full descriptor:
+ * config.json, README.md and adapter_config.json when the repo has them,
+ * and every weight file.  The model info is asked for with blobs=true, so
+ * each file's blob name (the LFS sha256, else the git blob id) is known
+ * first: a file already in snapshots/<commit>/ or a blob already in blobs/
+ * is reused without a request.  Otherwise the file goes to
+ * blobs/<etag>.incomplete (under huggingface_hub's .locks/ lock), is
+ * resumed by Range after a broken connection, is checked against its size
+ * and (LFS) its sha256, takes its name, and is linked from the snapshot
+ * by a relative symlink; refs/<rev> is then pointed at the commit (not
+ * when rev is a commit hash).  *dir gets snapshots/<commit> (owned),
+ * *info the model info (owned) and *created (owned, set even on failure)
+ * one {"kind": "blob"|"link"|"ref", "path", "model", "commit", ...}
+ * object per file this call created, so that only those are ever pruned.
+ * Returns ZX_OK, ZX_ENOTFOUND (no such model or revision, or private),
+ * ZX_EUNSUPPORTED (gated, or no safetensors weights), ZX_EFORMAT
+ * (checksum mismatch, bad answers), ZX_ENET, ZX_EOFFLINE or ZX_EIO. */
 int zx_remote_download(struct zx_hub *hub, const char *id, const char *rev,
-                       const char *base, char **dir, json_t **info,
+                       char **dir, json_t **info, json_t **created,
                        struct zx_error *err);
+
+/* Offline: the snapshot folder of model `id` at `rev` (NULL: main; a
+ * commit hash directly, another name through refs/) when the cache holds
+ * its safetensors weights whole (model.safetensors.index.json and every
+ * shard it names, model.safetensors, adapter_model.safetensors, or another
+ * top-level *.safetensors).  *dir and *commit (owned) are set on success.
+ * Returns ZX_OK, or ZX_EOFFLINE with a message that names what is
+ * missing.  Never touches the network. */
+int zx_remote_from_cache(const char *id, const char *rev, char **dir,
+                         char **commit, struct zx_error *err);
 
 /* Which file holds a listed model's weights, from the "siblings" of its
  * listing entry or model info (untrusted Hub JSON): model.safetensors.

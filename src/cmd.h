@@ -19,6 +19,8 @@ enum zx_exit {
     ZX_EXIT_NOTFOUND = 5,    /* the model asked about is not indexed */
     ZX_EXIT_UNREACHABLE = 6, /* crawl: the Hub could not be reached */
     ZX_EXIT_NOTHING = 7,     /* crawl: nothing new or changed */
+    ZX_EXIT_OFFLINE = 8,     /* HF_HUB_OFFLINE: needs the network, or the
+                                model is not (whole) in the HF cache */
     ZX_EXIT_INTERRUPTED = 130,
 };
 
@@ -76,7 +78,9 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_list(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_prune(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_reindex(int argc, char **argv, struct zx_ctx *ctx);
+int cmd_rm(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_search(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_show(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_stats(int argc, char **argv, struct zx_ctx *ctx);

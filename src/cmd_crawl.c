@@ -151,6 +151,15 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     o.filters = filters;
     o.n_filters = nf;
     o.batch = ho.max_parallel * 4;
+    if (ho.offline) { /* before the index: no request, no empty index */
+        rc =
+            zx_fail(&ctx->err, ZX_EOFFLINE,
+                    "offline: a crawl needs the Hub, and HF_HUB_OFFLINE is set "
+                    "(models in the Hugging Face cache can be ingested: "
+                    "zoodex ingest org/name)");
+        status = zx_report(ctx, rc);
+        goto out;
+    }
     rc = zx_hub_new(&ho, &hub, &ctx->err);
     if (!rc)
         rc = zx_index_open(ctx->db, ZX_INDEX_WRITE, &ix, &ctx->err);

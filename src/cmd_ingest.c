@@ -174,7 +174,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
     rc = zx_batch_run(b, ctx->db, &rep, &ctx->err);
     if (rc && rep.unreachable) {
         fprintf(stderr, "zoodex ingest: %s\n", ctx->err.msg);
-        status = ZX_EXIT_UNREACHABLE;
+        status = rc == ZX_ENET ? ZX_EXIT_UNREACHABLE : zx_exit_for(rc);
         goto out;
     }
     if (rc) {

@@ -43,8 +43,12 @@ static const struct zx_cmd commands[] = {
      "[--max-params n] [--min-downloads n] [--min-likes n] [--since date] "
      "[--until date] [--sort field] [--reverse] [--limit n]",
      "list the indexed models, filtered and sorted"},
+    {"prune", cmd_prune, "[--dry-run] [--json] [model ...]",
+     "delete the Hugging Face cache files zoodex downloaded"},
     {"reindex", cmd_reindex, "[--json]",
      "rebuild every vector file from the metadata store"},
+    {"rm", cmd_rm, "[--json] model ...",
+     "remove models from the index (declared edges to them stay)"},
     {"search", cmd_search, "--like model|path [-k n] [--json]",
      "find the models whose weights are nearest to an example"},
     {"show", cmd_show, "[--json] [--tensors] [--labels] model",
@@ -88,6 +92,8 @@ int zx_exit_for(int code)
         return ZX_EXIT_NOTFOUND;
     case ZX_EREFUSED: /* the Hub refused: a general error, not usage */
         return ZX_EXIT_ERROR;
+    case ZX_EOFFLINE:
+        return ZX_EXIT_OFFLINE;
     default:
         return ZX_EXIT_ERROR;
     }

@@ -23,7 +23,8 @@
     X(EUNSUPPORTED, "unsupported input")                                       \
     X(EINCOMPAT, "descriptors are not comparable")                             \
     X(ENUMERIC, "numerical routine failed")                                    \
-    X(EREFUSED, "the hub refused the request")
+    X(EREFUSED, "the hub refused the request")                                 \
+    X(EOFFLINE, "offline (HF_HUB_OFFLINE) and not in the local cache")
 
 enum zx_err {
 #define X(name, text) ZX_##name,

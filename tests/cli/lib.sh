@@ -13,6 +13,10 @@ ZX_SHARED=${ZX_SHARED:-$(cd .. && pwd)/shared}
 ZOO=fixtures/zoo
 DB=$T/db
 export ZOODEX_PROGRESS=0
+# Never the user's Hugging Face cache or token: downloads go to $T/hf.
+export HF_HOME="$T/hf"
+unset HF_HUB_CACHE HUGGINGFACE_HUB_CACHE HF_TOKEN HUGGING_FACE_HUB_TOKEN \
+    HF_TOKEN_PATH HF_HUB_OFFLINE HF_HUB_DISABLE_IMPLICIT_TOKEN
 unset ZOODEX_DB
 # ZX_VALGRIND=1 (tests/run.sh --valgrind): $ZX becomes a wrapper that runs
 # zoodex under valgrind ($VG), one log per process; done_testing fails the

@@ -102,6 +102,6 @@ faults '{"rules": []}'
 fails 6 env HF_ENDPOINT=http://127.0.0.1:9 "$ZX" --db "$T/down" crawl --retries 1
 one_line "$T/err"
 grep_ok 'unreachable' "$T/err"
-fails 6 env HF_HUB_OFFLINE=1 "$ZX" --db "$T/down" crawl
+fails 8 env HF_HUB_OFFLINE=1 "$ZX" --db "$T/down" crawl
 grep_ok 'offline' "$T/err"
 done_testing

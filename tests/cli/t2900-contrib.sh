@@ -82,7 +82,7 @@ check test -n "$args"
 ok "$ZX" $args --help
 grep_ok '^usage: zoodex \[--db dir\] crawl' "$T/out"
 # shellcheck disable=SC2086
-fails 6 env HF_HUB_OFFLINE=1 "$ZX" --db "$T/offline" $args
+fails 8 env HF_HUB_OFFLINE=1 "$ZX" --db "$T/offline" $args
 
 # Run the command as cron would, with a fake zoodex (exits $FAKE_RC) and a
 # fake logger (appends its arguments and input to $LOGF).
@@ -204,7 +204,7 @@ exec_args=$(sed -n 's/^Service\.ExecStart=[^ ]*zoodex //p' "$T/svc")
 # shellcheck disable=SC2086
 ok "$ZX" $exec_args --help
 # shellcheck disable=SC2086
-fails 6 env HF_HUB_OFFLINE=1 "$ZX" --db "$T/offline" $exec_args
+fails 8 env HF_HUB_OFFLINE=1 "$ZX" --db "$T/offline" $exec_args
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
     echo "t2900: systemd-analyze is missing: only the small unit parser checked the units" >&2
