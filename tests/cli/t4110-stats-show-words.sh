@@ -40,7 +40,7 @@ grep_ok '^weight groups +2$' "$T/out"
 grep_ok '^vectors +18$' "$T/out"
 grep_ok '^edges +[0-9]+: [0-9]+ declared, [0-9]+ inferred, [0-9]+ both$' "$T/out"
 grep_ok '^lineage update +20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z: 2 groups, [0-9]+ of [0-9]+ components charted, [0-9]+ inferred edges? written$' "$T/out"
-grep_ok '^store size +[0-9]+\.[0-9] (KiB|MiB) \([0-9]+ bytes\)$' "$T/out"
+grep_ok '^store size +[0-9]+(\.[0-9])? (KiB|MiB) \([0-9]+ bytes\)$' "$T/out"
 grep_not 'architecture|declared edges|store bytes' "$T/out"
 ok "$ZX" --db "$DB" stats --json
 cp "$T/out" "$T/stats.json"
