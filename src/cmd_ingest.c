@@ -356,10 +356,10 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         zx_print_json(o);
         json_decref(o);
     } else {
-        printf("%zu models: %zu new, %zu updated, %zu unchanged, %zu "
+        printf("%zu %s: %zu new, %zu updated, %zu unchanged, %zu "
                "failed%s\n",
-               total, r.n_new, r.n_upd, r.n_same, r.n_bad,
-               zx_interrupted ? " (interrupted)" : "");
+               total, zx_plural(total, "model", "models"), r.n_new, r.n_upd,
+               r.n_same, r.n_bad, zx_interrupted ? " (interrupted)" : "");
     }
     if (zx_interrupted)
         status = ZX_EXIT_INTERRUPTED;

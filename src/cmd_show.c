@@ -158,8 +158,9 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
         else
             return zx_usage(ctx);
     }
-    if (argc - optind != 1)
-        return zx_usage(ctx);
+    ctx->json |= json;
+    if (zx_operands(ctx, argc, argv, 1, 1, "a model id or path"))
+        return ZX_EXIT_USAGE;
     rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
     if (!rc)
         rc = zx_query_show(ix, argv[optind], &rec, &ctx->err);
