@@ -423,8 +423,60 @@ static char *abs_path(const char *path)
     return zx_path_join(real, slash ? slash + 1 : path);
 }
 
+/* A valid "org/name" that is not a path (one slash, nothing hidden). */
+static int org_name(const char *s)
+{
+    const char *slash = s ? strchr(s, '/') : NULL;
+
+    return slash && slash != s && !strchr(slash + 1, '/') && s[0] != '.' &&
+           slash[1] != '.' && slash[1] && zx_valid_model_id(s);
+}
+
+/* The org of a derived id: `org` (--org) when given, else the org of the
+ * config's or the card's _name_or_path when that is "org/<the derived
+ * name>" (a name_or_path naming another model is its parent, not it).
+ * Ids from a Hugging Face cache path are the Hub's and stay. */
+static int set_org(struct zx_model_src *m, const char *org,
+                   struct zx_error *err)
+{
+    const char *slash = strchr(m->id, '/');
+    const char *name = slash ? slash + 1 : m->id;
+    json_t *const srcs[] = {m->config, m->card};
+    char *id = NULL;
+    size_t i;
+
+    if (m->revision)
+        return ZX_OK;
+    if (org) {
+        id = xasprintf("%s/%s", org, name);
+        if (!org_name(id)) {
+            zx_fail(err, ZX_EUSAGE, "'%s' is not a valid model id", id);
+            free(id);
+            return ZX_EUSAGE;
+        }
+    } else {
+        for (i = 0; i < 2 && !id; i++) {
+            const char *v = zx_json_str(srcs[i], "_name_or_path");
+
+            if (org_name(v) && !strcmp(strchr(v, '/') + 1, name))
+                id = xstrdup(v);
+        }
+    }
+    if (id) {
+        free(m->id);
+        m->id = id;
+    }
+    return ZX_OK;
+}
+
 int zx_model_src_open(const char *path, const char *id,
                       struct zx_model_src **out, struct zx_error *err)
+{
+    return zx_model_src_open_as(path, id, NULL, out, err);
+}
+
+int zx_model_src_open_as(const char *path, const char *id, const char *org,
+                         struct zx_model_src **out, struct zx_error *err)
 {
     struct zx_model_src *m = xcalloc(1, sizeof(*m));
     struct zx_sha256 *h = NULL;
@@ -489,15 +541,6 @@ int zx_model_src_open(const char *path, const char *id,
                      path);
         goto out;
     }
-    if (id) {
-        if (!zx_valid_model_id(id)) {
-            rc = zx_fail(err, ZX_EUSAGE, "'%s' is not a valid model id", id);
-            goto out;
-        }
-        m->id = xstrdup(id);
-    } else {
-        derive_id(m, is_file);
-    }
     h = zx_sha256_new();
     stamp_file(h, m->weights, 0);
     if (has_suffix(m->weights, ".index.json")) {
@@ -549,6 +592,18 @@ int zx_model_src_open(const char *path, const char *id,
                 free(p);
             }
         }
+    }
+    if (id) {
+        if (!zx_valid_model_id(id)) {
+            rc = zx_fail(err, ZX_EUSAGE, "'%s' is not a valid model id", id);
+            goto out;
+        }
+        m->id = xstrdup(id);
+    } else {
+        derive_id(m, is_file);
+        rc = set_org(m, org, err);
+        if (rc)
+            goto out;
     }
     zx_sha256_update(h, m->id, strlen(m->id) + 1);
     zx_sha256_final_hex(h, m->stamp);

@@ -47,6 +47,12 @@ struct zx_model_src {
  * (a Hugging Face cache snapshot links into blobs/). */
 int zx_model_src_open(const char *path, const char *id,
                       struct zx_model_src **out, struct zx_error *err);
+/* The same, with `org` (may be NULL) as the org of a derived id ("ORG/
+ * <folder or file name>"), for folders laid out flat; without it, a
+ * config's or card's _name_or_path "org/<that name>" gives the org.
+ * Neither applies to --id or to an id from a Hugging Face cache path. */
+int zx_model_src_open_as(const char *path, const char *id, const char *org,
+                         struct zx_model_src **out, struct zx_error *err);
 void zx_model_src_free(struct zx_model_src *m); /* NULL-safe */
 
 /* The weights file zx_model_src_open() would read for `path`: the path

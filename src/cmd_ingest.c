@@ -135,13 +135,14 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         {"json", no_argument, NULL, 'j'},
         {"max-bytes", required_argument, NULL, 'b'},
         {"max-entries", required_argument, NULL, 'e'},
+        {"org", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     struct zx_hub *hub = NULL;
     struct zx_zoo_opts ao;
     struct found f = {0};
     struct run r = {0};
-    const char *id = NULL;
+    const char *id = NULL, *org = NULL;
     size_t i, total = 0;
     int json = 0, ch, rc = ZX_OK, status = ZX_EXIT_OK;
     double t0 = zx_now();
@@ -150,7 +151,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
     r.ctx = ctx;
     r.failures = json_array();
     zx_zoo_default_opts(&ao);
-    while ((ch = getopt_long(argc, argv, "b:e:fi:j", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "b:e:fi:jo:", opts, NULL)) != -1) {
         switch (ch) {
         case 'b':
             if (zx_parse_size(optarg, &ao.lim.max_total_bytes) ||
@@ -182,6 +183,17 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         case 'i':
             id = optarg;
             break;
+        case 'o':
+            org = optarg;
+            if (!*org || strchr(org, '/') || !zx_valid_model_id(org)) {
+                status = zx_usage_msg(ctx,
+                                      "--org wants an organisation name "
+                                      "of letters, digits, '.', '_' and "
+                                      "'-', not '%s'",
+                                      optarg);
+                goto out;
+            }
+            break;
         case 'j':
             json = 1;
             break;
@@ -190,10 +202,10 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
             goto out;
         }
     }
-    if (optind >= argc) {
-        status = zx_usage(ctx);
+    ctx->json |= json;
+    status = zx_operands(ctx, argc, argv, 1, -1, "a path or org/name");
+    if (status)
         goto out;
-    }
     if (id && !zx_valid_model_id(id)) {
         zx_fail(&ctx->err, ZX_EUSAGE,
                 "'%s' is not a valid model id (want "
@@ -326,7 +338,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                 goto out;
             }
         } else {
-            rc = zx_model_src_open(f.paths[i], id, &src, &ctx->err);
+            rc = zx_model_src_open_as(f.paths[i], id, org, &src, &ctx->err);
             if (!rc)
                 rc = zx_index_add(r.ix, src, r.force, &res, &bad, &ctx->err);
         }
