@@ -172,18 +172,38 @@ static int sniff_msgpack(const unsigned char *h, size_t n, const char *path)
     return 1;
 }
 
-/* Text: no NUL and no control character but tab, newline, CR, FF. */
+/* Text: UTF-8 (a sequence cut by the end of the head counts) without
+ * NUL or a control character other than tab, newline, CR and FF. */
 static int sniff_text(const unsigned char *h, size_t n, const char *path)
 {
-    size_t i;
+    size_t i = 0, k, more;
 
     (void)path;
     if (n == 0)
         return 0;
-    for (i = 0; i < n; i++)
-        if (h[i] < 0x20 && h[i] != '\t' && h[i] != '\n' && h[i] != '\r' &&
-            h[i] != '\f')
+    while (i < n) {
+        unsigned char c = h[i++];
+
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
+                c != '\f')
+                return 0;
+            if (c == 0x7f)
+                return 0;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            more = 1;
+        else if (c >= 0xe0 && c <= 0xef)
+            more = 2;
+        else if (c >= 0xf0 && c <= 0xf4)
+            more = 3;
+        else
             return 0;
+        for (k = 0; k < more && i < n; k++, i++)
+            if ((h[i] & 0xc0) != 0x80)
+                return 0;
+    }
     return 1;
 }
 
