@@ -185,8 +185,7 @@ static int sniff_text(const unsigned char *h, size_t n, const char *path)
         unsigned char c = h[i++];
 
         if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
-                c != '\f')
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
                 return 0;
             if (c == 0x7f)
                 return 0;

@@ -189,12 +189,17 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
             (long long)json_integer_value(json_object_get(meta, "num_labels")));
     print_str(meta, "pipeline_tag", "pipeline");
     print_str(meta, "license", "license");
-    printf("%-16s %lld in %lld tensors (mostly %s)\n", "parameters",
-           (long long)json_integer_value(json_object_get(rec, "params")),
-           (long long)json_integer_value(json_object_get(rec, "n_tensors")),
-           zx_json_str(rec, "dtype"));
-    printf("%-16s %s (%lld models)\n", "weight group", zx_json_str(rec, "arch"),
-           (long long)json_integer_value(json_object_get(rec, "group_size")));
+    {
+        json_int_t nt = json_integer_value(json_object_get(rec, "n_tensors"));
+        json_int_t gs = json_integer_value(json_object_get(rec, "group_size"));
+
+        printf("%-16s %lld in %lld %s (mostly %s)\n", "parameters",
+               (long long)json_integer_value(json_object_get(rec, "params")),
+               (long long)nt, zx_plural((uint64_t)nt, "tensor", "tensors"),
+               zx_json_str(rec, "dtype"));
+        printf("%-16s %s (%lld %s)\n", "weight group", zx_json_str(rec, "arch"),
+               (long long)gs, zx_plural((uint64_t)gs, "model", "models"));
+    }
     if (json_is_null(json_object_get(rec, "kurtosis")))
         printf("%-16s not computed (crawled by Range reads)\n", "kurtosis");
     else
