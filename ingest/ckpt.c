@@ -9,6 +9,15 @@
  * A file whose name ends in neither is recognised by its first bytes (a
  * zip or a pickle: torch; else safetensors, which also gives the clearest
  * error for garbage).
+ *
+ * Rows without a reader are formats recognised by their first bytes but
+ * not read yet: GGUF ("GGUF"), ONNX (a protobuf ModelProto starting with
+ * its ir_version), a Keras archive (a zip holding config.json), HDF5
+ * ("\211HDF\r\n\032\n" at 0 or 512; TensorFlow when named tf_model.h5),
+ * Flax msgpack (a map whose first key is a string) and UTF-8 text.  Their
+ * bytes win over the file's name, so a GGUF file called model.safetensors
+ * is refused as GGUF, with a message naming the format
+ * (zx_ckpt_refuse()), instead of a reader's error about the wrong format.
  * SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <stdlib.h>
