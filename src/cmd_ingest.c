@@ -243,8 +243,8 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
             ao.arg = NULL;
             if (rc) {
                 if (zx_interrupted) {
-                    status = ZX_EXIT_INTERRUPTED;
-                    fprintf(stderr, "zoodex ingest: interrupted\n");
+                    zx_fail(&ctx->err, ZX_EIO, "interrupted");
+                    status = zx_report_status(ctx, ZX_EXIT_INTERRUPTED);
                 } else {
                     status = zx_report(ctx, rc == ZX_ENOTFOUND ? ZX_EIO : rc);
                 }
@@ -333,8 +333,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                                      &ctx->err);
             if (rc == ZX_ENET && total == 1) {
                 zx_progress_end(&r.prog);
-                fprintf(stderr, "zoodex ingest: %s\n", ctx->err.msg);
-                status = ZX_EXIT_UNREACHABLE;
+                status = zx_report_status(ctx, ZX_EXIT_UNREACHABLE);
                 goto out;
             }
         } else {

@@ -68,6 +68,8 @@ json_error 1 "$ZX" --db "$T/afile" ingest --json "$ZOO/zoodex-demo/tinybert-base
 
 # The Hub: unreachable, offline, refusing.
 json_error 2 env HF_ENDPOINT=not-a-url "$ZX" --db "$T/c" crawl --json
+json_error 6 env HF_HUB_OFFLINE=1 HF_HUB_CACHE="$T/no-cache" \
+    "$ZX" --db "$T/h" ingest --json zoodex-demo/tinybert-base
 if command -v python3 >/dev/null 2>&1; then
     : >"$T/faults.json"
     start_mock --repos "$ZOO" --faults "$T/faults.json"
