@@ -595,8 +595,9 @@ static int unknown_command(int json, const char *name)
     return global_usage(json, "'%s' is not a zoodex command", name);
 }
 
-/* Run man with `args`, its stderr silenced; 1 when it showed a page. */
-static int run_man(const char *const *args)
+/* Run man with `args`, its stderr silenced (and its stdout when `quiet`);
+ * 1 when it exited 0. */
+static int run_man(const char *const *args, int quiet)
 {
     pid_t pid;
     int st;
@@ -610,6 +611,8 @@ static int run_man(const char *const *args)
 
         if (fd >= 0) {
             dup2(fd, STDERR_FILENO);
+            if (quiet)
+                dup2(fd, STDOUT_FILENO);
             close(fd);
         }
         execvp(args[0], (char *const *)args);
@@ -668,12 +671,12 @@ static int help_topic(const char *name, int json)
         const char *show[] = {"man", page, NULL};
         char *local;
 
-        if (run_man(where) && run_man(show))
+        if (run_man(where, 1) && run_man(show, 0))
             return 0;
         local = checkout_page(file);
         if (local) {
             const char *show_local[] = {"man", "-l", local, NULL};
-            int shown = run_man(show_local);
+            int shown = run_man(show_local, 0);
 
             free(local);
             if (shown)

@@ -126,6 +126,17 @@ if command -v script >/dev/null 2>&1 && command -v man >/dev/null 2>&1; then
     check test $? -eq 0
     grep_ok '^ZOODEX-CRAWL\(1\) ' "$T/out"
     grep_not 'No manual entry' "$T/out"
+    # An installed page wins over the checkout's (and man -w's answer, the
+    # page's path, is not printed).
+    mkdir -p "$T/instman/man1"
+    printf '.Dd December 3, 2026\n.Dt ZOODEX-CRAWL 1\n.Os\n.Sh NAME\n.Nm zoodex-crawl\n.Nd installedmark\n' \
+        >"$T/instman/man1/zoodex-crawl.1"
+    (cd "$T/elsewhere" && MANPATH="$T/instman" MANPAGER=cat PAGER=cat \
+        MANWIDTH=80 SHELL=/bin/sh script -qec "$ZX help crawl" /dev/null) \
+        >"$T/out" 2>"$T/err"
+    check test $? -eq 0
+    grep_ok 'installedmark' "$T/out"
+    grep_not 'instman' "$T/out"
     # No man at all: the built-in text, still exit 0.
     (cd "$T/elsewhere" && PATH="$T/emptyman" SHELL=/bin/sh \
         "$(command -v script)" -qec "$ZX help crawl" /dev/null) \
