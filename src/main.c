@@ -241,7 +241,7 @@ static void record_bad_option(int argc, char *const *argv,
     if (!strncmp(arg, "--", 2) &&
         (optopt == 0 || optopt > 255 || !strchr(shortopts, optopt) ||
          arg[2] != optopt || arg[3])) {
-        const struct option *o;
+        const struct option *o, *prefix_of = NULL;
         size_t matches = 0;
 
         n = strcspn(arg + 2, "=");
@@ -257,8 +257,17 @@ static void record_bad_option(int argc, char *const *argv,
                          name);
                 return;
             }
-            if (!strncmp(o->name, name, n))
+            if (!strncmp(o->name, name, n)) {
                 matches++;
+                prefix_of = o;
+            }
+        }
+        if (matches == 1) { /* an abbreviation, as getopt takes them */
+            snprintf(opt_error, sizeof(opt_error),
+                     prefix_of->has_arg ? "option '--%s' needs a value"
+                                        : "option '--%s' takes no value",
+                     prefix_of->name);
+            return;
         }
         if (matches > 1) {
             snprintf(opt_error, sizeof(opt_error),
@@ -266,12 +275,17 @@ static void record_bad_option(int argc, char *const *argv,
                      matches);
             return;
         }
-        if (!strcmp(name, "db") || !strcmp(name, "version")) {
+        if (!strcmp(name, "db")) {
             snprintf(opt_error, sizeof(opt_error),
-                     "--%s goes before the command: zoodex --%s%s %s ...", name,
-                     name, strcmp(name, "db") ? "" : " DIR",
+                     "--db goes before the command: zoodex --db DIR %s ...",
                      argv[0] && strchr(argv[0], ' ') ? strchr(argv[0], ' ') + 1
                                                      : "COMMAND");
+            return;
+        }
+        if (!strcmp(name, "version")) {
+            snprintf(opt_error, sizeof(opt_error),
+                     "--version is not an option of a command: zoodex "
+                     "--version");
             return;
         }
         near_opt = nearest_option(name, longopts);

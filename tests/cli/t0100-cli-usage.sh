@@ -39,6 +39,13 @@ fails 2 "$ZX" --db "$DB" search -k
 grep_ok "^zoodex search: option '-k' needs a value" "$T/err"
 fails 2 "$ZX" --db "$DB" show --tensors=yes x
 grep_ok "^zoodex show: option '--tensors' takes no value" "$T/err"
+# an abbreviation (getopt takes them) names the option it stands for
+fails 2 "$ZX" --db "$DB" crawl --par
+grep_ok "^zoodex crawl: option '--parallel' needs a value" "$T/err"
+fails 2 "$ZX" --db "$DB" crawl --max 3
+grep_ok "^zoodex crawl: option '--max' is ambiguous: it begins 2 options" "$T/err"
+fails 2 "$ZX" --db "$DB" list --version
+grep_ok "^zoodex list: --version is not an option of a command: zoodex --version" "$T/err"
 fails 2 "$ZX" --db "$DB" crawl --since yesterday
 grep_ok "^zoodex crawl: --since wants a date YYYY-MM-DD.*, not 'yesterday'" "$T/err"
 fails 2 "$ZX" --db "$DB" crawl --parallel 0
