@@ -1,8 +1,9 @@
 /* cmd.h - the subcommand table's row type and the shared CLI context.
  *
  * Adding a subcommand: write src/cmd_<name>.c with cmd_<name>(), add a row
- * to commands[] in main.c (kept sorted), write man/zoodex-<name>.1 whose
- * SYNOPSIS matches the row, and add tests/cli/tNNNN-<name>-*.sh.
+ * to commands[] in main.c (kept sorted) with its options table, write
+ * man/zoodex-<name>.1 whose SYNOPSIS and option list match them, and add
+ * tests/cli/tNNNN-<name>-*.sh.
  * SPDX-License-Identifier: MIT */
 #ifndef ZX_CMD_H
 #define ZX_CMD_H
