@@ -55,7 +55,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         {"page-size", required_argument, NULL, 'P'},
         {"retries", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
-        {"exit-code", no_argument, NULL, 'x'},
+        {"exit-code", no_argument, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
     struct zx_crawl_opts o;
@@ -71,7 +71,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     zx_crawl_default_opts(&o);
     zx_hub_default_opts(&ho);
     memset(&rep, 0, sizeof(rep));
-    while ((ch = getopt_long(argc, argv, "a:f:s:S:n:b:dp:r:P:R:j", opts,
+    while ((ch = getopt_long(argc, argv, "a:f:s:S:n:b:dep:r:P:R:j", opts,
                              NULL)) != -1) {
         const char *bad = NULL;
 
@@ -136,7 +136,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         case 'j':
             json = 1;
             break;
-        case 'x':
+        case 'e':
             exit_code = 1;
             break;
         default:

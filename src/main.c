@@ -42,7 +42,8 @@ static const struct zx_optdoc crawl_opts[] = {
     {"-P, --page-size n", "models per listing page, 1 to 10000 (default 1000)"},
     {"-R, --retries n", "retries of a failed request, 0 to 20 (default 6)"},
     {"-d, --dry-run", "list and compare, fetch and write nothing"},
-    {"--exit-code", "exit 7 when nothing was new or changed (default: exit 0)"},
+    {"-e, --exit-code",
+     "exit 7 when nothing was new or changed (default: exit 0)"},
     {"-j, --json", "print the summary as JSON"},
     {NULL, NULL},
 };

@@ -103,7 +103,7 @@ grep_ok '^options:$' "$T/out"
 grep_ok '^  -p, --parallel n .*\(default 8\)' "$T/out"
 grep_ok '^  -P, --page-size n .*\(default 1000\)' "$T/out"
 grep_ok '^  -R, --retries n .*\(default 6\)' "$T/out"
-grep_ok '^  --exit-code .*exit 7' "$T/out"
+grep_ok '^  -e, --exit-code .*exit 7' "$T/out"
 for o in --author --filter --search --since --max-models --max-bytes \
     --rate --dry-run --json; do
     grep_ok "^  (-[a-zA-Z], )?$o( |$)" "$T/out"
