@@ -294,7 +294,7 @@ static int run_one(struct run *r, size_t i)
             return rc;
         }
     } else {
-        rc = zx_model_src_open(b->paths[i], b->o.id, &src, &r->e);
+        rc = zx_model_src_open_as(b->paths[i], b->o.id, b->o.org, &src, &r->e);
         if (!rc)
             rc = zx_index_add(r->ix, src, b->o.force, &res, &bad, &r->e);
     }

@@ -58,6 +58,8 @@ struct zx_batch_event {
 
 struct zx_batch_opts {
     const char *id;              /* the one model's id, or NULL */
+    const char *org;             /* the org of ids derived from folders
+                                    (zx_model_src_open_as), or NULL */
     int force;                   /* re-index unchanged models too */
     struct zx_unpack_limits lim; /* zoo archives' limits */
     volatile int *stop;          /* non-zero (from a signal): stop soon;

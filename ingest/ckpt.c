@@ -9,6 +9,15 @@
  * A file whose name ends in neither is recognised by its first bytes (a
  * zip or a pickle: torch; else safetensors, which also gives the clearest
  * error for garbage).
+ *
+ * Rows without a reader are formats recognised by their first bytes but
+ * not read yet: GGUF ("GGUF"), ONNX (a protobuf ModelProto starting with
+ * its ir_version), a Keras archive (a zip holding config.json), HDF5
+ * ("\211HDF\r\n\032\n" at 0 or 512; TensorFlow when named tf_model.h5),
+ * Flax msgpack (a map whose first key is a string) and UTF-8 text.  Their
+ * bytes win over the file's name, so a GGUF file called model.safetensors
+ * is refused as GGUF, with a message naming the format
+ * (zx_ckpt_refuse()), instead of a reader's error about the wrong format.
  * SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <stdio.h>
@@ -22,17 +31,223 @@
 
 #define MAX_INDEX_JSON (64u << 20)
 
+/* ===== Recognising a file by its first bytes ===== */
+
+#define HEAD_BYTES 520 /* an HDF5 superblock may sit at offset 512 */
+
+static int has_suffix(const char *s, const char *suf);
+
+static int sniff_safetensors(const unsigned char *h, size_t n, const char *path)
+{
+    uint64_t len = 0;
+    int i;
+
+    (void)path;
+    if (n < 9)
+        return 0;
+    for (i = 7; i >= 0; i--)
+        len = len << 8 | h[i];
+    return len >= 2 && len <= ZX_CKPT_MAX_HEADER && h[8] == '{';
+}
+
+/* A zip archive: its first local file header. */
+static int is_zip(const unsigned char *h, size_t n)
+{
+    return n >= 4 && !memcmp(h, "PK\3\4", 4);
+}
+
+/* A zip whose entries (walked by their local headers, at most 64) include
+ * `name` at the top level: a Keras v3 archive holds config.json. */
+static int zip_has_entry(const char *path, const char *name)
+{
+    unsigned char lh[30];
+    char entry[256];
+    FILE *fp = fopen(path, "rb");
+    int i, found = 0;
+
+    if (!fp)
+        return 0;
+    for (i = 0; i < 64 && fread(lh, 1, 30, fp) == 30; i++) {
+        unsigned flags = lh[6] | lh[7] << 8;
+        unsigned long csize = lh[18] | lh[19] << 8 |
+                              (unsigned long)lh[20] << 16 |
+                              (unsigned long)lh[21] << 24;
+        unsigned nlen = lh[26] | lh[27] << 8, xlen = lh[28] | lh[29] << 8;
+
+        if (memcmp(lh, "PK\3\4", 4))
+            break;
+        if (nlen < sizeof(entry)) {
+            if (fread(entry, 1, nlen, fp) != nlen)
+                break;
+            entry[nlen] = '\0';
+            if (!strcmp(entry, name)) {
+                found = 1;
+                break;
+            }
+            nlen = 0;
+        }
+        /* sizes after the data (flag bit 3) or zip64: stop here */
+        if ((flags & 8) || csize == 0xffffffffUL ||
+            fseek(fp, (long)(nlen + xlen + csize), SEEK_CUR) != 0)
+            break;
+    }
+    fclose(fp);
+    return found;
+}
+
+static int sniff_keras_zip(const unsigned char *h, size_t n, const char *path)
+{
+    return is_zip(h, n) && zip_has_entry(path, "config.json");
+}
+
+static int sniff_torch(const unsigned char *h, size_t n, const char *path)
+{
+    (void)path;
+    /* a zip, or a pickle's PROTO 2..5 then the legacy magic number */
+    return is_zip(h, n) ||
+           (n >= 3 && h[0] == 0x80 && h[1] >= 2 && h[1] <= 5 && h[2] == 0x8a);
+}
+
+static int sniff_gguf(const unsigned char *h, size_t n, const char *path)
+{
+    (void)path;
+    return n >= 4 && !memcmp(h, "GGUF", 4);
+}
+
+/* An ONNX ModelProto: field 1 (ir_version, a small varint), then another
+ * of its fields. */
+static int sniff_onnx(const unsigned char *h, size_t n, const char *path)
+{
+    static const unsigned char next[] = {0x12, 0x1a, 0x22, 0x28,
+                                         0x32, 0x3a, 0x42, 0x72};
+
+    (void)path;
+    return n >= 3 && h[0] == 0x08 && h[1] >= 1 && h[1] <= 15 &&
+           memchr(next, h[2], sizeof(next)) != NULL;
+}
+
+static int is_hdf5(const unsigned char *h, size_t n)
+{
+    static const unsigned char sig[8] = {0x89, 'H',  'D',  'F',
+                                         '\r', '\n', 0x1a, '\n'};
+
+    return (n >= 8 && !memcmp(h, sig, 8)) ||
+           (n >= 520 && !memcmp(h + 512, sig, 8));
+}
+
+static int sniff_tf_h5(const unsigned char *h, size_t n, const char *path)
+{
+    const char *base = strrchr(path, '/');
+
+    return is_hdf5(h, n) && !strcmp(base ? base + 1 : path, "tf_model.h5");
+}
+
+static int sniff_hdf5(const unsigned char *h, size_t n, const char *path)
+{
+    (void)path;
+    return is_hdf5(h, n);
+}
+
+/* A msgpack map whose first key is a string of printable bytes. */
+static int sniff_msgpack(const unsigned char *h, size_t n, const char *path)
+{
+    size_t at, len, i;
+
+    (void)path;
+    if (n < 3)
+        return 0;
+    if (h[0] >= 0x81 && h[0] <= 0x8f)
+        at = 1;
+    else if (h[0] == 0xde)
+        at = 3;
+    else if (h[0] == 0xdf)
+        at = 5;
+    else
+        return 0;
+    if (at >= n)
+        return 0;
+    if (h[at] >= 0xa1 && h[at] <= 0xbf) {
+        len = h[at] & 0x1f;
+        at++;
+    } else if (h[at] == 0xd9 && at + 1 < n) {
+        len = h[at + 1];
+        at += 2;
+    } else {
+        return 0;
+    }
+    if (len == 0 || at + len > n)
+        return 0;
+    for (i = at; i < at + len; i++)
+        if (h[i] < 0x20 || h[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Text: UTF-8 (a sequence cut by the end of the head counts) without
+ * NUL or a control character other than tab, newline, CR and FF. */
+static int sniff_text(const unsigned char *h, size_t n, const char *path)
+{
+    size_t i = 0, k, more;
+
+    (void)path;
+    if (n == 0)
+        return 0;
+    while (i < n) {
+        unsigned char c = h[i++];
+
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+                return 0;
+            if (c == 0x7f)
+                return 0;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            more = 1;
+        else if (c >= 0xe0 && c <= 0xef)
+            more = 2;
+        else if (c >= 0xf0 && c <= 0xf4)
+            more = 3;
+        else
+            return 0;
+        for (k = 0; k < more && i < n; k++, i++)
+            if ((h[i] & 0xc0) != 0x80)
+                return 0;
+    }
+    return 1;
+}
+
+/* The readers, then the formats recognised but not read yet (add ==
+ * NULL; `what` says what the file is).  By bytes, the first row whose
+ * sniff matches wins. */
 static const struct format {
     const char *name;
     const char *const *suffixes; /* file names this reader takes */
     const char *shard_suffix;    /* what an index's shard names end in */
     const char *index_suffix;
     int (*add)(struct zx_ckpt *ck, const char *path, struct zx_error *err);
+    int (*sniff)(const unsigned char *head, size_t n, const char *path);
+    const char *what;
 } formats[] = {
     {"safetensors", (const char *const[]){".safetensors", NULL}, ".safetensors",
-     ".safetensors.index.json", zx_ckpt_add_safetensors},
+     ".safetensors.index.json", zx_ckpt_add_safetensors, sniff_safetensors,
+     NULL},
+    {"Keras", (const char *const[]){".keras", NULL}, NULL, NULL, NULL,
+     sniff_keras_zip, "a Keras model archive (.keras)"},
     {"torch", (const char *const[]){".bin", ".pt", ".pth", ".ckpt", NULL},
-     ".bin", ".bin.index.json", zx_ckpt_add_torch},
+     ".bin", ".bin.index.json", zx_ckpt_add_torch, sniff_torch, NULL},
+    {"GGUF", (const char *const[]){".gguf", NULL}, NULL, NULL, NULL, sniff_gguf,
+     "a GGUF file (llama.cpp)"},
+    {"ONNX", (const char *const[]){".onnx", NULL}, NULL, NULL, NULL, sniff_onnx,
+     "an ONNX model"},
+    {"TensorFlow", (const char *const[]){"tf_model.h5", NULL}, NULL, NULL, NULL,
+     sniff_tf_h5, "TensorFlow weights in HDF5 (tf_model.h5)"},
+    {"HDF5", (const char *const[]){".h5", ".hdf5", NULL}, NULL, NULL, NULL,
+     sniff_hdf5, "an HDF5 file (Keras or TensorFlow weights)"},
+    {"Flax", (const char *const[]){".msgpack", NULL}, NULL, NULL, NULL,
+     sniff_msgpack, "Flax weights in msgpack (flax_model.msgpack)"},
+    {"text", (const char *const[]){NULL}, NULL, NULL, NULL, sniff_text,
+     "plain text, not a checkpoint"},
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -438,27 +653,76 @@ void zx_ckpt_sums(const struct zx_ckpt *ck, size_t i,
 
 /* ===== Choosing a reader ===== */
 
-static const struct format *format_of(const char *path)
+/* The format whose bytes `path` starts with, or NULL. */
+static const struct format *sniff(const char *path)
 {
-    unsigned char head[4] = {0};
-    size_t f, k;
-    FILE *fp;
+    unsigned char head[HEAD_BYTES];
+    size_t f, n = 0;
+    FILE *fp = fopen(path, "rb");
 
+    if (!fp)
+        return NULL;
+    n = fread(head, 1, sizeof(head), fp);
+    fclose(fp);
     for (f = 0; f < N_FORMATS; f++)
-        for (k = 0; formats[f].suffixes[k]; k++)
+        if (formats[f].sniff(head, n, path))
+            return &formats[f];
+    return NULL;
+}
+
+/* The reader for `path`: by name (.safetensors, .bin, ...), else by its
+ * bytes, else the safetensors reader, which gives the clearest error for
+ * garbage.  A file whose bytes are those of a format not read yet is
+ * refused with what it is (*unsup), whatever its name. */
+static const struct format *format_of(const char *path,
+                                      const struct format **unsup)
+{
+    const struct format *by_bytes = sniff(path);
+    size_t f, k;
+
+    *unsup = NULL;
+    if (by_bytes && !by_bytes->add) {
+        *unsup = by_bytes;
+        return NULL;
+    }
+    for (f = 0; f < N_FORMATS; f++)
+        for (k = 0; formats[f].add && formats[f].suffixes[k]; k++)
             if (has_suffix(path, formats[f].suffixes[k]))
                 return &formats[f];
-    /* By content: "PK\3\4" (zip) or a pickle's PROTO 2..5 opcode. */
-    fp = fopen(path, "rb");
-    if (fp) {
-        if (fread(head, 1, sizeof(head), fp) != sizeof(head))
-            memset(head, 0, sizeof(head));
-        fclose(fp);
-    }
-    if (!memcmp(head, "PK\3\4", 4) ||
-        (head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 && head[2] == 0x8a))
-        return &formats[1];
-    return &formats[0];
+    return by_bytes ? by_bytes : &formats[0];
+}
+
+const char *zx_ckpt_sniff(const char *path)
+{
+    const struct format *fmt = sniff(path);
+
+    return fmt ? fmt->name : NULL;
+}
+
+const char *zx_ckpt_unsupported_name(const char *name)
+{
+    size_t f, k;
+
+    for (f = 0; f < N_FORMATS; f++)
+        for (k = 0; !formats[f].add && formats[f].suffixes[k]; k++)
+            if (has_suffix(name, formats[f].suffixes[k]))
+                return formats[f].name;
+    return NULL;
+}
+
+int zx_ckpt_refuse(const char *path, struct zx_error *err)
+{
+    const struct format *fmt = sniff(path);
+
+    if (!fmt || fmt->add)
+        return ZX_OK;
+    if (!strcmp(fmt->name, "text"))
+        return zx_fail(err, ZX_EUNSUPPORTED,
+                       "'%s' is plain text, not a checkpoint", path);
+    return zx_fail(err, ZX_EUNSUPPORTED,
+                   "'%s' is %s, a format not supported yet (zoodex reads "
+                   "safetensors and PyTorch checkpoints)",
+                   path, fmt->what);
 }
 
 int zx_ckpt_is_weights_name(const char *name)
@@ -466,6 +730,8 @@ int zx_ckpt_is_weights_name(const char *name)
     size_t f, k;
 
     for (f = 0; f < N_FORMATS; f++) {
+        if (!formats[f].add)
+            continue;
         if (has_suffix(name, formats[f].index_suffix))
             return 1;
         for (k = 0; formats[f].suffixes[k]; k++)
@@ -484,7 +750,8 @@ int zx_ckpt_open(const char *path, struct zx_ckpt **out, struct zx_error *err)
 
     *out = NULL;
     for (f = 0; f < N_FORMATS; f++)
-        if (has_suffix(path, formats[f].index_suffix))
+        if (formats[f].index_suffix &&
+            has_suffix(path, formats[f].index_suffix))
             fmt = &formats[f];
     if (fmt) {
         rc = open_index(ck, path, fmt, err);
@@ -495,7 +762,10 @@ int zx_ckpt_open(const char *path, struct zx_ckpt **out, struct zx_error *err)
                      "are read)",
                      path);
     } else {
-        rc = format_of(path)->add(ck, path, err);
+        const struct format *unsup;
+
+        fmt = format_of(path, &unsup);
+        rc = fmt ? fmt->add(ck, path, err) : zx_ckpt_refuse(path, err);
     }
     if (rc)
         goto out;

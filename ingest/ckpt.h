@@ -139,6 +139,21 @@ struct zx_ckpt;
 int zx_ckpt_open(const char *path, struct zx_ckpt **out, struct zx_error *err);
 void zx_ckpt_close(struct zx_ckpt *ck); /* NULL-safe */
 
+/* Formats recognised by their first bytes but not read yet: GGUF, ONNX,
+ * Keras (.keras archives), TensorFlow and Keras HDF5 (tf_model.h5, .h5),
+ * Flax msgpack, and plain text.  zx_ckpt_open() refuses such a file with
+ * ZX_EUNSUPPORTED and a message saying what it is, whatever its name. */
+/* The format `path` starts like ("safetensors", "torch", "GGUF", "ONNX",
+ * "Keras", "TensorFlow", "HDF5", "Flax", "text"), or NULL. */
+const char *zx_ckpt_sniff(const char *path);
+/* The format a file name ends like when it is one not read yet (".gguf",
+ * ".onnx", ".keras", ".h5", ".msgpack"), or NULL. */
+const char *zx_ckpt_unsupported_name(const char *name);
+/* ZX_EUNSUPPORTED with "'path' is a GGUF file (llama.cpp): the GGUF
+ * format is not supported yet ..." when the file's bytes are those of a
+ * format not read yet; ZX_OK otherwise. */
+int zx_ckpt_refuse(const char *path, struct zx_error *err);
+
 /* 1 when a file name ends like a checkpoint zx_ckpt_open() reads
  * (.safetensors, .bin, .pt, .pth, .ckpt or one of the index names). */
 int zx_ckpt_is_weights_name(const char *name);

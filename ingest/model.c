@@ -159,6 +159,104 @@ int zx_model_is_dir(const char *dir)
     return yes;
 }
 
+/* The first file of `dir` by name whose name is that of a format not read
+ * yet (model.gguf, model.onnx, tf_model.h5, ...), or NULL. */
+static char *find_unsupported(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char *best = NULL;
+
+    if (!d)
+        return NULL;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || !zx_ckpt_unsupported_name(de->d_name) ||
+            (best && strcmp(de->d_name, best) >= 0))
+            continue;
+        free(best);
+        best = xstrdup(de->d_name);
+    }
+    closedir(d);
+    if (best) {
+        char *p = zx_path_join(dir, best);
+
+        free(best);
+        best = p;
+    }
+    return best;
+}
+
+static int count_cb(const char *path, void *arg)
+{
+    struct {
+        size_t n;
+        char *first;
+    } *c = arg;
+
+    if (!c->first)
+        c->first = xstrdup(path);
+    c->n++;
+    return 0;
+}
+
+int zx_model_weights(const char *path, char **out, struct zx_error *err)
+{
+    char *u;
+    int several = 0;
+
+    *out = NULL;
+    if (zx_is_file(path)) {
+        *out = xstrdup(path);
+        return ZX_OK;
+    }
+    if (!zx_is_dir(path))
+        return zx_fail(err, ZX_ENOTFOUND,
+                       "cannot open '%s': No such file or directory", path);
+    *out = find_weights(path, &several);
+    if (*out)
+        return ZX_OK;
+    if (several)
+        return zx_fail(err, ZX_EUNSUPPORTED,
+                       "'%s' holds several %s files: give one of them", path,
+                       several == 1 ? ".safetensors"
+                                    : ".pth or .bin.index.json");
+    u = find_unsupported(path);
+    if (u) {
+        int rc = zx_ckpt_refuse(u, err);
+
+        if (!rc)
+            rc =
+                zx_fail(err, ZX_EUNSUPPORTED,
+                        "'%s' holds '%s', a %s file, which is not supported "
+                        "yet",
+                        path, strrchr(u, '/') + 1, zx_ckpt_unsupported_name(u));
+        else
+            zx_error_prefix(err, "'%s' has no weights zoodex reads", path);
+        free(u);
+        return rc;
+    }
+    {
+        struct {
+            size_t n;
+            char *first;
+        } c = {0, NULL};
+
+        zx_model_scan(path, count_cb, &c, NULL);
+        if (c.n) {
+            zx_fail(err, ZX_EUNSUPPORTED,
+                    "'%s' is not one model: it holds %zu model%s (such as "
+                    "'%s'); give one of them",
+                    path, c.n, c.n == 1 ? "" : "s", c.first);
+            free(c.first);
+            return ZX_EUNSUPPORTED;
+        }
+    }
+    return zx_fail(err, ZX_EUNSUPPORTED,
+                   "'%s' holds no .safetensors weights (nor "
+                   "pytorch_model.bin or a .pth file)",
+                   path);
+}
+
 void zx_model_src_free(struct zx_model_src *m)
 {
     if (!m)
@@ -325,15 +423,67 @@ static char *abs_path(const char *path)
     return zx_path_join(real, slash ? slash + 1 : path);
 }
 
+/* A valid "org/name" that is not a path (one slash, nothing hidden). */
+static int org_name(const char *s)
+{
+    const char *slash = s ? strchr(s, '/') : NULL;
+
+    return slash && slash != s && !strchr(slash + 1, '/') && s[0] != '.' &&
+           slash[1] != '.' && slash[1] && zx_valid_model_id(s);
+}
+
+/* The org of a derived id: `org` (--org) when given, else the org of the
+ * config's or the card's _name_or_path when that is "org/<the derived
+ * name>" (a name_or_path naming another model is its parent, not it).
+ * Ids from a Hugging Face cache path are the Hub's and stay. */
+static int set_org(struct zx_model_src *m, const char *org,
+                   struct zx_error *err)
+{
+    const char *slash = strchr(m->id, '/');
+    const char *name = slash ? slash + 1 : m->id;
+    json_t *const srcs[] = {m->config, m->card};
+    char *id = NULL;
+    size_t i;
+
+    if (m->revision)
+        return ZX_OK;
+    if (org) {
+        id = xasprintf("%s/%s", org, name);
+        if (!org_name(id)) {
+            zx_fail(err, ZX_EUSAGE, "'%s' is not a valid model id", id);
+            free(id);
+            return ZX_EUSAGE;
+        }
+    } else {
+        for (i = 0; i < 2 && !id; i++) {
+            const char *v = zx_json_str(srcs[i], "_name_or_path");
+
+            if (org_name(v) && !strcmp(strchr(v, '/') + 1, name))
+                id = xstrdup(v);
+        }
+    }
+    if (id) {
+        free(m->id);
+        m->id = id;
+    }
+    return ZX_OK;
+}
+
 int zx_model_src_open(const char *path, const char *id,
                       struct zx_model_src **out, struct zx_error *err)
+{
+    return zx_model_src_open_as(path, id, NULL, out, err);
+}
+
+int zx_model_src_open_as(const char *path, const char *id, const char *org,
+                         struct zx_model_src **out, struct zx_error *err)
 {
     struct zx_model_src *m = xcalloc(1, sizeof(*m));
     struct zx_sha256 *h = NULL;
     char *real;
     char *card = NULL, *cardpath = NULL, *dir = NULL;
     size_t cardlen = 0;
-    int rc = ZX_OK, is_file, several = 0;
+    int rc = ZX_OK, is_file;
 
     *out = NULL;
     real = abs_path(path);
@@ -351,11 +501,13 @@ int zx_model_src_open(const char *path, const char *id,
     is_file = zx_is_file(real);
     if (is_file) {
         if (!zx_ckpt_is_weights_name(real)) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED,
-                         "'%s' is not a .safetensors "
-                         "file, a PyTorch checkpoint (.bin .pt .pth .ckpt) "
-                         "or a model folder",
-                         path);
+            rc = zx_ckpt_refuse(path, err);
+            if (!rc)
+                rc = zx_fail(err, ZX_EUNSUPPORTED,
+                             "'%s' is not a .safetensors "
+                             "file, a PyTorch checkpoint (.bin .pt .pth .ckpt) "
+                             "or a model folder",
+                             path);
             goto out;
         }
         m->weights = xstrdup(real);
@@ -368,23 +520,18 @@ int zx_model_src_open(const char *path, const char *id,
             dir = NULL;
         }
     } else if (zx_is_dir(real)) {
-        m->weights = find_weights(real, &several);
-        if (several) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED,
-                         "'%s' holds several %s "
-                         "files: give one of them",
-                         path,
-                         several == 1 ? ".safetensors"
-                                      : ".pth or "
-                                        ".bin.index.json");
+        rc = zx_model_weights(path, &m->weights, err);
+        if (rc) {
+            if (rc == ZX_ENOTFOUND) /* gone since realpath() */
+                rc = ZX_EIO;
             goto out;
         }
-        if (!m->weights) {
-            rc = zx_fail(err, ZX_EUNSUPPORTED,
-                         "'%s' holds no .safetensors "
-                         "weights (nor pytorch_model.bin or a .pth file)",
-                         path);
-            goto out;
+        {
+            /* the same file under the resolved folder */
+            char *w = zx_path_join(real, strrchr(m->weights, '/') + 1);
+
+            free(m->weights);
+            m->weights = w;
         }
         dir = xstrdup(real);
     } else {
@@ -393,15 +540,6 @@ int zx_model_src_open(const char *path, const char *id,
                      "folder",
                      path);
         goto out;
-    }
-    if (id) {
-        if (!zx_valid_model_id(id)) {
-            rc = zx_fail(err, ZX_EUSAGE, "'%s' is not a valid model id", id);
-            goto out;
-        }
-        m->id = xstrdup(id);
-    } else {
-        derive_id(m, is_file);
     }
     h = zx_sha256_new();
     stamp_file(h, m->weights, 0);
@@ -455,6 +593,18 @@ int zx_model_src_open(const char *path, const char *id,
             }
         }
     }
+    if (id) {
+        if (!zx_valid_model_id(id)) {
+            rc = zx_fail(err, ZX_EUSAGE, "'%s' is not a valid model id", id);
+            goto out;
+        }
+        m->id = xstrdup(id);
+    } else {
+        derive_id(m, is_file);
+        rc = set_org(m, org, err);
+        if (rc)
+            goto out;
+    }
     zx_sha256_update(h, m->id, strlen(m->id) + 1);
     zx_sha256_final_hex(h, m->stamp);
     *out = m;
@@ -475,6 +625,19 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* 1 when `dir` is a model folder, or holds weights only in formats not
+ * read yet (reported, so that ingest says why it skips it). */
+static int scan_target(const char *dir)
+{
+    int several = 0;
+    char *w = find_weights(dir, &several);
+
+    if (!w && !several)
+        w = find_unsupported(dir);
+    free(w);
+    return w != NULL;
+}
+
 static int scan(const char *dir, int depth,
                 int (*cb)(const char *path, void *arg), void *arg,
                 struct zx_error *err)
@@ -485,7 +648,7 @@ static int scan(const char *dir, int depth,
     size_t n = 0, cap = 0, i;
     int rc = 0;
 
-    if (zx_model_is_dir(dir))
+    if (scan_target(dir))
         return cb(dir, arg);
     if (depth >= MAX_SCAN_DEPTH)
         return 0;

@@ -61,15 +61,30 @@ struct zx_model_src {
  * (a Hugging Face cache snapshot links into blobs/). */
 int zx_model_src_open(const char *path, const char *id,
                       struct zx_model_src **out, struct zx_error *err);
+/* The same, with `org` (may be NULL) as the org of a derived id ("ORG/
+ * <folder or file name>"), for folders laid out flat; without it, a
+ * config's or card's _name_or_path "org/<that name>" gives the org.
+ * Neither applies to --id or to an id from a Hugging Face cache path. */
+int zx_model_src_open_as(const char *path, const char *id, const char *org,
+                         struct zx_model_src **out, struct zx_error *err);
 void zx_model_src_free(struct zx_model_src *m); /* NULL-safe */
+
+/* The weights file zx_model_src_open() would read for `path`: the path
+ * itself for a file, else the folder's weights (owned, in *out).
+ * ZX_ENOTFOUND, or ZX_EUNSUPPORTED with a message saying why: several
+ * candidates, weights only in a format not read yet (which one), a folder
+ * of several models (how many, and one of them), or no weights. */
+int zx_model_weights(const char *path, char **out, struct zx_error *err);
 
 /* 1 when `dir` holds a model: weights as listed at the top (shards "-of-"
  * do not count as lone .safetensors). */
 int zx_model_is_dir(const char *dir);
 
 /* Call cb(path, arg) for every model folder or stray .safetensors or .pth
- * file under `root`, in sorted order, not following symbolic links, at most 16
- * levels deep.  Stops at the first non-zero return of cb and returns it. */
+ * file under `root`, and for every folder whose only weights are in a
+ * format not read yet (zx_model_src_open() then says which), in sorted order,
+ * not following symbolic links, at most 16 levels deep.  Stops at the first
+ * non-zero return of cb and returns it. */
 int zx_model_scan(const char *root, int (*cb)(const char *path, void *arg),
                   void *arg, struct zx_error *err);
 

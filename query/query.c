@@ -11,14 +11,18 @@
 #include "ckpt.h"
 #include "lineage.h"
 #include "zx_buf.h"
+#include "zx_fs.h"
 #include "zx_mem.h"
 #include "zx_units.h"
 
 /* ===== Resolving names ===== */
 
+#define MAX_LISTED 20 /* matches an ambiguous name lists */
+
 struct suffix_match {
     const char *name;
     char *found;
+    struct zx_buf all; /* "a/x, b/x, ..." */
     int n;
 };
 
@@ -31,16 +35,71 @@ static int suffix_cb(const char *id, json_t *rec, void *arg)
     if (slash && !strcmp(slash + 1, m->name)) {
         if (!m->found)
             m->found = xstrdup(id);
+        if (m->n < MAX_LISTED)
+            zx_buf_printf(&m->all, "%s%s", m->n ? ", " : "", id);
         m->n++;
     }
     return 0;
+}
+
+/* The model whose record came from `real` (an absolute path): its
+ * "source" (the folder or file ingested) or its "weights". */
+struct path_match {
+    const char *real;
+    char *found;
+};
+
+static int path_cb(const char *id, json_t *rec, void *arg)
+{
+    struct path_match *m = arg;
+    const char *src = zx_json_str(rec, "source");
+    const char *w = zx_json_str(rec, "weights");
+
+    if ((src && !strcmp(src, m->real)) || (w && !strcmp(w, m->real))) {
+        m->found = xstrdup(id);
+        return -1;
+    }
+    return 0;
+}
+
+/* A MODEL argument that names a file or folder on disk: the indexed model
+ * read from there, ZX_ENOTFOUND with "not indexed", or ZX_EUSAGE when it
+ * is not on disk (*id stays NULL). */
+static int resolve_path(struct zx_txn *txn, const char *name, char **id,
+                        struct zx_error *err)
+{
+    struct path_match m = {NULL, NULL};
+    char *real = NULL;
+    int rc;
+
+    if (!zx_is_file(name) && !zx_is_dir(name))
+        return ZX_EUSAGE;
+    real = realpath(name, NULL);
+    if (!real)
+        return ZX_EUSAGE;
+    m.real = real;
+    rc = zx_store_each_model(txn, path_cb, &m, err);
+    if (rc == -1)
+        rc = ZX_OK;
+    if (!rc && m.found) {
+        *id = m.found;
+        m.found = NULL;
+    } else if (!rc) {
+        rc = zx_fail(err, ZX_ENOTFOUND,
+                     "'%s' is on disk but not indexed (zoodex ingest '%s' "
+                     "indexes it)",
+                     name, name);
+    }
+    free(m.found);
+    free(real);
+    return rc;
 }
 
 int zx_query_resolve(struct zx_index *ix, const char *name, char **id,
                      struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    struct suffix_match m = {name, NULL, 0};
+    struct suffix_match m = {name, NULL, {0}, 0};
     json_t *rec = NULL;
     int rc;
 
@@ -53,8 +112,10 @@ int zx_query_resolve(struct zx_index *ix, const char *name, char **id,
         *id = xstrdup(name);
         goto out;
     }
-    if (rc != ZX_ENOTFOUND || strchr(name, '/'))
+    if (rc != ZX_ENOTFOUND)
         goto notfound;
+    if (strchr(name, '/'))
+        goto on_disk;
     rc = zx_store_each_model(txn, suffix_cb, &m, err);
     if (rc)
         goto out;
@@ -66,16 +127,23 @@ int zx_query_resolve(struct zx_index *ix, const char *name, char **id,
     }
     if (m.n > 1) {
         rc = zx_fail(err, ZX_EUSAGE,
-                     "'%s' matches %d models (e.g. '%s'); "
-                     "give the full org/name",
-                     name, m.n, m.found);
+                     "'%s' matches %d models: %s%s; give the full org/name",
+                     name, m.n, zx_buf_cstr(&m.all),
+                     m.n > MAX_LISTED ? ", ..." : "");
         goto out;
     }
+on_disk:
+    /* a model folder or checkpoint on disk that was ingested */
+    rc = resolve_path(txn, name, id, err);
+    if (rc != ZX_EUSAGE)
+        goto out;
+    rc = ZX_ENOTFOUND;
 notfound:
     if (rc == ZX_ENOTFOUND || rc == ZX_OK)
         rc = zx_fail(err, ZX_ENOTFOUND, "no model '%s' in the index", name);
 out:
     free(m.found);
+    zx_buf_release(&m.all);
     json_decref(rec);
     zx_txn_abort(txn);
     return rc;

@@ -1,11 +1,15 @@
 /* cmd.h - the subcommand table's row type and the shared CLI context.
  *
  * Adding a subcommand: write src/cmd_<name>.c with cmd_<name>(), add a row
- * to commands[] in main.c (kept sorted), write man/zoodex-<name>.1 whose
- * SYNOPSIS matches the row, and add tests/cli/tNNNN-<name>-*.sh.
+ * to commands[] in main.c (kept sorted) with its options table, write
+ * man/zoodex-<name>.1 whose SYNOPSIS and option list match them, and add
+ * tests/cli/tNNNN-<name>-*.sh.
  * SPDX-License-Identifier: MIT */
 #ifndef ZX_CMD_H
 #define ZX_CMD_H
+#include <getopt.h>
+#include <stdint.h>
+
 #include "zx_err.h"
 #include "zx_json.h"
 
@@ -18,7 +22,7 @@ enum zx_exit {
     ZX_EXIT_LOCKED = 4,      /* another zoodex process writes the index */
     ZX_EXIT_NOTFOUND = 5,    /* the model asked about is not indexed */
     ZX_EXIT_UNREACHABLE = 6, /* crawl: the Hub could not be reached */
-    ZX_EXIT_NOTHING = 7,     /* crawl: nothing new or changed */
+    ZX_EXIT_NOTHING = 7,     /* crawl --exit-code: nothing new or changed */
     ZX_EXIT_OFFLINE = 8,     /* HF_HUB_OFFLINE: needs the network, or the
                                 model is not (whole) in the HF cache */
     ZX_EXIT_INTERRUPTED = 130,
@@ -27,7 +31,18 @@ enum zx_exit {
 struct zx_ctx {
     const char *db;   /* index folder */
     const char *name; /* subcommand name */
+    int json;         /* --json (or --format json) was asked for: every
+                         exit path prints one JSON object on stdout */
     struct zx_error err;
+};
+
+/* One option of a command, for `COMMAND --help` and `zoodex help`: the
+ * spelling as the man page's option list gives it ("-a, --author a") and
+ * what it does, ending with its default.  tests/check-docs.sh checks that
+ * the man page lists the same options. */
+struct zx_optdoc {
+    const char *spelling;
+    const char *text;
 };
 
 struct zx_cmd {
@@ -35,16 +50,32 @@ struct zx_cmd {
     int (*fn)(int argc, char **argv, struct zx_ctx *ctx);
     const char *synopsis; /* == the man page's SYNOPSIS after the name */
     const char *summary;
+    const struct zx_optdoc *opts; /* ends with a NULL spelling */
 };
 
 /* A command returns an exit status (enum zx_exit) after printing its
  * output; on failure it leaves the message in ctx->err and returns
  * zx_exit_for(code). */
 int zx_exit_for(int code);
-/* Print usage of the current command to stderr and return 2. */
+/* Print what is wrong (the option getopt_long() refused, or ctx->err's
+ * message when set) and the usage of the current command to stderr, and
+ * with --json {"error", "exit"} on stdout; return 2. */
 int zx_usage(struct zx_ctx *ctx);
+/* The same with a message of its own. */
+int zx_usage_msg(struct zx_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Check the count of operands argv[optind..argc): at least `min`, at most
+ * `max` (-1: any); `what` names one ("a model"). 0, or the usage status
+ * with "missing operand" or "unexpected operand 'x'". */
+int zx_operands(struct zx_ctx *ctx, int argc, char **argv, int min, int max,
+                const char *what);
 /* Print "zoodex <cmd>: <msg>" for ctx->err and return zx_exit_for(rc). */
 int zx_report(struct zx_ctx *ctx, int rc);
+/* Print ctx->err's message and return `status`; with --json also
+ * {"error", "exit"} on stdout. */
+int zx_report_status(struct zx_ctx *ctx, int status);
+/* "1 model", "2 models": the noun for n (an "s" added). */
+const char *zx_plural(uint64_t n, const char *one, const char *many);
 /* Print a JSON value on stdout, indented, with a newline. */
 void zx_print_json(const json_t *v);
 /* A byte count: digits, an optional k/M/G/T suffix (powers of 1024) and an
@@ -52,6 +83,13 @@ void zx_print_json(const json_t *v);
 int zx_parse_size(const char *s, uint64_t *out);
 /* Parse an integer option in [lo, hi]; 0 on success. */
 int zx_parse_int(const char *s, long lo, long hi, long *out);
+/* getopt_long() as every command calls it: main.c's wrapper, which keeps
+ * getopt's own messages quiet and records why an option was refused (an
+ * unknown option with the nearest known one, a missing argument, --db
+ * after the command) for zx_usage() to print. */
+int zx_getopt_long(int argc, char *const *argv, const char *shortopts,
+                   const struct option *longopts, int *longind);
+#define getopt_long zx_getopt_long
 /* Parse a command that takes only --json (and no operands); 0 or the
  * usage exit status. */
 int zx_parse_json_only(int argc, char **argv, struct zx_ctx *ctx, int *json);

@@ -1,9 +1,9 @@
 /* cmd_crawl.c - `zoodex crawl`: bring the index up to date with the Hub.
  *
- * Exit statuses a cron job can act on: 0 models were indexed, 7 nothing to
- * do, 3 some models failed, 6 the Hub could not be reached, 4 another
- * zoodex process holds the index, 130 interrupted (progress is kept).
- * SPDX-License-Identifier: MIT */
+ * Exit statuses a cron job can act on: 0 success (also when nothing was
+ * new; with --exit-code 7 then), 3 some models failed, 6 the Hub could not be
+ * reached, 4 another zoodex process holds the index, 130 interrupted (progress
+ * is kept). SPDX-License-Identifier: MIT */
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -70,6 +70,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         {"page-size", required_argument, NULL, 'P'},
         {"retries", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
+        {"exit-code", no_argument, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
     struct zx_crawl_opts o;
@@ -81,13 +82,15 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     const char **filters = NULL;
     size_t nf = 0, fcap = 0;
     long v;
-    int json = 0, ch, rc, status;
+    int json = 0, exit_code = 0, ch, rc, status;
 
     zx_crawl_default_opts(&o);
     zx_hub_default_opts(&ho);
     memset(&rep, 0, sizeof(rep));
-    while ((ch = getopt_long(argc, argv, "a:f:s:S:n:b:dp:r:P:R:j", opts,
+    while ((ch = getopt_long(argc, argv, "a:f:s:S:n:b:dep:r:P:R:j", opts,
                              NULL)) != -1) {
+        const char *bad = NULL;
+
         switch (ch) {
         case 'a':
             o.author = optarg;
@@ -101,53 +104,72 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             break;
         case 'S':
             if (!valid_date(optarg))
-                goto usage;
+                bad = "--since wants a date YYYY-MM-DD, optionally followed "
+                      "by THH:MM:SS (UTC)";
             o.since = optarg;
             break;
         case 'n':
             if (zx_parse_int(optarg, 1, 1L << 40, &v))
-                goto usage;
-            o.max_models = v;
+                bad = "--max-models wants a whole number of at least 1";
+            else
+                o.max_models = v;
             break;
         case 'b':
             if (zx_parse_size(optarg, &o.max_bytes))
-                goto usage;
+                bad = "--max-bytes wants a whole number with an optional k, "
+                      "M, G or T suffix, such as 512M (0: no limit)";
             break;
         case 'd':
             o.dry_run = 1;
             break;
         case 'p':
             if (zx_parse_int(optarg, 1, 256, &v))
-                goto usage;
-            ho.max_parallel = (int)v;
+                bad = "--parallel wants a number from 1 to 256";
+            else
+                ho.max_parallel = (int)v;
             break;
         case 'r': {
             char *end;
 
             ho.max_rps = strtod(optarg, &end);
             if (end == optarg || *end || !(ho.max_rps >= 0) || ho.max_rps > 1e6)
-                goto usage;
+                bad = "--rate wants requests per second, a number from 0 "
+                      "(no limit) to 1000000";
             break;
         }
         case 'P':
             if (zx_parse_int(optarg, 1, 10000, &v))
-                goto usage;
-            o.page_size = (int)v;
+                bad = "--page-size wants a number from 1 to 10000";
+            else
+                o.page_size = (int)v;
             break;
         case 'R':
             if (zx_parse_int(optarg, 0, 20, &v))
-                goto usage;
-            ho.max_retries = (int)v;
+                bad = "--retries wants a number from 0 to 20";
+            else
+                ho.max_retries = (int)v;
             break;
         case 'j':
             json = 1;
             break;
+        case 'e':
+            exit_code = 1;
+            break;
         default:
             goto usage;
         }
+        if (bad) {
+            zx_hub_opts_release(&ho);
+            free(filters);
+            return zx_usage_msg(ctx, "%s, not '%s'", bad, optarg);
+        }
     }
-    if (optind != argc)
-        goto usage;
+    if (zx_operands(ctx, argc, argv, 0, 0, "")) {
+        zx_hub_opts_release(&ho);
+        free(filters);
+        return ZX_EXIT_USAGE;
+    }
+    ctx->json |= json;
     o.filters = filters;
     o.n_filters = nf;
     o.batch = ho.max_parallel * 4;
@@ -187,7 +209,8 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     } else if (rc == ZX_EREFUSED) { /* the Hub refused our request */
         fprintf(stderr, "zoodex crawl: %s\n", ctx->err.msg);
         status = ZX_EXIT_ERROR;
-        goto out;
+        if (!json)
+            goto out;
     } else if (rc) {
         status = zx_report(ctx, rc);
         goto out;
@@ -195,7 +218,7 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         status = ZX_EXIT_INTERRUPTED;
     } else if (rep.failed) {
         status = ZX_EXIT_PARTIAL;
-    } else if (rep.indexed_new + rep.updated == 0) {
+    } else if (rep.indexed_new + rep.updated == 0 && exit_code) {
         status = ZX_EXIT_NOTHING;
     } else {
         status = ZX_EXIT_OK;
@@ -217,6 +240,8 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             rep.failures ? rep.failures : json_array(), "skips",
             rep.skips ? rep.skips : json_array(), "exit", status);
 
+        if (rc) /* the summary of what was done before the Hub failed */
+            json_object_set_new(r, "error", json_string(ctx->err.msg));
         zx_print_json(r);
         json_decref(r);
     } else {
@@ -224,14 +249,16 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
 
         printf(
             "crawl%s: %llu seen, %llu new, %llu updated, %llu unchanged, "
-            "%llu skipped, %llu failed; %s in %llu requests "
-            "(%llu retries), %.1f s, %s/s%s\n",
+            "%llu skipped, %llu failed; %s in %llu %s "
+            "(%llu %s), %.1f s, %s/s%s\n",
             o.dry_run ? " (dry run)" : "", (unsigned long long)rep.seen,
             (unsigned long long)rep.indexed_new,
             (unsigned long long)rep.updated, (unsigned long long)rep.unchanged,
             (unsigned long long)rep.skipped, (unsigned long long)rep.failed,
             zx_format_size(rep.bytes, size), (unsigned long long)rep.requests,
-            (unsigned long long)rep.retries, rep.elapsed,
+            zx_plural(rep.requests, "request", "requests"),
+            (unsigned long long)rep.retries,
+            zx_plural(rep.retries, "retry", "retries"), rep.elapsed,
             zx_format_size(rep.elapsed > 0
                                ? (uint64_t)((double)rep.bytes / rep.elapsed)
                                : rep.bytes,

@@ -77,6 +77,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         {"json", no_argument, NULL, 'j'},
         {"max-bytes", required_argument, NULL, 'b'},
         {"max-entries", required_argument, NULL, 'e'},
+        {"org", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     struct zx_batch_opts bo;
@@ -95,7 +96,7 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
     bo.stop = &zx_interrupted;
     bo.event = on_event;
     bo.arg = &sh;
-    while ((ch = getopt_long(argc, argv, "b:e:fi:j", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "b:e:fi:jo:", opts, NULL)) != -1) {
         switch (ch) {
         case 'b':
             if (zx_parse_size(optarg, &bo.lim.max_total_bytes) ||
@@ -127,6 +128,17 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         case 'i':
             bo.id = optarg;
             break;
+        case 'o':
+            bo.org = optarg;
+            if (!*optarg || strchr(optarg, '/') || !zx_valid_model_id(optarg)) {
+                status = zx_usage_msg(ctx,
+                                      "--org wants an organisation name "
+                                      "of letters, digits, '.', '_' and "
+                                      "'-', not '%s'",
+                                      optarg);
+                goto out;
+            }
+            break;
         case 'j':
             json = 1;
             break;
@@ -135,10 +147,10 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
             goto out;
         }
     }
-    if (optind >= argc) {
-        status = zx_usage(ctx);
+    ctx->json |= json;
+    status = zx_operands(ctx, argc, argv, 1, -1, "a path or org/name");
+    if (status)
         goto out;
-    }
     if (bo.id && !zx_valid_model_id(bo.id)) {
         zx_fail(&ctx->err, ZX_EUSAGE,
                 "'%s' is not a valid model id (want "
@@ -151,8 +163,8 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                       &ctx->err);
     if (rc) {
         if (sh.check_interrupted) {
-            status = ZX_EXIT_INTERRUPTED;
-            fprintf(stderr, "zoodex ingest: interrupted\n");
+            zx_fail(&ctx->err, ZX_EIO, "interrupted");
+            status = zx_report_status(ctx, ZX_EXIT_INTERRUPTED);
         } else {
             status = zx_report(ctx, rc);
         }
@@ -173,8 +185,8 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
     }
     rc = zx_batch_run(b, ctx->db, &rep, &ctx->err);
     if (rc && rep.unreachable) {
-        fprintf(stderr, "zoodex ingest: %s\n", ctx->err.msg);
-        status = rc == ZX_ENET ? ZX_EXIT_UNREACHABLE : zx_exit_for(rc);
+        status = zx_report_status(ctx, rc == ZX_ENET ? ZX_EXIT_UNREACHABLE
+                                                     : zx_exit_for(rc));
         goto out;
     }
     if (rc) {
@@ -199,17 +211,19 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
         zx_print_json(o);
         json_decref(o);
     } else {
-        printf("%zu models: %zu new, %zu updated, %zu unchanged, %zu "
+        printf("%zu %s: %zu new, %zu updated, %zu unchanged, %zu "
                "failed",
-               total, rep.n_new, rep.n_updated, rep.n_unchanged, rep.n_failed);
+               total, zx_plural(total, "model", "models"), rep.n_new,
+               rep.n_updated, rep.n_unchanged, rep.n_failed);
         if (hub) {
             const struct zx_hub_stats *hs = zx_hub_stats(hub);
             double secs = zx_now() - t0;
             char size[ZX_SIZE_LEN], rate[ZX_SIZE_LEN];
 
-            printf("; %s from the Hub in %llu requests, %.1f s, %s/s",
+            printf("; %s from the Hub in %llu %s, %.1f s, %s/s",
                    zx_format_size(hs->bytes, size),
-                   (unsigned long long)hs->requests, secs,
+                   (unsigned long long)hs->requests,
+                   zx_plural(hs->requests, "request", "requests"), secs,
                    zx_format_size(secs > 0
                                       ? (uint64_t)((double)hs->bytes / secs)
                                       : hs->bytes,

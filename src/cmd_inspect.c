@@ -13,6 +13,7 @@
 
 #include "ckpt.h"
 #include "cmd.h"
+#include "model.h"
 
 int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx)
 {
@@ -22,6 +23,7 @@ int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx)
     };
     struct zx_ckpt *ck = NULL;
     json_t *arr = NULL;
+    char *weights = NULL;
     size_t i;
     int json = 0, ch, rc;
 
@@ -31,9 +33,14 @@ int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx)
         else
             return zx_usage(ctx);
     }
-    if (argc - optind != 1)
-        return zx_usage(ctx);
-    rc = zx_ckpt_open(argv[optind], &ck, &ctx->err);
+    ctx->json |= json;
+    if (zx_operands(ctx, argc, argv, 1, 1, "a checkpoint or model folder"))
+        return ZX_EXIT_USAGE;
+    /* a model folder: its weights */
+    rc = zx_model_weights(argv[optind], &weights, &ctx->err);
+    if (!rc)
+        rc = zx_ckpt_open(weights, &ck, &ctx->err);
+    free(weights);
     if (rc) /* a missing file is an error, not "model not indexed" */
         return zx_report(ctx, rc == ZX_ENOTFOUND ? ZX_EIO : rc);
     if (json)
@@ -52,10 +59,15 @@ int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx)
                      t->shape[k]);
         }
         if (json) {
+            json_t *dims = json_array();
+
+            for (k = 0; k < t->ndim; k++)
+                json_array_append_new(dims,
+                                      json_integer((json_int_t)t->shape[k]));
             json_array_append_new(
                 arr,
-                json_pack("{s:s,s:s,s:s,s:s,s:f,s:f}", "name", t->name, "dtype",
-                          zx_dtype_name(t->dtype), "shape", shape, "sha256",
+                json_pack("{s:s,s:s,s:o,s:s,s:f,s:f}", "name", t->name, "dtype",
+                          zx_dtype_name(t->dtype), "shape", dims, "sha256",
                           ts.sha256, "sum", ts.sum, "sumabs", ts.sumabs));
         } else {
             printf("%s\t%s\t%s\t%s\t%.17g\t%.17g\n", t->name,

@@ -549,7 +549,8 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
     enum format fmt = FMT_TEXT;
     double min_conf = 0.0;
     enum zx_chart_method method = ZX_CHART_ATLAS;
-    int infer = 0, n_views = 0, have_method = 0, all = 0, ch, rc;
+    int infer = 0, n_views = 0, have_method = 0, all = 0, json_opt = 0, ch, rc;
+    int have_format = 0; /* 1 + the --format given, 0 when none */
 
     while ((ch = getopt_long(argc, argv, "adsrtf:m:jiM:A", opts, NULL)) != -1) {
         switch (ch) {
@@ -572,21 +573,23 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
                 fmt = FMT_JSON;
             else if (!strcmp(optarg, "dot"))
                 fmt = FMT_DOT;
-            else {
-                fprintf(stderr, "zoodex lineage: --format takes text, json "
-                                "or dot\n");
-                return zx_usage(ctx);
-            }
+            else
+                return zx_usage_msg(ctx,
+                                    "--format wants text, json or dot, "
+                                    "not '%s'",
+                                    optarg);
+            have_format = (int)fmt + 1;
             break;
         case 'm':
-            if (parse_confidence(optarg, &min_conf)) {
-                fprintf(stderr, "zoodex lineage: --min-confidence takes a "
-                                "number from 0 to 1\n");
-                return zx_usage(ctx);
-            }
+            if (parse_confidence(optarg, &min_conf))
+                return zx_usage_msg(ctx,
+                                    "--min-confidence wants a number from "
+                                    "0 to 1, not '%s'",
+                                    optarg);
             break;
         case 'j':
             fmt = FMT_JSON;
+            json_opt = 1;
             break;
         case 'i':
             infer = 1;
@@ -600,40 +603,41 @@ int cmd_lineage(int argc, char **argv, struct zx_ctx *ctx)
                 method = ZX_CHART_ATLAS;
             else if (!strcmp(optarg, "mother"))
                 method = ZX_CHART_MOTHER;
-            else {
-                fprintf(stderr, "zoodex lineage: --method takes atlas or "
-                                "mother\n");
-                return zx_usage(ctx);
-            }
+            else
+                return zx_usage_msg(ctx,
+                                    "--method wants atlas or mother, not "
+                                    "'%s'",
+                                    optarg);
             break;
         default:
             return zx_usage(ctx);
         }
     }
-    if (n_views > 1) {
-        fprintf(stderr, "zoodex lineage: give at most one of --ancestors, "
-                        "--descendants, --siblings, --root and --tree\n");
-        return zx_usage(ctx);
-    }
-    if (infer && (view != ZX_LINEAGE_DIRECT || fmt == FMT_DOT)) {
-        fprintf(stderr, "zoodex lineage: --infer goes with the default "
-                        "view, as text or JSON\n");
-        return zx_usage(ctx);
-    }
-    if (have_method && !infer) {
-        fprintf(stderr, "zoodex lineage: --method goes with --infer\n");
-        return zx_usage(ctx);
-    }
+    if (json_opt && have_format && have_format != FMT_JSON + 1)
+        return zx_usage_msg(ctx,
+                            "--json and --format %s conflict: give "
+                            "one of them",
+                            have_format == FMT_DOT + 1 ? "dot" : "text");
+    if (json_opt)
+        fmt = FMT_JSON;
+    ctx->json = fmt == FMT_JSON;
+    if (n_views > 1)
+        return zx_usage_msg(ctx, "give at most one of --ancestors, "
+                                 "--descendants, --siblings, --root and "
+                                 "--tree");
+    if (infer && (view != ZX_LINEAGE_DIRECT || fmt == FMT_DOT))
+        return zx_usage_msg(ctx, "--infer goes with the default view, as "
+                                 "text or JSON");
+    if (have_method && !infer)
+        return zx_usage_msg(ctx, "--method goes with --infer");
     if (all) {
-        if (n_views || infer || argc != optind) {
-            fprintf(stderr, "zoodex lineage: --all takes no model and no "
-                            "view, nor --infer\n");
-            return zx_usage(ctx);
-        }
+        if (n_views || infer || argc != optind)
+            return zx_usage_msg(ctx, "--all takes no model and no view, nor "
+                                     "--infer");
         return lineage_all(ctx, fmt, min_conf);
     }
-    if (argc - optind != 1)
-        return zx_usage(ctx);
+    if (zx_operands(ctx, argc, argv, 1, 1, "a model id or path"))
+        return ZX_EXIT_USAGE;
     rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
     if (!rc)
         rc = zx_query_lineage_view(ix, argv[optind], view, min_conf, &res,

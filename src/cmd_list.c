@@ -161,8 +161,9 @@ int cmd_list(int argc, char **argv, struct zx_ctx *ctx)
             return zx_usage(ctx);
         }
     }
-    if (optind != argc)
-        return zx_usage(ctx);
+    ctx->json |= json;
+    if (zx_operands(ctx, argc, argv, 0, 0, ""))
+        return ZX_EXIT_USAGE;
     rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
     if (!rc)
         rc = zx_query_list(ix, &f, &arr, &ctx->err);

@@ -29,11 +29,11 @@ int cmd_search(int argc, char **argv, struct zx_ctx *ctx)
             like = optarg;
             break;
         case 'k':
-            if (zx_parse_int(optarg, 1, 10000, &k)) {
-                fprintf(stderr, "zoodex search: -k takes a number from 1 "
-                                "to 10000\n");
-                return zx_usage(ctx);
-            }
+            if (zx_parse_int(optarg, 1, 10000, &k))
+                return zx_usage_msg(ctx,
+                                    "-k wants a number from 1 to 10000, "
+                                    "not '%s'",
+                                    optarg);
             break;
         case 'j':
             json = 1;
@@ -42,8 +42,15 @@ int cmd_search(int argc, char **argv, struct zx_ctx *ctx)
             return zx_usage(ctx);
         }
     }
-    if (!like || optind != argc)
-        return zx_usage(ctx);
+    ctx->json |= json;
+    /* `search MODEL` is `search --like MODEL` */
+    if (!like && optind < argc)
+        like = argv[optind++];
+    if (!like)
+        return zx_usage_msg(ctx, "missing operand: give the example, a "
+                                 "model or a path (--like is optional)");
+    if (zx_operands(ctx, argc, argv, 0, 0, ""))
+        return ZX_EXIT_USAGE;
     rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
     if (rc)
         return zx_report(ctx, rc);

@@ -234,8 +234,9 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
         else
             return zx_usage(ctx);
     }
-    if (argc - optind != 1)
-        return zx_usage(ctx);
+    ctx->json |= json;
+    if (zx_operands(ctx, argc, argv, 1, 1, "a model id or path"))
+        return ZX_EXIT_USAGE;
     rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
     if (!rc)
         rc = zx_query_show(ix, argv[optind], &rec, &ctx->err);
@@ -261,11 +262,16 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
     print_labels(meta, all_labels);
     print_str(meta, "pipeline_tag", "pipeline");
     print_str(meta, "license", "license");
-    printf(
-        "%-16s %lld in %lld tensors (mostly %s)\n", "parameters",
-        (long long)json_integer_value(json_object_get(rec, ZX_REC_PARAMS)),
-        (long long)json_integer_value(json_object_get(rec, ZX_REC_N_TENSORS)),
-        zx_json_str(rec, ZX_REC_DTYPE));
+    {
+        json_int_t nt =
+            json_integer_value(json_object_get(rec, ZX_REC_N_TENSORS));
+
+        printf(
+            "%-16s %lld in %lld %s (mostly %s)\n", "parameters",
+            (long long)json_integer_value(json_object_get(rec, ZX_REC_PARAMS)),
+            (long long)nt, zx_plural((uint64_t)nt, "tensor", "tensors"),
+            zx_json_str(rec, ZX_REC_DTYPE));
+    }
     if (json_object_get(rec, "weights_bytes")) {
         char size[ZX_SIZE_LEN];
 
@@ -280,14 +286,16 @@ int cmd_show(int argc, char **argv, struct zx_ctx *ctx)
                                   size));
         printf("\n");
     }
-    if (zx_json_str(rec, "group"))
-        printf(
-            "%-16s %s (%lld models)\n", "weight group",
-            zx_json_str(rec, "group"),
-            (long long)json_integer_value(json_object_get(rec, "group_size")));
-    else
+    if (zx_json_str(rec, "group")) {
+        json_int_t gs = json_integer_value(json_object_get(rec, "group_size"));
+
+        printf("%-16s %s (%lld %s)\n", "weight group",
+               zx_json_str(rec, "group"), (long long)gs,
+               zx_plural((uint64_t)gs, "model", "models"));
+    } else {
         printf("%-16s none (no backbone tensors to fingerprint)\n",
                "weight group");
+    }
     if (json_is_null(json_object_get(rec, ZX_REC_KURTOSIS)))
         printf("%-16s not computed (crawled by Range reads)\n", "kurtosis");
     else

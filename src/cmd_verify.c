@@ -42,12 +42,22 @@ int cmd_verify(int argc, char **argv, struct zx_ctx *ctx)
                    "change (the next ingest, crawl or reindex charts it)\n",
                    json_string_value(p));
         }
-        printf("%s: %lld models, %lld vectors, %lld groups, %lld edges\n",
-               ok ? "ok" : "INCONSISTENT",
-               (long long)json_integer_value(json_object_get(rep, "models")),
-               (long long)json_integer_value(json_object_get(rep, "vectors")),
-               (long long)json_integer_value(json_object_get(rep, "groups")),
-               (long long)json_integer_value(json_object_get(rep, "edges")));
+        static const char *const what[][3] = {
+            {"models", "model", "models"},
+            {"vectors", "vector", "vectors"},
+            {"groups", "group", "groups"},
+            {"edges", "edge", "edges"},
+        };
+        size_t k;
+
+        printf("%s:", ok ? "ok" : "INCONSISTENT");
+        for (k = 0; k < 4; k++) {
+            json_int_t n = json_integer_value(json_object_get(rep, what[k][0]));
+
+            printf("%s %lld %s", k ? "," : "", (long long)n,
+                   zx_plural((uint64_t)n, what[k][1], what[k][2]));
+        }
+        printf("\n");
     }
     json_decref(rep);
     return ok ? ZX_EXIT_OK : ZX_EXIT_PARTIAL;

@@ -3,12 +3,15 @@
  * The only place, with src/cmd_*.c, that prints or exits.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -19,44 +22,150 @@
 #define ZX_VERSION "0.1.0"
 #endif
 
+/* The options of each command, as `COMMAND --help` lists them: kept
+ * here, next to the command table, so that --help and the man pages
+ * (tests/check-docs.sh) cannot disagree. */
+static const struct zx_optdoc crawl_opts[] = {
+    {"-a, --author a", "list only the models of user or organisation a"},
+    {"-f, --filter tag",
+     "list only the models with the Hub tag (repeatable: every tag)"},
+    {"-s, --search s", "list only the models whose id contains s"},
+    {"-S, --since date",
+     "list the models modified on or after YYYY-MM-DD[THH:MM:SS] "
+     "(default: since the last complete run)"},
+    {"-n, --max-models n",
+     "stop after fetching n new or changed models (default: no limit)"},
+    {"-b, --max-bytes b",
+     "stop once b bytes were received, e.g. 512M or 2G (default 0: no "
+     "limit)"},
+    {"-p, --parallel n", "requests in flight, 1 to 256 (default 8)"},
+    {"-r, --rate r", "requests started per second (default 0: no limit)"},
+    {"-P, --page-size n", "models per listing page, 1 to 10000 (default 1000)"},
+    {"-R, --retries n", "retries of a failed request, 0 to 20 (default 6)"},
+    {"-d, --dry-run", "list and compare, fetch and write nothing"},
+    {"-e, --exit-code",
+     "exit 7 when nothing was new or changed (default: exit 0)"},
+    {"-j, --json", "print the summary as JSON"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc ingest_opts[] = {
+    {"-f, --force", "describe every model again, even when unchanged"},
+    {"-i, --id ID", "index the one model found under the id ID"},
+    {"-o, --org ORG",
+     "the organisation part of derived ids (default: the card's or "
+     "config's org/name, else the parent folder's name)"},
+    {"-e, --max-entries n",
+     "refuse an archive of more than n entries (default 100000)"},
+    {"-b, --max-bytes size",
+     "refuse an archive that unpacks to more than size bytes (default "
+     "256G)"},
+    {"-j, --json", "print the summary as JSON"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc inspect_opts[] = {
+    {"-j, --json", "print a JSON array of the tensors"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc lineage_opts[] = {
+    {"-a, --ancestors", "every ancestor up to the roots"},
+    {"-d, --descendants", "the whole sub-tree below the model"},
+    {"-s, --siblings", "the other children of the model's parents"},
+    {"-r, --root", "the roots above the model"},
+    {"-t, --tree", "every tree that holds the model, from its roots"},
+    {"-f, --format text|json|dot", "the output format (default text)"},
+    {"-m, --min-confidence x",
+     "drop edges below confidence x, 0 to 1 (default 0)"},
+    {"-j, --json", "the same as --format json"},
+    {"-i, --infer", "also chart the lineage from the weights alone"},
+    {"-M, --method atlas|mother", "the method of --infer (default atlas)"},
+    {"-A, --all", "the lineage of the whole index, tree after tree"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc list_opts[] = {
+    {"-g, --group signature",
+     "only the models of one weight group (default: every model)"},
+    {"-u, --author a", "only models whose id starts with a/"},
+    {"-L, --license l", "only models under licence l"},
+    {"-t, --task t", "only models with pipeline tag t"},
+    {"-T, --model-type t", "only models whose config model_type is t"},
+    {"-A, --architecture class",
+     "only models whose config names architecture class"},
+    {"-p, --min-params n", "at least n parameters (10M, 1.5B; default 0)"},
+    {"-P, --max-params n", "at most n parameters (default: no limit)"},
+    {"-d, --min-downloads n", "at least n downloads on the Hub (default 0)"},
+    {"-l, --min-likes n", "at least n likes on the Hub (default 0)"},
+    {"-s, --since date", "created (else ingested) on or after date"},
+    {"-U, --until date", "created (else ingested) on or before date"},
+    {"-S, --sort field",
+     "id, downloads, likes, params, created or ingested (default id)"},
+    {"-r, --reverse", "reverse the order"},
+    {"-n, --limit n", "print at most n models (default: all)"},
+    {"-j, --json", "print a JSON array with every field"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc prune_opts[] = {
+    {"-n, --dry-run", "print what would be deleted, delete nothing"},
+    {"-j, --json", "print a JSON object"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc json_opts[] = {
+    {"-j, --json", "print a JSON object"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc search_opts[] = {
+    {"-l, --like model|path",
+     "the example (required; an operand without --like is taken as it)"},
+    {"-k n", "print at most n hits, 1 to 10000 (default 10)"},
+    {"-j, --json", "print a JSON object"},
+    {NULL, NULL},
+};
+static const struct zx_optdoc show_opts[] = {
+    {"-l, --labels", "print every label name (default: the first 20)"},
+    {"-t, --tensors", "also list every tensor"},
+    {"-j, --json", "print a JSON object"},
+    {NULL, NULL},
+};
+
 static const struct zx_cmd commands[] = {
     /* keep sorted by name */
     {"crawl", cmd_crawl,
      "[--author a] [--filter tag]... [--search s] [--since date] "
      "[--max-models n] [--max-bytes b] [--parallel n] [--rate r] "
-     "[--page-size n] [--retries n] [--dry-run] [--json]",
-     "bring the index up to date with the Hugging Face Hub"},
+     "[--page-size n] [--retries n] [--dry-run] [--exit-code] [--json]",
+     "bring the index up to date with the Hugging Face Hub", crawl_opts},
     {"ingest", cmd_ingest,
-     "[--force] [--id ID] [--max-entries n] "
+     "[--force] [--id ID] [--org ORG] [--max-entries n] "
      "[--max-bytes size] [--json] path ...",
-     "index local checkpoints: model folders, files or trees of them"},
+     "index local checkpoints: model folders, files or trees of them",
+     ingest_opts},
     {"inspect", cmd_inspect, "[--json] path",
-     "list the tensors of a checkpoint with checksums"},
+     "list the tensors of a checkpoint with checksums", inspect_opts},
     {"lineage", cmd_lineage,
      "[--ancestors | --descendants | --siblings | --root | --tree] "
      "[--format text|json|dot] [--min-confidence x] [--json] "
      "[--infer [--method atlas|mother]] model | --all",
-     "show a model's declared (and inferred) parents and children"},
+     "show a model's declared (and inferred) parents and children",
+     lineage_opts},
     {"list", cmd_list,
      "[--json] [--group signature] [--author a] [--license l] [--task t] "
      "[--model-type t] [--architecture class] [--min-params n] "
      "[--max-params n] [--min-downloads n] [--min-likes n] [--since date] "
      "[--until date] [--sort field] [--reverse] [--limit n]",
-     "list the indexed models, filtered and sorted"},
+     "list the indexed models, filtered and sorted", list_opts},
     {"prune", cmd_prune, "[--dry-run] [--json] [model ...]",
-     "delete the Hugging Face cache files zoodex downloaded"},
+     "delete the Hugging Face cache files zoodex downloaded", prune_opts},
     {"reindex", cmd_reindex, "[--json]",
-     "rebuild every vector file from the metadata store"},
+     "rebuild every vector file from the metadata store", json_opts},
     {"rm", cmd_rm, "[--json] model ...",
-     "remove models from the index (declared edges to them stay)"},
-    {"search", cmd_search, "--like model|path [-k n] [--json]",
-     "find the models whose weights are nearest to an example"},
+     "remove models from the index (declared edges to them stay)", json_opts},
+    {"search", cmd_search, "[--like] model|path [-k n] [--json]",
+     "find the models whose weights are nearest to an example", search_opts},
     {"show", cmd_show, "[--json] [--tensors] [--labels] model",
-     "print everything the index knows about a model"},
+     "print everything the index knows about a model", show_opts},
     {"stats", cmd_stats, "[--json]",
-     "count models, weight groups, edges by provenance, bytes"},
+     "count models, weight groups, edges by provenance, bytes", json_opts},
     {"verify", cmd_verify, "[--json]",
-     "check that the store and the vector files agree"},
+     "check that the store and the vector files agree", json_opts},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -99,21 +208,235 @@ int zx_exit_for(int code)
     }
 }
 
+/* ===== Usage errors ===== */
+
+/* Why getopt_long() last refused an option, for zx_usage(). */
+static char opt_error[256];
+
+/* Levenshtein distance of a and b, both shorter than 64 bytes (else a
+ * large number). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j, row[64], prev, tmp;
+
+    if (la >= 64 || lb >= 64)
+        return 1000;
+    for (j = 0; j <= lb; j++)
+        row[j] = j;
+    for (i = 1; i <= la; i++) {
+        prev = row[0];
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            tmp = row[j];
+            row[j] = best;
+            prev = tmp;
+        }
+    }
+    return row[lb];
+}
+
+/* Close enough to be a typo: at most 2 edits, and fewer than half the
+ * word. */
+static int near(const char *typed, const char *known, size_t *best)
+{
+    size_t d = edit_distance(typed, known);
+
+    if (d > 2 || d > strlen(known) / 2 || d >= *best)
+        return 0;
+    *best = d;
+    return 1;
+}
+
+/* The long option of `opts` nearest to `name`, or NULL. */
+static const char *nearest_option(const char *name, const struct option *opts)
+{
+    const char *found = NULL;
+    size_t best = 3;
+
+    for (; opts && opts->name; opts++) {
+        if (near(name, opts->name, &best))
+            found = opts->name;
+    }
+    return found;
+}
+
+static void record_bad_option(int argc, char *const *argv,
+                              const char *shortopts,
+                              const struct option *longopts)
+{
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    const char *near_opt;
+    char name[64];
+    size_t n;
+
+    if (!strncmp(arg, "--", 2) &&
+        (optopt == 0 || optopt > 255 || !strchr(shortopts, optopt) ||
+         arg[2] != optopt || arg[3])) {
+        const struct option *o, *prefix_of = NULL;
+        size_t matches = 0;
+
+        n = strcspn(arg + 2, "=");
+        if (n >= sizeof(name))
+            n = sizeof(name) - 1;
+        memcpy(name, arg + 2, n);
+        name[n] = '\0';
+        for (o = longopts; o && o->name; o++) {
+            if (!strcmp(o->name, name)) {
+                snprintf(opt_error, sizeof(opt_error),
+                         o->has_arg ? "option '--%s' needs a value"
+                                    : "option '--%s' takes no value",
+                         name);
+                return;
+            }
+            if (!strncmp(o->name, name, n)) {
+                matches++;
+                prefix_of = o;
+            }
+        }
+        if (matches == 1) { /* an abbreviation, as getopt takes them */
+            snprintf(opt_error, sizeof(opt_error),
+                     prefix_of->has_arg ? "option '--%s' needs a value"
+                                        : "option '--%s' takes no value",
+                     prefix_of->name);
+            return;
+        }
+        if (matches > 1) {
+            snprintf(opt_error, sizeof(opt_error),
+                     "option '--%s' is ambiguous: it begins %zu options", name,
+                     matches);
+            return;
+        }
+        if (!strcmp(name, "db")) {
+            snprintf(opt_error, sizeof(opt_error),
+                     "--db goes before the command: zoodex --db DIR %s ...",
+                     argv[0] && strchr(argv[0], ' ') ? strchr(argv[0], ' ') + 1
+                                                     : "COMMAND");
+            return;
+        }
+        if (!strcmp(name, "version")) {
+            snprintf(opt_error, sizeof(opt_error),
+                     "--version is not an option of a command: zoodex "
+                     "--version");
+            return;
+        }
+        near_opt = nearest_option(name, longopts);
+        if (near_opt)
+            snprintf(opt_error, sizeof(opt_error),
+                     "unknown option '--%s' (did you mean --%s?)", name,
+                     near_opt);
+        else
+            snprintf(opt_error, sizeof(opt_error), "unknown option '--%s'",
+                     name);
+        return;
+    }
+    {
+        const char *p = optopt > 0 && optopt < 256 && optopt != ':'
+                            ? strchr(shortopts, optopt)
+                            : NULL;
+
+        if (p && p[1] == ':')
+            snprintf(opt_error, sizeof(opt_error), "option '-%c' needs a value",
+                     optopt);
+        else if (optopt > 32 && optopt < 127)
+            snprintf(opt_error, sizeof(opt_error), "unknown option '-%c'",
+                     optopt);
+        else
+            snprintf(opt_error, sizeof(opt_error), "unknown option '%s'", arg);
+    }
+}
+
+#undef getopt_long
+int zx_getopt_long(int argc, char *const *argv, const char *shortopts,
+                   const struct option *longopts, int *longind)
+{
+    int ch;
+
+    opterr = 0;
+    ch = getopt_long(argc, argv, shortopts, longopts, longind);
+    if (ch == '?' || ch == ':')
+        record_bad_option(argc, argv, shortopts, longopts);
+    else if (ch == -1)
+        opt_error[0] = '\0';
+    return ch;
+}
+
+/* {"error": msg, "exit": status} on stdout, for --json. */
+static void print_json_error(const char *msg, int status)
+{
+    json_t *o = json_pack("{s:s,s:i}", "error", msg, "exit", status);
+
+    zx_print_json(o);
+    json_decref(o);
+}
+
 int zx_usage(struct zx_ctx *ctx)
 {
-    (void)ctx;
-    fprintf(stderr, "usage: zoodex [--db dir] %s %s\n", current->name,
-            current->synopsis);
+    const char *msg = opt_error[0] ? opt_error : ctx->err.msg;
+    char line[1024];
+
+    snprintf(line, sizeof(line), "usage: zoodex [--db dir] %s %s",
+             current->name, current->synopsis);
+    if (msg[0])
+        fprintf(stderr, "zoodex %s: %s\n", current->name, msg);
+    fprintf(stderr, "%s\n", line);
+    if (ctx->json)
+        print_json_error(msg[0] ? msg : line, ZX_EXIT_USAGE);
+    opt_error[0] = '\0';
     return ZX_EXIT_USAGE;
+}
+
+int zx_usage_msg(struct zx_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(opt_error, sizeof(opt_error), fmt, ap);
+    va_end(ap);
+    return zx_usage(ctx);
+}
+
+int zx_operands(struct zx_ctx *ctx, int argc, char **argv, int min, int max,
+                const char *what)
+{
+    int n = argc - optind;
+
+    if (n < min)
+        return zx_usage_msg(ctx, "missing operand: give %s", what);
+    if (max >= 0 && n > max)
+        return zx_usage_msg(ctx, "unexpected operand '%s'%s",
+                            argv[optind + max],
+                            max ? "" : " (it takes no operands)");
+    return 0;
+}
+
+int zx_report_status(struct zx_ctx *ctx, int status)
+{
+    const char *msg = ctx->err.msg[0] ? ctx->err.msg : "failed";
+
+    fprintf(stderr, "zoodex %s: %s\n", ctx->name, msg);
+    if (ctx->json)
+        print_json_error(msg, status);
+    return status;
 }
 
 int zx_report(struct zx_ctx *ctx, int rc)
 {
     if (rc == ZX_EUSAGE && !ctx->err.msg[0])
         return zx_usage(ctx);
-    fprintf(stderr, "zoodex %s: %s\n", ctx->name,
-            ctx->err.msg[0] ? ctx->err.msg : zx_strerror(rc));
-    return zx_exit_for(rc);
+    if (!ctx->err.msg[0])
+        snprintf(ctx->err.msg, sizeof(ctx->err.msg), "%s", zx_strerror(rc));
+    return zx_report_status(ctx, zx_exit_for(rc));
+}
+
+const char *zx_plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
 }
 
 int zx_parse_size(const char *s, uint64_t *out)
@@ -193,15 +516,13 @@ int zx_parse_json_only(int argc, char **argv, struct zx_ctx *ctx, int *json)
     int ch;
 
     *json = 0;
-    while ((ch = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+    while ((ch = zx_getopt_long(argc, argv, "j", opts, NULL)) != -1) {
         if (ch == 'j')
             *json = 1;
         else
             return zx_usage(ctx);
     }
-    if (optind != argc)
-        return zx_usage(ctx);
-    return 0;
+    return zx_operands(ctx, argc, argv, 0, 0, "");
 }
 
 int zx_wants_help(int argc, char **argv)
@@ -217,11 +538,30 @@ int zx_wants_help(int argc, char **argv)
     return 0;
 }
 
+/* The usage line, summary and options of command c. */
+static void print_help(FILE *f, const struct zx_cmd *c)
+{
+    const struct zx_optdoc *o;
+
+    fprintf(f, "usage: zoodex [--db dir] %s %s\n\n%s.\n", c->name, c->synopsis,
+            c->summary);
+    if (c->opts && c->opts[0].spelling) {
+        fprintf(f, "\noptions:\n");
+        for (o = c->opts; o->spelling; o++) {
+            if (strlen(o->spelling) > 24)
+                fprintf(f, "  %s\n  %-24s  %s\n", o->spelling, "", o->text);
+            else
+                fprintf(f, "  %-24s  %s\n", o->spelling, o->text);
+        }
+    }
+    fprintf(f, "\nSee zoodex-%s(1) for the details and exit statuses.\n",
+            c->name);
+}
+
 int zx_help(struct zx_ctx *ctx)
 {
-    printf("usage: zoodex [--db dir] %s %s\n\n%s.\n", current->name,
-           current->synopsis, current->summary);
-    printf("See zoodex-%s(1) for the options and exit statuses.\n", ctx->name);
+    (void)ctx;
+    print_help(stdout, current);
     return ZX_EXIT_OK;
 }
 
@@ -239,31 +579,163 @@ static void usage_all(FILE *f)
                "'zoodex COMMAND --help' and zoodex(1) say more.\n");
 }
 
-/* `zoodex help [command]`: the man page when man can show it, else the
- * built-in summary. */
-static int help_topic(const char *name)
+/* The command called `name`, or NULL. */
+static const struct zx_cmd *find_command(const char *name)
 {
-    char page[64];
     size_t i;
+
+    for (i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+/* 1 when `arg` ("--json") is an option of some command. */
+static int command_option(const char *arg)
+{
+    const struct zx_optdoc *o;
+    size_t i, n = strlen(arg);
+
+    if (n < 3 || strncmp(arg, "--", 2))
+        return 0;
+    for (i = 0; i < N_COMMANDS; i++)
+        for (o = commands[i].opts; o && o->spelling; o++) {
+            const char *p = strstr(o->spelling, arg);
+
+            if (p && (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+                return 1;
+        }
+    return 0;
+}
+
+/* A usage error before any command runs: the message, the list of
+ * commands, and with --json the JSON object. */
+static int global_usage(int json, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int global_usage(int json, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "zoodex: %s\n", msg);
+    if (!json)
+        usage_all(stderr);
+    else
+        print_json_error(msg, ZX_EXIT_USAGE);
+    return ZX_EXIT_USAGE;
+}
+
+/* "'ingets' is not a zoodex command (did you mean 'ingest'?)" */
+static int unknown_command(int json, const char *name)
+{
+    const char *found = NULL;
+    size_t i, best = 3;
+
+    for (i = 0; i < N_COMMANDS; i++)
+        if (near(name, commands[i].name, &best))
+            found = commands[i].name;
+    if (near(name, "help", &best))
+        found = "help";
+    if (found)
+        return global_usage(json,
+                            "'%s' is not a zoodex command (did you mean "
+                            "'%s'?)",
+                            name, found);
+    return global_usage(json, "'%s' is not a zoodex command", name);
+}
+
+/* Run man with `args`, its stderr silenced (and its stdout when `quiet`);
+ * 1 when it exited 0. */
+static int run_man(const char *const *args, int quiet)
+{
+    pid_t pid;
+    int st;
+
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0)
+        return 0;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+
+        if (fd >= 0) {
+            dup2(fd, STDERR_FILENO);
+            if (quiet)
+                dup2(fd, STDOUT_FILENO);
+            close(fd);
+        }
+        execvp(args[0], (char *const *)args);
+        _exit(127);
+    }
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The page `file` of a source checkout: next to the binary
+ * (build/zoodex -> man/) or under the current folder; NULL when none. */
+static char *checkout_page(const char *file)
+{
+    char exe[PATH_MAX], *slash, *p;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    if (n > 0) {
+        exe[n] = '\0';
+        slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            p = xasprintf("%s/../man/%s", exe, file);
+            if (access(p, R_OK) == 0)
+                return p;
+            free(p);
+        }
+    }
+    p = xasprintf("man/%s", file);
+    if (access(p, R_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* `zoodex help [command]`: on a terminal the installed man page, else the
+ * page of the source checkout (man -l), else the built-in text, which is
+ * also what a pipe gets.  Never fails for a known command. */
+static int help_topic(const char *name, int json)
+{
+    const struct zx_cmd *c;
+    char page[64], file[64];
 
     if (!name) {
         usage_all(stdout);
         return 0;
     }
-    for (i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(commands[i].name, name))
-            break;
-    if (i == N_COMMANDS) {
-        fprintf(stderr, "zoodex: '%s' is not a zoodex command\n", name);
-        return ZX_EXIT_USAGE;
-    }
+    c = find_command(name);
+    if (!c)
+        return unknown_command(json, name);
     snprintf(page, sizeof(page), "zoodex-%s", name);
+    snprintf(file, sizeof(file), "zoodex-%s.1", name);
     if (isatty(STDOUT_FILENO)) {
-        fflush(stdout);
-        execlp("man", "man", page, (char *)NULL);
+        const char *where[] = {"man", "-w", page, NULL};
+        const char *show[] = {"man", page, NULL};
+        char *local;
+
+        if (run_man(where, 1) && run_man(show, 0))
+            return 0;
+        local = checkout_page(file);
+        if (local) {
+            const char *show_local[] = {"man", "-l", local, NULL};
+            int shown = run_man(show_local, 0);
+
+            free(local);
+            if (shown)
+                return 0;
+        }
     }
-    printf("usage: zoodex [--db dir] %s %s\n\n%s.\nSee %s(1).\n", name,
-           commands[i].synopsis, commands[i].summary, page);
+    print_help(stdout, c);
     return 0;
 }
 
@@ -310,6 +782,23 @@ static char *default_db(void)
     return xasprintf("%s/.local/share/zoodex", home && *home ? home : ".");
 }
 
+/* 1 when the command's arguments ask for JSON output: --json, or
+ * --format json (lineage), before any "--". */
+static int asks_json(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--format=json") ||
+            (!strcmp(argv[i], "--format") && i + 1 < argc &&
+             !strcmp(argv[i + 1], "json")))
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -322,17 +811,21 @@ int main(int argc, char **argv)
     };
     struct zx_ctx ctx;
     char *db = NULL, *prog;
-    size_t i;
-    int ch, rc;
+    int ch, rc, json = asks_json(argc, argv);
 
     /* A file-size limit must turn into a clean EFBIG error, not a kill. */
     signal(SIGXFSZ, SIG_IGN);
     memset(&ctx, 0, sizeof(ctx));
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+d:hqvV", opts, NULL)) != -1) {
+    while ((ch = zx_getopt_long(argc, argv, "+d:hqvV", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
             free(db);
+            if (!*optarg) {
+                rc = global_usage(json, "--db wants a folder, not an empty "
+                                        "string");
+                return rc;
+            }
             db = xstrdup(optarg);
             break;
         case 'h':
@@ -350,28 +843,28 @@ int main(int argc, char **argv)
             free(db);
             return 0;
         default:
-            usage_all(stderr);
             free(db);
-            return ZX_EXIT_USAGE;
+            if (optind > 0 && optind <= argc &&
+                command_option(argv[optind - 1]))
+                return global_usage(json,
+                                    "%s goes after the command: zoodex "
+                                    "COMMAND %s",
+                                    argv[optind - 1], argv[optind - 1]);
+            return global_usage(json, "%s", opt_error);
         }
     }
     if (optind >= argc) {
-        usage_all(stderr);
         free(db);
-        return ZX_EXIT_USAGE;
+        return global_usage(json, "no command given");
     }
     if (!strcmp(argv[optind], "help")) {
         free(db);
-        return help_topic(optind + 1 < argc ? argv[optind + 1] : NULL);
+        return help_topic(optind + 1 < argc ? argv[optind + 1] : NULL, json);
     }
-    for (i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(commands[i].name, argv[optind]))
-            current = &commands[i];
+    current = find_command(argv[optind]);
     if (!current) {
-        fprintf(stderr, "zoodex: '%s' is not a zoodex command\n", argv[optind]);
-        usage_all(stderr);
         free(db);
-        return ZX_EXIT_USAGE;
+        return unknown_command(json, argv[optind]);
     }
     if (!db)
         db = default_db();
@@ -380,11 +873,11 @@ int main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     argc = take_level_options(argc, argv);
+    ctx.json = asks_json(argc, argv);
     /* 0, not 1: glibc then starts afresh, in its default (permuting)
      * order, so options may follow the command's operands too. */
     optind = 0;
-    opterr = 1;
-    /* getopt prefixes its messages with argv[0]: "zoodex search: ..." */
+    /* messages name the command: "zoodex search: ..." */
     prog = xasprintf("zoodex %s", current->name);
     argv[0] = prog;
     if (zx_wants_help(argc, argv))

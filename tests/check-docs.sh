@@ -7,7 +7,8 @@
 # nothing; so does mandoc -Tlint -Wwarning where mandoc is installed), that
 # the page's rendered SYNOPSIS is "zoodex [--db dir] <name> <synopsis>" and
 # holds every option of the row, that `$ZX <name> --help` prints the same
-# usage line, and that zoodex(1) links the page.  It also lints zoodex.1 and
+# usage line and lists the same options (long and short spellings) as the
+# page's option list (".It Fl" items), and that zoodex(1) links the page.  It also lints zoodex.1 and
 # zoodex-store.5 and refuses man/zoodex-*.1 pages without a command.
 #
 # usage: ZX=build/zoodex sh tests/check-docs.sh     (from the repository root)
@@ -159,6 +160,22 @@ while IFS="$tab" read -r name syn; do
     else
         bad "'zoodex $name --help' exits with status $?"
         cat "$T/help.err" >&2
+    fi
+    # --help lists the same options (long and short) as the page's option
+    # list (its ".It Fl" items), each with what it does.
+    sed -n '/^options:$/,/^$/p' "$T/help" | sed -n 's/^  \(-.*\)/\1/p' |
+        sed 's/  .*//' | grep -oE -- '--?[A-Za-z][A-Za-z-]*' |
+        sort -u >"$T/help.flags"
+    grep '^\.It Fl ' "$page" | grep -oE 'Fl -?[A-Za-z][A-Za-z-]*' |
+        sed 's/^Fl /-/' | sort -u >"$T/man.flags"
+    if [ ! -s "$T/help.flags" ]; then
+        bad "'zoodex $name --help' lists no options"
+    elif cmp -s "$T/help.flags" "$T/man.flags"; then
+        ok
+    else
+        bad "'zoodex $name --help' and $page list different options"
+        comm -3 "$T/help.flags" "$T/man.flags" |
+            sed 's/^\t/  only in the page: /; s/^-/  only in --help: -/' >&2
     fi
 done <"$T/rows"
 

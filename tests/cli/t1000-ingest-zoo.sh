@@ -51,7 +51,7 @@ ok "$ZX" --db "$DB" verify
 grep_ok '^ok: 18 models, 18 vectors' "$T/out"
 # --force recomputes even when nothing changed.
 ok "$ZX" --db "$DB" ingest --force "$T/zoo2"
-grep_ok '1 models: 0 new, 0 updated, 1 unchanged' "$T/out"
+grep_ok '^1 model: 0 new, 0 updated, 1 unchanged' "$T/out"
 
 # --id names a single model; a single .safetensors file works too.
 ok "$ZX" --db "$DB" ingest --id someone/file-model "$ZOO/vision-demo/tinyresnet-base/model.safetensors"

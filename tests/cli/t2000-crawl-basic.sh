@@ -8,10 +8,15 @@ cp -r "$ZOO"/*/ "$T/repos/"
 start_mock --repos "$T/repos" --reload
 ok "$ZX" --db "$DB" crawl
 grep_ok '^crawl: 17 seen, 17 new, 0 updated, 0 unchanged, 0 skipped, 0 failed' "$T/out"
-fails 7 "$ZX" --db "$DB" crawl --json
+# Nothing new: 0, so `zoodex crawl && ...` goes on; 7 with --exit-code.
+ok "$ZX" --db "$DB" crawl --json
 grep_ok '"new": 0' "$T/out"
 grep_ok '"unchanged": [0-9]+' "$T/out"
+grep_ok '"exit": 0' "$T/out"
+fails 7 "$ZX" --db "$DB" crawl --exit-code --json
 grep_ok '"exit": 7' "$T/out"
+ok sh -c '"$1" --db "$2" crawl && echo next' sh "$ZX" "$DB"
+grep_ok '^next$' "$T/out"
 ok "$ZX" --db "$DB" verify
 grep_ok '^ok: 17 models, 17 vectors, 2 groups' "$T/out"
 # Range reads give the same fingerprints as reading the files locally.
@@ -65,7 +70,7 @@ ok "$ZX" --db "$T/g" crawl --json
 grep_ok '"skipped": 1' "$T/out"
 grep_ok '"reason": "gated"' "$T/out"
 : >"$MLOG"
-fails 7 "$ZX" --db "$T/g" crawl --since 2000-01-01 --json
+fails 7 "$ZX" --db "$T/g" crawl --since 2000-01-01 --json -e
 grep_ok '"skipped": 1' "$T/out"
 grep_not 'tinyresnet-shapes/resolve' "$MLOG"
 

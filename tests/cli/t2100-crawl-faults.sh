@@ -57,7 +57,7 @@ grep_ok '"fault": *"entrynotfound"' "$MLOG"
 # A mark in the future (--since): nothing listed is new enough.
 faults '{"rules": []}'
 sleep 0.05
-fails 7 "$ZX" --db "$T/since" crawl --since 2999-01-01 --json
+ok "$ZX" --db "$T/since" crawl --since 2999-01-01 --json
 grep_ok '"seen": 0' "$T/out"
 grep_ok '"reached_mark": true' "$T/out"
 fails 2 "$ZX" --db "$T/since" crawl --since yesterday

@@ -271,7 +271,7 @@ fails 2 L --format xml org/m
 for bad in 1.5 -0.1 abc nan inf '' 0.5x; do
     fails 2 L --min-confidence "$bad" org/m
 done
-grep_ok 'min-confidence takes a number from 0 to 1' "$T/err"
+grep_ok 'min-confidence wants a number from 0 to 1' "$T/err"
 fails 2 L --infer --tree org/m
 fails 2 L --infer --format dot org/m
 fails 2 L --tree

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ckpt.h"
 #include "harness.h"
 #include "model.h"
 #include "zx_fs.h"
@@ -428,11 +429,22 @@ static void test_open_errors(void)
 
     dir = zx_path_join(tmp, "org/empty");
     put(dir, "config.json", "{}", 0);
-    put(dir, "tf_model.h5", "HDF", 0);
-    OPEN_BAD(dir, NULL, ZX_EUNSUPPORTED, "holds no .safetensors weights");
+    put(dir, "tf_model.h5", "\x89HDF\r\n\x1a\n", 8);
+    OPEN_BAD(dir, NULL, ZX_EUNSUPPORTED, "has no weights zoodex reads: '");
+    OPEN_BAD(dir, NULL, ZX_EUNSUPPORTED, "is TensorFlow weights in HDF5");
     p = zx_path_join(dir, "tf_model.h5");
+    OPEN_BAD(p, NULL, ZX_EUNSUPPORTED, "is TensorFlow weights in HDF5");
+    free(p);
+    /* A file of a name and bytes no reader knows. */
+    put(dir, "weights.xyz", "\x01\x02\x03", 3);
+    p = zx_path_join(dir, "weights.xyz");
     OPEN_BAD(p, NULL, ZX_EUNSUPPORTED, "is not a .safetensors file");
     free(p);
+    /* Only a folder without weights of any kind has "no weights". */
+    free(dir);
+    dir = zx_path_join(tmp, "org/bare");
+    put(dir, "config.json", "{}", 0);
+    OPEN_BAD(dir, NULL, ZX_EUNSUPPORTED, "holds no .safetensors weights");
     p = zx_path_join(tmp, "missing");
     OPEN_BAD(p, NULL, ZX_ENOTFOUND, "No such file");
     free(p);
@@ -686,6 +698,84 @@ static void test_valid_model_id(void)
     CHECK(!zx_valid_model_id(longid));
 }
 
+/* Formats recognised by their first bytes (ckpt.h): each magic, and
+ * safetensors whose length prefix happens to look like another format. */
+static void test_sniff(void)
+{
+    static const struct {
+        const char *name, *bytes;
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {"a.gguf", "GGUF\3\0\0\0", 8, "GGUF"},
+        {"a.onnx", "\x08\x07\x12\x07pytorch", 11, "ONNX"},
+        {"tf_model.h5", "\x89HDF\r\n\x1a\n", 8, "TensorFlow"},
+        {"w.h5", "\x89HDF\r\n\x1a\n", 8, "HDF5"},
+        {"flax_model.msgpack", "\x81\xa6params\x80", 9, "Flax"},
+        {"x.bin", "\x80\x02\x8a\x0a", 4, "torch"},
+        {"notes", "caf\xc3\xa9 au lait\n", 14, "text"},
+        {"bad-utf8", "\xff\xff\xff\xff{}", 6, NULL},
+        {"nul", "ab\0cd", 5, NULL},
+        {"empty", "", 0, NULL},
+    };
+    /* safetensors prefixes whose low bytes match ONNX (08 07 3a) and a
+     * msgpack map (81 a1 'A'): the '{' at byte 8 decides. */
+    static const uint64_t lens[] = {2, 0x3a0708, 0x41a181, 99999999};
+    char *tmp = make_tmp(), *p;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got;
+
+        put(tmp, cases[i].name, cases[i].bytes, cases[i].n);
+        if (cases[i].n == 0) { /* put() takes 0 as strlen: truncate */
+            p = zx_path_join(tmp, cases[i].name);
+            CHECK_INT(truncate(p, 0), ==, 0);
+            free(p);
+        }
+        p = zx_path_join(tmp, cases[i].name);
+        got = zx_ckpt_sniff(p);
+        if (!cases[i].want ? got != NULL
+                           : !got || strcmp(got, cases[i].want) != 0)
+            H_FAIL("%s: sniffed %s, want %s", cases[i].name, got ? got : "NULL",
+                   cases[i].want ? cases[i].want : "NULL");
+        free(p);
+    }
+    for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        unsigned char b[9];
+        char name[32];
+        int k;
+
+        for (k = 0; k < 8; k++)
+            b[k] = (unsigned char)(lens[i] >> (8 * k));
+        b[8] = '{';
+        snprintf(name, sizeof(name), "st%zu", i);
+        put(tmp, name, (const char *)b, 9);
+        p = zx_path_join(tmp, name);
+        CHECK_STR(zx_ckpt_sniff(p), "safetensors");
+        free(p);
+    }
+    /* A name alone says nothing: the bytes of a GGUF file under a
+     * safetensors name are refused as GGUF. */
+    put(tmp, "m.safetensors", "GGUF\3\0\0\0", 8);
+    {
+        struct zx_error err = {0};
+        struct zx_ckpt *ck = NULL;
+
+        p = zx_path_join(tmp, "m.safetensors");
+        CHECK_INT(zx_ckpt_open(p, &ck, &err), ==, ZX_EUNSUPPORTED);
+        CHECK_MSG(err, "is a GGUF file");
+        CHECK(ck == NULL);
+        free(p);
+    }
+    CHECK_STR(zx_ckpt_unsupported_name("model.gguf"), "GGUF");
+    CHECK_STR(zx_ckpt_unsupported_name("tf_model.h5"), "TensorFlow");
+    CHECK(zx_ckpt_unsupported_name("model.safetensors") == NULL);
+    CHECK(zx_ckpt_unsupported_name("README.md") == NULL);
+    h_rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     RUN(test_folder_layout);
@@ -700,5 +790,6 @@ int main(void)
     RUN(test_scan_zoo);
     RUN(test_scan_layout);
     RUN(test_valid_model_id);
+    RUN(test_sniff);
     return DONE();
 }
