@@ -19,6 +19,7 @@
 
 #include "query.h"
 #include "zx_buf.h"
+#include "zx_fs.h"
 #include "zx_mem.h"
 
 /* ===== The collected graph ===== */
@@ -435,11 +436,14 @@ static int resolve_node(struct zx_index *ix, const char *name, char **id,
 {
     struct zx_txn *txn = NULL;
     json_t *kids = NULL;
+    struct zx_error why;
     int rc = zx_query_resolve(ix, name, id, err);
 
     *indexed = rc == ZX_OK;
     if (rc != ZX_ENOTFOUND)
         return rc;
+    if (err)
+        why = *err;
     rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
     if (!rc)
         rc = zx_store_children(txn, name, &kids, err);
@@ -450,6 +454,9 @@ static int resolve_node(struct zx_index *ix, const char *name, char **id,
         *id = xstrdup(name);
         if (err)
             memset(err, 0, sizeof(*err));
+    } else if (err && (zx_is_file(name) || zx_is_dir(name))) {
+        *err = why; /* a path on disk: why it is not indexed */
+        rc = ZX_ENOTFOUND;
     } else {
         rc = zx_fail(err, ZX_ENOTFOUND,
                      "no model '%s' in the index, and no indexed model "

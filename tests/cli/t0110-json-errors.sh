@@ -68,7 +68,7 @@ json_error 1 "$ZX" --db "$T/afile" ingest --json "$ZOO/zoodex-demo/tinybert-base
 
 # The Hub: unreachable, offline, refusing.
 json_error 2 env HF_ENDPOINT=not-a-url "$ZX" --db "$T/c" crawl --json
-json_error 6 env HF_HUB_OFFLINE=1 HF_HUB_CACHE="$T/no-cache" \
+json_error 8 env HF_HUB_OFFLINE=1 HF_HUB_CACHE="$T/no-cache" \
     "$ZX" --db "$T/h" ingest --json zoodex-demo/tinybert-base
 if command -v python3 >/dev/null 2>&1; then
     : >"$T/faults.json"
@@ -99,15 +99,15 @@ assert d["exit"] == 6 and d["error"], d
     check test $? -eq 0
     faults '{"rules": []}'
     sleep 0.05
-    # Offline: no request, exit 6, JSON.
+    # Offline: no request, exit 8, JSON.
     "$ZX" --db "$T/c" crawl --json >"$T/out" 2>"$T/err"
     check test $? -eq 0
     HF_HUB_OFFLINE=1 "$ZX" --db "$T/c" crawl --json >"$T/out" 2>"$T/err"
     rc=$?
-    check test "$rc" -eq 6
+    check test "$rc" -eq 8
     python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["exit"] == 6 and d["error"], d
+assert d["exit"] == 8 and d["error"], d
 ' "$T/out"
     check test $? -eq 0
     # Plurals: a crawl with nothing new made one request.

@@ -68,10 +68,10 @@ mkdir -p "$T/flat"
 cp -r "$ZOO/solo-dev/tinybert-intent" "$T/flat/tinybert-intent"
 ok "$ZX" --db "$T/o1" ingest "$T/flat"
 ok "$ZX" --db "$T/o1" list
-grep_ok '^flat/tinybert-intent$' "$T/out"
+grep_ok '^flat/tinybert-intent( |$)' "$T/out"
 ok "$ZX" --db "$T/o2" ingest --org solo-dev "$T/flat"
 ok "$ZX" --db "$T/o2" list
-grep_ok '^solo-dev/tinybert-intent$' "$T/out"
+grep_ok '^solo-dev/tinybert-intent( |$)' "$T/out"
 grep_not '^flat/' "$T/out"
 python3 - "$T/flat/tinybert-intent/config.json" <<'EOF'
 import json, sys
@@ -82,12 +82,12 @@ json.dump(c, open(p, "w"))
 EOF
 ok "$ZX" --db "$T/o3" ingest "$T/flat"
 ok "$ZX" --db "$T/o3" list
-grep_ok '^intent-org/tinybert-intent$' "$T/out"
+grep_ok '^intent-org/tinybert-intent( |$)' "$T/out"
 # --org wins over it; a _name_or_path naming another model (the parent it
 # was fine-tuned from) does not rename it.
 ok "$ZX" --db "$T/o4" ingest --org mine "$T/flat"
 ok "$ZX" --db "$T/o4" list
-grep_ok '^mine/tinybert-intent$' "$T/out"
+grep_ok '^mine/tinybert-intent( |$)' "$T/out"
 python3 - "$T/flat/tinybert-intent/config.json" <<'EOF'
 import json, sys
 p = sys.argv[1]
@@ -97,11 +97,11 @@ json.dump(c, open(p, "w"))
 EOF
 ok "$ZX" --db "$T/o5" ingest "$T/flat"
 ok "$ZX" --db "$T/o5" list
-grep_ok '^flat/tinybert-intent$' "$T/out"
+grep_ok '^flat/tinybert-intent( |$)' "$T/out"
 # --id still wins over everything.
 ok "$ZX" --db "$T/o6" ingest --org mine --id x/y "$T/flat/tinybert-intent"
 ok "$ZX" --db "$T/o6" list
-grep_ok '^x/y$' "$T/out"
+grep_ok '^x/y( |$)' "$T/out"
 
 # Plurals.
 ok "$ZX" --db "$T/o7" ingest "$ZOO/zoodex-demo/tinybert-base"

@@ -96,7 +96,7 @@ ok env HF_TOKEN=$TOKEN HF_HUB_CACHE="$T/cache-vi" "$ZX" --db "$T/vi" ingest -v z
 grep_ok '^zoodex ingest: GET .*/api/models/zoodex-demo/tinybert-topic3/revision/main(\?blobs=true)? 200 ' "$T/err"
 grep_ok "^zoodex ingest: GET $CDN/repos/[^ ?]*\?\.\.\. 200 9[0-9.]* KiB " "$T/err"
 grep_not "$TOKEN" "$T/err"
-grep_ok '^1 models: 1 new, .*; 9[0-9.]* KiB from the Hub in [0-9]+ requests, ' "$T/out"
+grep_ok '^1 model: 1 new, .*; 9[0-9.]* KiB from the Hub in [0-9]+ requests?, ' "$T/out"
 ok env HF_HUB_CACHE="$T/cache-vj" "$ZX" --db "$T/vj" ingest --json zoodex-demo/tinybert-topic3
 grep_ok '"bytes": 9[0-9]{4},' "$T/out"
 grep_ok '"requests": [0-9]+,' "$T/out"
@@ -133,7 +133,7 @@ segments "$T/dl.tty" >"$T/dl.seg"
 grep_ok '^ingest: 0/1 models, [0-9]+ requests?, [0-9.]+ (B|KiB|MiB)  gen-org-0/model-00000$' "$T/dl.seg"
 grep_ok '^ingest: 0/1 models, [0-9]+ requests, [0-9.]+ (KiB|MiB) of 128 MiB' "$T/dl.seg"
 check test -z "$(tr '\r' '\n' <"$T/dl.tty" | tail -n 1 | tr -d ' \n')"
-grep_ok '^1 models: 1 new, .*; 128 MiB from the Hub in [0-9]+ requests, [0-9.]+ s, [0-9.]+ (KiB|MiB|GiB)/s$' "$T/out"
+grep_ok '^1 model: 1 new, .*; 128 MiB from the Hub in [0-9]+ requests?, [0-9.]+ s, [0-9.]+ (KiB|MiB|GiB)/s$' "$T/out"
 
 # Sizes for people in stats and show; JSON keeps integers.
 ok "$ZX" --db "$DB" stats

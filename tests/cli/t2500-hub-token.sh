@@ -16,7 +16,7 @@ mkdir -p "$HF_HOME"
 printf '%s\n' "$TOK" >"$HF_HOME/token"
 : >"$MLOG"
 ok "$ZX" --db "$T/home" ingest $M
-grep_ok '^1 models: 1 new' "$T/out"
+grep_ok '^1 model: 1 new' "$T/out"
 grep_ok '"auth": *true' "$MLOG"
 grep_ok '"server": *"cdn"' "$MLOG"
 grep_not '"server": *"cdn".*"auth": *true' "$MLOG"
@@ -30,16 +30,16 @@ grep_not "$TOK" "$T/out"
 mkdir -p "$T/xdg/huggingface"
 printf '  %s \r\n' "$TOK" >"$T/xdg/huggingface/token"
 ok env -u HF_HOME XDG_CACHE_HOME="$T/xdg" "$ZX" --db "$T/xdg-db" ingest $M
-grep_ok '^1 models: 1 new' "$T/out"
+grep_ok '^1 model: 1 new' "$T/out"
 # 2. HF_TOKEN_PATH wins over $HF_HOME/token.
 printf 'hf_wrong\n' >"$HF_HOME/token"
 fails 1 "$ZX" --db "$T/wrong" ingest $M
 printf '\n\t%s\n\n' "$TOK" >"$T/tokfile"
 ok env HF_TOKEN_PATH="$T/tokfile" "$ZX" --db "$T/path" ingest $M
-grep_ok '^1 models: 1 new' "$T/out"
+grep_ok '^1 model: 1 new' "$T/out"
 # 3. HF_TOKEN wins over both files.
 ok env HF_TOKEN="$TOK" HF_TOKEN_PATH="$T/nothing" "$ZX" --db "$T/env" ingest $M
-grep_ok '^1 models: 1 new' "$T/out"
+grep_ok '^1 model: 1 new' "$T/out"
 fails 1 env HF_TOKEN=hf_wrong HF_TOKEN_PATH="$T/tokfile" "$ZX" --db "$T/env2" ingest $M
 # An empty HF_TOKEN is unset: the file is read.
 ok env HF_TOKEN= HF_TOKEN_PATH="$T/tokfile" "$ZX" --db "$T/env3" ingest $M

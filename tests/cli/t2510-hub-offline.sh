@@ -13,7 +13,7 @@ check test ${#commit} = 40
 # A complete revision in the cache: indexed with no request at all.
 : >"$MLOG"
 ok env HF_HUB_OFFLINE=1 "$ZX" --db "$DB" ingest $M
-grep_ok '^1 models: 1 new' "$T/out"
+grep_ok '^1 model: 1 new' "$T/out"
 ok env HF_HUB_OFFLINE=1 "$ZX" --db "$DB" ingest zoodex-demo/tinybert-sentiment@main
 check test ! -s "$MLOG"
 ok "$ZX" --db "$DB" show --json $M
