@@ -96,17 +96,19 @@ $(O)/bench/%: tests/bench/%.c $(O)/libzoodex.a $(O)/.flags
 	@mkdir -p $(@D)
 	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libzoodex.a $(LDFLAGS) $(LIBS)
 
-test: setup all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)     ## set up, build; unit, CLI (mock Hub), mock selftest, fuzz replay
-	@O=$(O) ZX=$(abspath $(O)/zoodex) sh tests/run.sh $(if $(VALGRIND),--valgrind) $(UNIT)
+RUN_TESTS = O=$(O) ZX=$(abspath $(O)/zoodex) sh tests/run.sh $(if $(VALGRIND),--valgrind) $(UNIT)
+test: $(SETUP_FIRST) all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)     ## set up, build; unit, CLI (mock Hub), mock selftest, fuzz replay
+	@$(RUN_TESTS)
 
 valgrind: all $(FUZZERS:%=$(O)/tests/replay-%)          ## VALGRIND_TESTS and the fuzz replays under valgrind (leaks fail)
 	@scripts/setup --valgrind
 	@O=$(O) ZX=$(abspath $(O)/zoodex) ZX_CLI="$(VALGRIND_TESTS)" sh tests/run.sh --valgrind
 
-# check runs every check, then fails if any did (each prints "name: N passed,
-# N failed").
-check: test                                             ## test, then layering, docs/usage sync, man lint, examples, format, file tour
+# check runs the tests and every check, then fails if any did (each prints
+# "name: N passed, N failed"): a failing test does not hide the rest.
+check: $(SETUP_FIRST) all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)    ## test, then layering, docs/usage sync, man lint, examples, format, file tour
 	@rc=0; \
+	$(RUN_TESTS) || rc=1; \
 	sh tests/check-deps.sh || rc=1; \
 	ZX=$(abspath $(O)/zoodex) sh tests/check-docs.sh || rc=1; \
 	ZX=$(abspath $(O)/zoodex) python3 tests/check-examples.py || rc=1; \
@@ -123,7 +125,7 @@ format:                                                 ## clang-format every tr
 bench: all $(BENCH)                                     ## benchmarks (never part of test)
 	@ZX=$(abspath $(O)/zoodex) O=$(O) sh tests/bench/run.sh
 
-demo: setup all                                               ## set up, build; sample zoo into a temp index: stats, search, lineage, show, verify
+demo: $(SETUP_FIRST) all                               ## set up, build; sample zoo into a temp index: stats, search, lineage, show, verify
 	@sh scripts/demo $(O)/zoodex
 
 # libFuzzer: the parsers live in src/ and ingest/, so only those are built,
