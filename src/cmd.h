@@ -62,6 +62,7 @@ int zx_help(struct zx_ctx *ctx);
 extern volatile int zx_interrupted;
 void zx_catch_signals(void);
 
+int cmd_backup(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx);

@@ -20,6 +20,8 @@
 
 static const struct zx_cmd commands[] = {
     /* keep sorted by name */
+    {"backup", cmd_backup, "[--json] dir",
+     "copy the store, consistent and compacted, while others use it"},
     {"crawl", cmd_crawl,
      "[--author a] [--filter tag]... [--search s] [--since date] "
      "[--max-models n] [--max-bytes b] [--parallel n] [--rate r] "

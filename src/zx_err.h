@@ -21,7 +21,8 @@
     X(EUSAGE, "invalid argument")                                              \
     X(ELOCKED, "index is locked by another process")                           \
     X(EUNSUPPORTED, "unsupported input")                                       \
-    X(EINCOMPAT, "descriptors are not comparable")
+    X(EINCOMPAT, "descriptors are not comparable")                             \
+    X(EDAMAGED, "the index is damaged")
 
 enum zx_err {
 #define X(name, text) ZX_##name,
