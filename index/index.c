@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,24 @@ struct zx_index {
     unsigned long tick;
 };
 
+/* Whoever may write data.mdb may take the writer lock, and nobody else:
+ * a user who could open zoodex.lock could hold its flock and stall every
+ * writer.  So its mode is data.mdb's write bits, each with the read bit
+ * next to it (0644 -> 0600, 0664 -> 0660).  Only its owner can set it. */
+static void share_writer_lock(const char *dir, int fd)
+{
+    char *data = zx_path_join(dir, "data.mdb");
+    struct stat ds, ls;
+
+    if (stat(data, &ds) == 0 && fstat(fd, &ls) == 0 && ls.st_uid == geteuid()) {
+        mode_t want = (ds.st_mode & 0222) | ((ds.st_mode & 0222) << 1);
+
+        if ((ls.st_mode & 07777) != want)
+            fchmod(fd, want); /* best effort */
+    }
+    free(data);
+}
+
 int zx_index_open(const char *dir, enum zx_index_mode mode,
                   struct zx_index **out, struct zx_error *err)
 {
@@ -54,6 +73,14 @@ int zx_index_open(const char *dir, enum zx_index_mode mode,
         rc = zx_mkdirs(dir, err);
         if (rc)
             goto out;
+        if (access(dir, W_OK) != 0) {
+            rc = zx_fail_errno(err, ZX_EIO,
+                               "cannot write index '%s': the folder is not "
+                               "writable by you (reading needs no write "
+                               "access, see zoodex-store(5))",
+                               dir);
+            goto out;
+        }
         lock = zx_path_join(dir, "zoodex.lock");
         rc = zx_lock_file(lock, 0, &ix->lock_fd, err);
         if (rc)
@@ -65,6 +92,8 @@ int zx_index_open(const char *dir, enum zx_index_mode mode,
     rc = zx_store_open(dir, ix->writable ? 0 : ZX_STORE_RDONLY, &ix->st, err);
     if (rc)
         goto out;
+    if (ix->writable)
+        share_writer_lock(dir, ix->lock_fd);
     *out = ix;
     ix = NULL;
 out:

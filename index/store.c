@@ -309,12 +309,19 @@ static void fix_lock_mode(const char *dir)
 }
 
 /* mdb_env_open failed with EACCES on an index: say which file and why. */
-static int access_fail(const char *dir, struct zx_error *err)
+static int access_fail(const char *dir, int writable, struct zx_error *err)
 {
     char *lock = zx_path_join(dir, "lock.mdb");
+    char *data = zx_path_join(dir, "data.mdb");
     int rc;
 
-    if (zx_is_file(lock) && access(lock, W_OK) != 0)
+    if (writable && zx_is_file(data) && access(data, W_OK) != 0)
+        rc = zx_fail(err, ZX_EIO,
+                     "cannot write index '%s': 'data.mdb' is not writable "
+                     "by you (reading needs no write access, see "
+                     "zoodex-store(5))",
+                     dir);
+    else if (zx_is_file(lock) && access(lock, W_OK) != 0)
         rc = zx_fail(err, ZX_EIO,
                      "cannot open index '%s': its lock file 'lock.mdb' is "
                      "not writable by you (readers register in it); its "
@@ -332,6 +339,7 @@ static int access_fail(const char *dir, struct zx_error *err)
         rc = zx_fail(err, ZX_EIO, "cannot open index '%s': %s", dir,
                      strerror(EACCES));
     free(lock);
+    free(data);
     return rc;
 }
 
@@ -369,7 +377,7 @@ static int open_env(struct zx_store *st, unsigned flags, struct zx_error *err)
         mflags |= MDB_NOLOCK;
     rc = mdb_env_open(st->env, st->dir, mflags, 0644);
     if (rc == EACCES)
-        return access_fail(st->dir, err);
+        return access_fail(st->dir, writable, err);
     if (rc == ENOENT || rc == EROFS || rc == EPERM)
         return zx_fail(err, ZX_EIO, "cannot open index '%s': %s", st->dir,
                        mdb_strerror(rc));
