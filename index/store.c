@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,9 +51,11 @@ struct zx_store {
     int has_lineage; /* 0: an index written before the table existed,
                         opened read-only */
     char *dir;
-    const char *map;  /* LMDB's map of data.mdb ... */
-    size_t map_size;  /* ... and its length (the map size, not the file's) */
-    size_t file_size; /* data.mdb's size when last looked at */
+    const char *map;     /* LMDB's map of data.mdb ... */
+    size_t map_size;     /* ... and its length (the map size, not the file's) */
+    size_t file_size;    /* data.mdb's size when last looked at */
+    unsigned psize;      /* LMDB's page size */
+    char fault_msg[640]; /* zx_store_fault_message() */
 };
 
 struct zx_txn {
@@ -61,6 +64,90 @@ struct zx_txn {
 };
 
 /* ===== Errors and damage ===== */
+
+/* LMDB trusts the pages it reads: a damaged node offset or length makes it
+ * read, or copy, outside the page, and the process faults.  So that a
+ * SIGSEGV or SIGBUS there is reported as damage, not as a crash, the open
+ * stores are listed here and calls into LMDB are marked (one process
+ * normally has one store and one thread; the marks are approximate
+ * otherwise, which only affects which message a fault prints). */
+#define MAX_OPEN 4
+static struct zx_store *volatile open_stores[MAX_OPEN];
+static struct zx_store *volatile lmdb_store;
+static volatile sig_atomic_t in_lmdb;
+
+static void enter_lmdb(struct zx_store *st)
+{
+    lmdb_store = st;
+    in_lmdb++;
+}
+
+static int leave_lmdb(int rc)
+{
+    in_lmdb--;
+    return rc;
+}
+
+/* LMDB(st, call): call, marked as running inside LMDB for `st`. */
+#define LMDB(st, call) (enter_lmdb(st), leave_lmdb(call))
+
+static void register_store(struct zx_store *st, int on)
+{
+    int i;
+
+    for (i = 0; i < MAX_OPEN; i++) {
+        if (on && !open_stores[i]) {
+            open_stores[i] = st;
+            return;
+        }
+        if (!on && open_stores[i] == st)
+            open_stores[i] = NULL;
+    }
+}
+
+const char *zx_store_fault_message(const void *addr)
+{
+    const char *a = addr;
+    int i;
+
+    if (in_lmdb > 0 && lmdb_store)
+        return lmdb_store->fault_msg;
+    for (i = 0; i < MAX_OPEN; i++) {
+        struct zx_store *st = open_stores[i];
+
+        if (st && st->map && a >= st->map && a < st->map + st->map_size)
+            return st->fault_msg;
+    }
+    return NULL;
+}
+
+/* LMDB does not say where it mapped data.mdb.  A record read in a read
+ * transaction points into a page of the map; the page starts on a multiple
+ * of the page size and begins with its own page number (LMDB's page
+ * header), so the map starts pgno pages before it.  The guess is accepted
+ * only if page 0 there is a meta page (page number 0, the P_META flag
+ * 0x08, LMDB's magic 0xBEEFC0DE after the 16-byte header); otherwise
+ * st->map stays NULL and in_file() checks nothing. */
+static void find_map(struct zx_store *st, const MDB_val *v)
+{
+    uintptr_t page, base;
+    uint64_t pgno, zero;
+    uint32_t magic;
+    uint16_t flags;
+
+    if (!st->psize || !v->mv_size)
+        return;
+    page = (uintptr_t)v->mv_data & ~(uintptr_t)(st->psize - 1);
+    memcpy(&pgno, (const void *)page, 8);
+    if (pgno > st->file_size / st->psize || pgno * st->psize > (uint64_t)page)
+        return;
+    base = page - (uintptr_t)(pgno * st->psize);
+    memcpy(&zero, (const void *)base, 8);
+    memcpy(&flags, (const void *)(base + 10), 2);
+    memcpy(&magic, (const void *)(base + 16), 4);
+    if (zero == 0 && (flags & 0x08) && magic == 0xBEEFC0DEu)
+        st->map = (const char *)base;
+}
 
 /* LMDB codes that mean the file's bytes are not what LMDB wrote. */
 static int is_damage(int rc)
@@ -134,6 +221,7 @@ void zx_store_close(struct zx_store *st)
 {
     if (!st)
         return;
+    register_store(st, 0);
     if (st->env)
         mdb_env_close(st->env);
     free(st->dir);
@@ -151,8 +239,8 @@ static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
     if (rc)
         return lmdb_fail(st, err, rc, NULL);
     for (i = 0; i < N_DBS; i++) {
-        rc = mdb_dbi_open(t, db_names[i], writable ? MDB_CREATE : 0,
-                          &st->dbi[i]);
+        rc = LMDB(st, mdb_dbi_open(t, db_names[i], writable ? MDB_CREATE : 0,
+                                   &st->dbi[i]));
         if (rc == MDB_NOTFOUND && !writable && i == DB_LINEAGE)
             continue; /* added later: absent means empty */
         if (i == DB_LINEAGE && rc == 0)
@@ -183,7 +271,7 @@ static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
         }
     }
     snprintf(want, sizeof(want), "%d", ZX_STORE_SCHEMA);
-    rc = mdb_get(t, st->dbi[DB_META], &k, &v);
+    rc = LMDB(st, mdb_get(t, st->dbi[DB_META], &k, &v));
     if (rc == 0 && !in_file(st, &v)) {
         mdb_txn_abort(t);
         return out_of_file(st, err, "meta");
@@ -211,6 +299,13 @@ static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
     rc = mdb_txn_commit(t);
     if (rc)
         return lmdb_fail(st, err, rc, NULL);
+    /* Where the map is, from a record read through it. */
+    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t);
+    if (rc)
+        return lmdb_fail(st, err, rc, NULL);
+    if (mdb_get(t, st->dbi[DB_META], &k, &v) == 0)
+        find_map(st, &v);
+    mdb_txn_abort(t);
     return ZX_OK;
 }
 
@@ -274,9 +369,9 @@ static int check_file_size(struct zx_store *st, struct zx_error *err)
     if (mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &ms) ||
         mdb_env_get_fd(st->env, &fd) || fstat(fd, &sb))
         return zx_fail_errno(err, ZX_EIO, "cannot stat index '%s'", st->dir);
-    st->map = info.me_mapaddr;
     st->map_size = info.me_mapsize;
     st->file_size = (size_t)sb.st_size;
+    st->psize = ms.ms_psize;
     need = ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize;
     if ((unsigned long long)sb.st_size < need)
         return damaged(st->dir, err,
@@ -409,6 +504,11 @@ int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
 
     *out = NULL;
     st->dir = xstrdup(dir);
+    snprintf(st->fault_msg, sizeof(st->fault_msg),
+             "index '%s' is damaged: a page of 'data.mdb' points outside "
+             "itself (reading it faulted); %s",
+             dir, ZX_STORE_RECOVERY);
+    register_store(st, 1);
     if (writable) {
         rc = zx_mkdirs(dir, err);
         if (rc)
@@ -451,7 +551,7 @@ int zx_txn_begin(struct zx_store *st, int writable, struct zx_txn **out,
 
 int zx_txn_commit(struct zx_txn *txn, struct zx_error *err)
 {
-    int rc = mdb_txn_commit(txn->txn);
+    int rc = LMDB(txn->st, mdb_txn_commit(txn->txn));
     struct zx_store *st = txn->st;
 
     free(txn);
@@ -474,7 +574,7 @@ static int get_raw(struct zx_txn *t, int db, const void *key, size_t klen,
                    MDB_val *v, struct zx_error *err)
 {
     MDB_val k = {klen, (void *)key};
-    int rc = mdb_get(t->txn, t->st->dbi[db], &k, v);
+    int rc = LMDB(t->st, mdb_get(t->txn, t->st->dbi[db], &k, v));
 
     if (rc == MDB_NOTFOUND)
         return ZX_ENOTFOUND;
@@ -494,7 +594,7 @@ static int put_raw(struct zx_txn *t, int db, const void *key, size_t klen,
     if (klen == 0 || klen > 511)
         return zx_fail(err, ZX_EUSAGE, "key of %zu bytes cannot be stored",
                        klen);
-    rc = mdb_put(t->txn, t->st->dbi[db], &k, &v, 0);
+    rc = LMDB(t->st, mdb_put(t->txn, t->st->dbi[db], &k, &v, 0));
     if (rc)
         return lmdb_fail(t->st, err, rc, db_names[db]);
     return ZX_OK;
@@ -504,7 +604,7 @@ static int del_raw(struct zx_txn *t, int db, const void *key, size_t klen,
                    struct zx_error *err)
 {
     MDB_val k = {klen, (void *)key};
-    int rc = mdb_del(t->txn, t->st->dbi[db], &k, NULL);
+    int rc = LMDB(t->st, mdb_del(t->txn, t->st->dbi[db], &k, NULL));
 
     if (rc == MDB_NOTFOUND)
         return ZX_ENOTFOUND;
@@ -554,7 +654,7 @@ static int each(struct zx_txn *t, int db, const void *prefix, size_t plen,
     if (rc)
         return lmdb_fail(t->st, err, rc, db_names[db]);
     for (;;) {
-        rc = mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op);
+        rc = LMDB(t->st, mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op));
         op = MDB_NEXT;
         if (rc == MDB_NOTFOUND) {
             rc = 0;
@@ -1099,7 +1199,7 @@ int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err)
     for (i = 1; i < N_DBS; i++) {
         if (i == DB_LINEAGE && !txn->st->has_lineage)
             continue;
-        rc = mdb_stat(txn->txn, txn->st->dbi[i], &st);
+        rc = LMDB(txn->st, mdb_stat(txn->txn, txn->st->dbi[i], &st));
         if (rc) {
             json_decref(o);
             return lmdb_fail(txn->st, err, rc, db_names[i]);
@@ -1166,7 +1266,7 @@ static int check_table(struct zx_store *st, const char *what, int which,
     if (!rc)
         rc = mdb_cursor_open(t, dbi, &c);
     while (!rc) {
-        rc = mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op);
+        rc = LMDB(st, mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op));
         op = MDB_NEXT;
         if (rc)
             break;
@@ -1303,7 +1403,7 @@ int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
     made = 1;
     /* A compacting copy walks the tables in one read transaction: a
      * consistent snapshot, taken while writers go on, without free pages. */
-    rc = mdb_env_copy2(st->env, tmp, MDB_CP_COMPACT);
+    rc = LMDB(st, mdb_env_copy2(st->env, tmp, MDB_CP_COMPACT));
     if (rc) {
         if (is_damage(rc))
             rc = damaged(st->dir, err, "cannot copy the store: %s",

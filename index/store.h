@@ -148,6 +148,12 @@ int zx_store_each_state(struct zx_txn *txn, const char *prefix,
                         int (*cb)(const char *key, const char *val, void *arg),
                         void *arg, struct zx_error *err);
 
+/* For a SIGSEGV or SIGBUS handler: the damage message ("index 'DIR' is
+ * damaged: ...") of the open store whose pages the fault came from (a call
+ * into LMDB was running, or `addr` lies in a store's map), or NULL when
+ * the fault is not the store's.  Async-signal-safe. */
+const char *zx_store_fault_message(const void *addr);
+
 /* Entries per table and the map's size in bytes, for `stats`. */
 int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err);
 

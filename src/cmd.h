@@ -58,6 +58,9 @@ int zx_wants_help(int argc, char **argv);
 /* Print the command's usage line and summary (`--help`). */
 int zx_help(struct zx_ctx *ctx);
 
+/* The exit status when reading a damaged store faults (default 1). */
+extern int zx_fault_status;
+
 /* Set by SIGINT/SIGTERM handlers during long commands. */
 extern volatile int zx_interrupted;
 void zx_catch_signals(void);

@@ -15,6 +15,7 @@ int cmd_verify(int argc, char **argv, struct zx_ctx *ctx)
 
     if (rc)
         return rc;
+    zx_fault_status = ZX_EXIT_PARTIAL; /* damage, as any other */
     rc = zx_index_verify_dir(ctx->db, &rep, &ctx->err);
     if (rc)
         return zx_report(ctx, rc);

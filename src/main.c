@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "store.h"
 #include "zx_mem.h"
 
 #ifndef ZX_VERSION
@@ -69,6 +70,52 @@ void zx_catch_signals(void)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+int zx_fault_status = ZX_EXIT_ERROR;
+
+static void say(const char *s)
+{
+    size_t n = strlen(s);
+
+    while (n) {
+        ssize_t w = write(STDERR_FILENO, s, n);
+
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* A fault while reading a damaged store (zx_store_fault_message) ends the
+ * command with its message and zx_fault_status; any other fault keeps its
+ * default action (SA_RESETHAND: returning re-runs the faulting access). */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    const char *m = zx_store_fault_message(si->si_addr);
+
+    (void)sig;
+    (void)uc;
+    if (!m)
+        return;
+    say("zoodex ");
+    say(current ? current->name : "");
+    say(": ");
+    say(m);
+    say("\n");
+    _exit(zx_fault_status);
+}
+
+static void catch_faults(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 int zx_exit_for(int code)
@@ -282,6 +329,7 @@ int main(int argc, char **argv)
 
     /* A file-size limit must turn into a clean EFBIG error, not a kill. */
     signal(SIGXFSZ, SIG_IGN);
+    catch_faults();
     memset(&ctx, 0, sizeof(ctx));
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
