@@ -1394,6 +1394,16 @@ int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
                      dst);
         goto out;
     }
+    /* A compacting copy follows the pages as they are: damage would be
+     * copied, or stop the copy with LMDB's words.  Look first. */
+    rc = zx_store_check(st, &problems, err);
+    if (!rc && json_array_size(problems))
+        rc = damaged(st->dir, err, "%s",
+                     json_string_value(json_array_get(problems, 0)));
+    json_decref(problems);
+    problems = NULL;
+    if (rc)
+        goto out;
     tmp = xasprintf("%s.tmp.%ld", dst, (long)getpid());
     data = zx_path_join(tmp, "data.mdb");
     if (mkdir(tmp, 0755) != 0) {
@@ -1423,6 +1433,9 @@ int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
     close(fd);
     /* Read the copy back before it gets its name. */
     rc = zx_store_open(tmp, ZX_STORE_RDONLY | ZX_STORE_PRIVATE, &cp, err);
+    if (rc && rc != ZX_EIO) /* the source changed under the copy */
+        rc = damaged(st->dir, err, "its copy does not read back: %s",
+                     err ? err->msg : "");
     if (!rc)
         rc = zx_store_check(cp, &problems, err);
     if (!rc && json_array_size(problems))
