@@ -228,37 +228,71 @@ void zx_store_close(struct zx_store *st)
     free(st);
 }
 
+/* 1 when zoodex wrote in `dir`: its writer lock or its vectors folder. */
+static int zoodex_traces(const char *dir)
+{
+    char *lock = zx_path_join(dir, "zoodex.lock");
+    char *vec = zx_path_join(dir, "vectors");
+    int found = zx_is_file(lock) || zx_is_dir(vec);
+
+    free(lock);
+    free(vec);
+    return found;
+}
+
+/* A table or the schema entry is missing from a store that holds others:
+ * damage where zoodex wrote, else a foreign LMDB environment. */
+static int not_ours(struct zx_store *st, struct zx_error *err, const char *what)
+{
+    if (zoodex_traces(st->dir))
+        return damaged(st->dir, err, "%s", what);
+    return zx_fail(err, ZX_ESTORE, "'%s' is not a zoodex index", st->dir);
+}
+
 static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
 {
     MDB_txn *t = NULL;
     MDB_val k = {6, (void *)"schema"}, v;
-    char want[16];
-    int rc, i;
+    MDB_dbi main_db;
+    MDB_stat ms;
+    char want[16], what[64];
+    int rc, i, fresh;
 
     rc = mdb_txn_begin(st->env, NULL, writable ? 0 : MDB_RDONLY, &t);
     if (rc)
         return lmdb_fail(st, err, rc, NULL);
+    /* Tables are created in a new store only: a writer must not make
+     * fresh empty tables in a store whose list of tables is damaged. */
+    rc = mdb_dbi_open(t, NULL, 0, &main_db);
+    if (!rc)
+        rc = mdb_stat(t, main_db, &ms);
+    if (rc) {
+        mdb_txn_abort(t);
+        return lmdb_fail(st, err, rc, NULL);
+    }
+    fresh = ms.ms_entries == 0;
     for (i = 0; i < N_DBS; i++) {
-        rc = LMDB(st, mdb_dbi_open(t, db_names[i], writable ? MDB_CREATE : 0,
+        rc = LMDB(st, mdb_dbi_open(t, db_names[i],
+                                   writable && fresh ? MDB_CREATE : 0,
                                    &st->dbi[i]));
-        if (rc == MDB_NOTFOUND && !writable && i == DB_LINEAGE)
-            continue; /* added later: absent means empty */
+        if (rc == MDB_NOTFOUND && i == DB_LINEAGE) {
+            if (!writable)
+                continue; /* added later: absent means empty */
+            rc =
+                LMDB(st, mdb_dbi_open(t, db_names[i], MDB_CREATE, &st->dbi[i]));
+        }
         if (i == DB_LINEAGE && rc == 0)
             st->has_lineage = 1;
-        if (rc == MDB_NOTFOUND && !writable) {
-            MDB_dbi main_db;
-            MDB_stat ms;
-            int empty = mdb_dbi_open(t, NULL, 0, &main_db) == 0 &&
-                        mdb_stat(t, main_db, &ms) == 0 && ms.ms_entries == 0;
-
+        if (rc == MDB_NOTFOUND) {
             mdb_txn_abort(t);
-            if (empty) /* a first ingest died before its first commit */
+            if (fresh) /* a first ingest died before its first commit */
                 return zx_fail(err, ZX_ENOTFOUND,
                                "no index at '%s' yet (it "
                                "is empty)",
                                st->dir);
-            return zx_fail(err, ZX_ESTORE, "'%s' is not a zoodex index",
-                           st->dir);
+            snprintf(what, sizeof(what), "its list of tables lacks '%s'",
+                     db_names[i]);
+            return not_ours(st, err, what);
         }
         if (rc && is_damage(rc)) { /* read from the main table */
             mdb_txn_abort(t);
@@ -276,7 +310,7 @@ static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
         mdb_txn_abort(t);
         return out_of_file(st, err, "meta");
     }
-    if (rc == MDB_NOTFOUND && writable) {
+    if (rc == MDB_NOTFOUND && writable && fresh) {
         v.mv_data = want;
         v.mv_size = strlen(want);
         rc = mdb_put(t, st->dbi[DB_META], &k, &v, 0);
@@ -290,7 +324,7 @@ static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
                        (const char *)v.mv_data, want);
     } else if (rc == MDB_NOTFOUND) {
         mdb_txn_abort(t);
-        return zx_fail(err, ZX_ESTORE, "'%s' is not a zoodex index", st->dir);
+        return not_ours(st, err, "table 'meta' lacks the schema version");
     }
     if (rc) {
         mdb_txn_abort(t);
@@ -1319,11 +1353,218 @@ static int check_table(struct zx_store *st, const char *what, int which,
     return ZX_OK;
 }
 
+/* ===== Walking the pages ourselves =====
+ *
+ * LMDB trusts its pages: a node offset or length that points outside the
+ * page makes it read elsewhere, and fault.  Before LMDB walks a table,
+ * zx_store_check() walks its B-tree itself and checks every page it
+ * reaches, with LMDB's page layout (mdb.c, format version 1):
+ *   1. page header, 16 bytes: u64 pgno (its own number), u16 pad,
+ *      u16 flags (1 branch, 2 leaf, 4 overflow, 8 meta), then for branch
+ *      and leaf pages u16 lower, u16 upper (the free gap), for overflow
+ *      pages u32 the number of pages;
+ *   2. at byte 16, (lower - 16) / 2 u16 offsets of the nodes, each at or
+ *      after upper;
+ *   3. a node: u16 lo, u16 hi, u16 flags, u16 key size, the key, then in a
+ *      leaf the value, lo | hi << 16 bytes (or, with flag 1, the u64
+ *      number of its first overflow page; flag 2 marks a named table's
+ *      record, 48 bytes); in a branch page lo | hi << 16 | flags << 32 is
+ *      the child's page number.
+ * A meta page (pages 0 and 1) holds after its header: u32 magic, u32
+ * version, u64 address, u64 map size, the free-page table and the main
+ * table (48 bytes each: u32 pad, u16 flags, u16 depth, four u64 counts,
+ * u64 root; no root is ~0), u64 last page, u64 transaction id. */
+
+#define PG_BRANCH 0x01
+#define PG_LEAF 0x02
+#define PG_OVERFLOW 0x04
+#define NODE_BIG 0x01
+#define NODE_TABLE 0x02
+#define NO_PAGE ((uint64_t)-1)
+
+struct walk {
+    struct zx_store *st;
+    uint64_t last; /* last page in use in the snapshot */
+    char msg[300]; /* the first fault found */
+    uint64_t roots[N_DBS];
+};
+
+static uint16_t rd16(const unsigned char *p)
+{
+    uint16_t v;
+
+    memcpy(&v, p, 2);
+    return v;
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static const unsigned char *page_at(const struct walk *w, uint64_t pgno)
+{
+    return (const unsigned char *)w->st->map + pgno * w->st->psize;
+}
+
+/* Check page `pgno` and the pages below it; 0, or -1 with w->msg set.
+ * `main_table`: the names of the tables are in it; note their roots. */
+static int walk_page(struct walk *w, uint64_t pgno, int depth, int main_table)
+{
+    const unsigned char *pg, *n;
+    unsigned ps = w->st->psize;
+    uint16_t flags, lower, upper, nkeys, i;
+
+    if (pgno < 2 || pgno > w->last || depth > 32) {
+        snprintf(w->msg, sizeof(w->msg),
+                 "a pointer to page %llu, outside "
+                 "the store",
+                 (unsigned long long)pgno);
+        return -1;
+    }
+    pg = page_at(w, pgno);
+    flags = rd16(pg + 10);
+    lower = rd16(pg + 12);
+    upper = rd16(pg + 14);
+    if (rd64(pg) != pgno || !(flags & (PG_BRANCH | PG_LEAF)) ||
+        (flags & PG_BRANCH && flags & PG_LEAF) || lower < 16 || lower > upper ||
+        upper > ps || (lower - 16) % 2) {
+        snprintf(w->msg, sizeof(w->msg), "page %llu: its header is wrong",
+                 (unsigned long long)pgno);
+        return -1;
+    }
+    nkeys = (uint16_t)((lower - 16) / 2);
+    for (i = 0; i < nkeys; i++) {
+        uint16_t off = rd16(pg + 16 + 2 * i), nf, ks;
+        uint64_t lo;
+
+        if (off < upper || (size_t)off + 8 > ps)
+            goto bad_node;
+        n = pg + off;
+        lo = (uint64_t)rd16(n) | (uint64_t)rd16(n + 2) << 16;
+        nf = rd16(n + 4);
+        ks = rd16(n + 6);
+        if ((size_t)off + 8 + ks > ps)
+            goto bad_node;
+        if (flags & PG_BRANCH) {
+            if (walk_page(w, lo | (uint64_t)nf << 32, depth + 1, main_table))
+                return -1;
+            continue;
+        }
+        if (nf & NODE_BIG) {
+            const unsigned char *ov;
+            uint64_t first;
+            uint32_t npages;
+
+            if ((size_t)off + 8 + ks + 8 > ps)
+                goto bad_node;
+            first = rd64(n + 8 + ks);
+            if (first < 2 || first > w->last)
+                goto bad_node;
+            ov = page_at(w, first);
+            memcpy(&npages, ov + 12, 4);
+            if (rd64(ov) != first || !(rd16(ov + 10) & PG_OVERFLOW) ||
+                !npages || first + npages - 1 > w->last ||
+                lo > (uint64_t)npages * ps - 16)
+                goto bad_node;
+        } else if ((size_t)off + 8 + ks + lo > ps) {
+            goto bad_node;
+        }
+        if (main_table && (nf & NODE_TABLE)) {
+            int t;
+
+            if (lo != 48)
+                goto bad_node;
+            for (t = 0; t < N_DBS; t++)
+                if (strlen(db_names[t]) == ks &&
+                    !memcmp(n + 8, db_names[t], ks))
+                    w->roots[t] = rd64(n + 8 + ks + 40);
+        }
+    }
+    return 0;
+bad_node:
+    snprintf(w->msg, sizeof(w->msg),
+             "page %llu: record %u lies outside the page",
+             (unsigned long long)pgno, (unsigned)i);
+    return -1;
+}
+
+/* Walk every table of the snapshot of a read transaction; damage goes to
+ * `problems`.  Without the map's address (find_map) it checks nothing. */
+static int walk_tables(struct zx_store *st, json_t *problems,
+                       struct zx_error *err)
+{
+    struct walk w;
+    MDB_txn *t = NULL;
+    MDB_envinfo info;
+    const unsigned char *meta = NULL;
+    uint64_t id;
+    int rc, i, m;
+    char buf[400];
+
+    if (!st->map)
+        return ZX_OK;
+    memset(&w, 0, sizeof(w));
+    w.st = st;
+    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t);
+    if (rc)
+        return lmdb_fail(st, err, rc, NULL);
+    /* The meta page of this snapshot; a writer rewrites the other one. */
+    id = (uint64_t)mdb_txn_id(t);
+    for (m = 0; m < 2 && !meta; m++) {
+        const unsigned char *mp = page_at(&w, (uint64_t)m);
+
+        if (rd64(mp + 16 + 24 + 96 + 8) == id)
+            meta = mp;
+    }
+    mdb_env_info(st->env, &info);
+    if (meta) {
+        w.last = rd64(meta + 16 + 24 + 96);
+        if (w.last > info.me_last_pgno ||
+            w.last + 1 > st->file_size / st->psize)
+            meta = NULL; /* not this snapshot's any more */
+    }
+    for (i = 0; i < N_DBS; i++)
+        w.roots[i] = NO_PAGE;
+    if (meta) {
+        uint64_t free_root = rd64(meta + 16 + 24 + 40);
+        uint64_t main_root = rd64(meta + 16 + 24 + 48 + 40);
+
+        if (free_root != NO_PAGE && walk_page(&w, free_root, 0, 0)) {
+            snprintf(buf, sizeof(buf), "the list of free pages: %s", w.msg);
+            json_array_append_new(problems, json_string(buf));
+        }
+        if (main_root != NO_PAGE && walk_page(&w, main_root, 0, 1)) {
+            snprintf(buf, sizeof(buf), "the list of tables: %s", w.msg);
+            json_array_append_new(problems, json_string(buf));
+        }
+        for (i = 0; i < N_DBS && !json_array_size(problems); i++) {
+            if (w.roots[i] != NO_PAGE && walk_page(&w, w.roots[i], 0, 0)) {
+                snprintf(buf, sizeof(buf), "table '%s': %s", db_names[i],
+                         w.msg);
+                json_array_append_new(problems, json_string(buf));
+            }
+        }
+    }
+    mdb_txn_abort(t);
+    return ZX_OK;
+}
+
 int zx_store_check(struct zx_store *st, json_t **problems, struct zx_error *err)
 {
     json_t *p = json_array();
-    int rc = check_table(st, "the list of free pages", -2, p, err), i;
+    int rc = walk_tables(st, p, err), i;
 
+    /* Damaged pages found: LMDB would fault on them, so stop here. */
+    if (!rc && json_array_size(p)) {
+        *problems = p;
+        return ZX_OK;
+    }
+    if (!rc)
+        rc = check_table(st, "the list of free pages", -2, p, err);
     if (!rc)
         rc = check_table(st, "the list of tables", -1, p, err);
     for (i = 0; i < N_DBS && !rc; i++) {
