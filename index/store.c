@@ -1521,6 +1521,13 @@ static int walk_tables(struct zx_store *st, json_t *problems,
             meta = mp;
     }
     mdb_env_info(st->env, &info);
+    {
+        struct stat sb;
+        int fd;
+
+        if (mdb_env_get_fd(st->env, &fd) == 0 && fstat(fd, &sb) == 0)
+            st->file_size = (size_t)sb.st_size; /* a writer grows it */
+    }
     if (meta) {
         w.last = rd64(meta + 16 + 24 + 96);
         if (w.last > info.me_last_pgno ||

@@ -157,8 +157,11 @@ const char *zx_store_fault_message(const void *addr);
 /* Entries per table and the map's size in bytes, for `stats`. */
 int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err);
 
-/* Read every page of the store: each table, the table of table names and
- * LMDB's list of free pages, each in a read transaction of its own.
+/* Read every page of the store: first walk the B-tree of each table, of
+ * the table of table names and of LMDB's list of free pages without LMDB,
+ * checking each page's header and that each record lies inside its page
+ * (LMDB trusts them and would fault); then, if that found nothing, read
+ * each table through LMDB, each in a read transaction of its own.
  * *problems: owned array of strings, one per damaged table (empty when
  * the store reads back in full).  Returns ZX_OK when it could look, or an
  * error other than damage. */
