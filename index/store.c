@@ -343,28 +343,28 @@ static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
     return ZX_OK;
 }
 
-/* 1 when `dir` shows that an index lived there: LMDB's lock file or a
- * vector file.  (A writer creates zoodex.lock and an empty vectors/ before
- * the store, so those alone prove nothing.) */
+/* 1 when `dir` shows that an index with data lived there: a vector file,
+ * written only after a commit.  (A writer creates zoodex.lock and an
+ * empty vectors/ before the store, and LMDB creates lock.mdb, then an
+ * empty data.mdb, then its first pages: a first ingest killed in between
+ * leaves those, and no data was lost.) */
 static int has_index_traces(const char *dir)
 {
-    char *lock = zx_path_join(dir, "lock.mdb");
     char *vec = zx_path_join(dir, "vectors");
     DIR *d = opendir(vec);
     struct dirent *de;
-    int found = zx_is_file(lock);
+    int found = 0;
 
     while (!found && d && (de = readdir(d)))
         found = strstr(de->d_name, ".faiss") != NULL;
     if (d)
         closedir(d);
-    free(lock);
     free(vec);
     return found;
 }
 
-/* Before LMDB sees data.mdb: a missing file where an index was, or an
- * empty one, is damage (LMDB would silently start a new store in it). */
+/* Before LMDB sees data.mdb: a missing or empty file where an index with
+ * data was is damage (LMDB would silently start a new store). */
 static int check_data_file(const char *dir, const char *data, int writable,
                            struct zx_error *err)
 {
@@ -382,8 +382,11 @@ static int check_data_file(const char *dir, const char *data, int writable,
     }
     if (!S_ISREG(sb.st_mode))
         return damaged(dir, err, "'data.mdb' is not a regular file");
-    if (sb.st_size == 0)
+    if (sb.st_size == 0 && has_index_traces(dir))
         return damaged(dir, err, "its store 'data.mdb' is empty (0 bytes)");
+    if (sb.st_size == 0 && !writable)
+        return zx_fail(err, ZX_ENOTFOUND, "no index at '%s' yet (it is empty)",
+                       dir);
     if (!writable && access(data, R_OK) != 0)
         return zx_fail_errno(err, ZX_EIO, "cannot read index '%s'", dir);
     return ZX_OK;

@@ -108,10 +108,22 @@ damage header
 dd if=/dev/zero of="$D/data.mdb" bs=64 count=1 conv=notrunc 2>/dev/null
 dd if=/dev/zero of="$D/data.mdb" bs=64 count=1 seek=64 conv=notrunc 2>/dev/null
 every_command "the header of 'data.mdb'"
-# A folder that never held an index is not damage.
+# A folder that never held an index is not damage, nor one where a first
+# ingest was killed before its first commit (lock files, an empty
+# data.mdb, no vector file yet): the next ingest starts it.
 mkdir "$T/none"
 fails 5 "$ZX" --db "$T/none" list
 grep_ok "no index at" "$T/err"
+mkdir -p "$T/first/vectors"
+: >"$T/first/data.mdb"
+: >"$T/first/lock.mdb"
+: >"$T/first/zoodex.lock"
+fails 5 "$ZX" --db "$T/first" list
+grep_ok "no index at '.*' yet" "$T/err"
+rm "$T/first/data.mdb"
+fails 5 "$ZX" --db "$T/first" list
+ok "$ZX" --db "$T/first" ingest "$ZOO"
+ok "$ZX" --db "$T/first" verify
 # Bytes flipped in B-tree pages: the models table's root page claims to be
 # a branch page; its node offsets are garbage; a record's bytes are.
 damage models-type

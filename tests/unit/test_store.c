@@ -250,6 +250,19 @@ static void damaged_data_file(void)
     put_some(st, 200);
     zx_store_close(st);
     st = NULL;
+    /* An index with data has vector files (written after commits). */
+    {
+        char *vec = zx_path_join(dir, "vectors");
+        char *f = zx_path_join(vec, "0123456789abcdef.g1.faiss");
+        FILE *fp;
+
+        mkdir(vec, 0755);
+        fp = fopen(f, "w");
+        if (fp)
+            fclose(fp);
+        free(vec);
+        free(f);
+    }
     /* The lock file takes data.mdb's read bits with their write bits. */
     CHECK_INT(stat(data, &sb), ==, 0);
     chmod(data, 0640);
