@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,24 @@ struct zx_index {
     unsigned long tick;
 };
 
+/* Whoever may write data.mdb may take the writer lock, and nobody else:
+ * a user who could open zoodex.lock could hold its flock and stall every
+ * writer.  So its mode is data.mdb's write bits, each with the read bit
+ * next to it (0644 -> 0600, 0664 -> 0660).  Only its owner can set it. */
+static void share_writer_lock(const char *dir, int fd)
+{
+    char *data = zx_path_join(dir, "data.mdb");
+    struct stat ds, ls;
+
+    if (stat(data, &ds) == 0 && fstat(fd, &ls) == 0 && ls.st_uid == geteuid()) {
+        mode_t want = (ds.st_mode & 0222) | ((ds.st_mode & 0222) << 1);
+
+        if ((ls.st_mode & 07777) != want)
+            fchmod(fd, want); /* best effort */
+    }
+    free(data);
+}
+
 int zx_index_open(const char *dir, enum zx_index_mode mode,
                   struct zx_index **out, struct zx_error *err)
 {
@@ -54,6 +73,14 @@ int zx_index_open(const char *dir, enum zx_index_mode mode,
         rc = zx_mkdirs(dir, err);
         if (rc)
             goto out;
+        if (access(dir, W_OK) != 0) {
+            rc = zx_fail_errno(err, ZX_EIO,
+                               "cannot write index '%s': the folder is not "
+                               "writable by you (reading needs no write "
+                               "access, see zoodex-store(5))",
+                               dir);
+            goto out;
+        }
         lock = zx_path_join(dir, "zoodex.lock");
         rc = zx_lock_file(lock, 0, &ix->lock_fd, err);
         if (rc)
@@ -65,6 +92,8 @@ int zx_index_open(const char *dir, enum zx_index_mode mode,
     rc = zx_store_open(dir, ix->writable ? 0 : ZX_STORE_RDONLY, &ix->st, err);
     if (rc)
         goto out;
+    if (ix->writable)
+        share_writer_lock(dir, ix->lock_fd);
     *out = ix;
     ix = NULL;
 out:
@@ -1059,11 +1088,45 @@ static int verify_edge(const char *child, const char *parent, json_t *info,
     return rc;
 }
 
+/* What a damaged store's report says to do. */
+static const char recovery[] =
+    "stop the writers; if you have a backup, move this folder away, put the "
+    "backup in its place and run 'zoodex reindex' on it (zoodex-backup(1)); "
+    "without one, move the folder away and ingest or crawl again into a new "
+    "index";
+
+/* The report of a store that cannot be read in full: `problems` holds
+ * what is damaged. */
+static json_t *damage_report(json_t *problems)
+{
+    return json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:O,s:[],s:[],s:s}", "ok", 0,
+                     "damaged", 1, "models", (json_int_t)0, "vectors",
+                     (json_int_t)0, "groups", (json_int_t)0, "edges",
+                     (json_int_t)0, "problems", problems, "stale",
+                     "lineage_stale", "recovery", recovery);
+}
+
+/* A ZX_EDAMAGED message without the index's name and the recovery hint:
+ * the report has both. */
+static json_t *damage_text(const struct zx_error *err)
+{
+    const char *m = err ? err->msg : "the index is damaged";
+    const char *p = strstr(m, "' is damaged: ");
+    size_t n, h = strlen("; " ZX_STORE_RECOVERY);
+
+    if (!strncmp(m, "index '", 7) && p) /* the report names the index */
+        m = p + strlen("' is damaged: ");
+    n = strlen(m);
+    if (n > h && !strcmp(m + n - h, "; " ZX_STORE_RECOVERY))
+        n -= h;
+    return json_stringn(m, n);
+}
+
 int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err)
 {
     struct verify_ctx v;
     const char *arch;
-    json_t *cnt;
+    json_t *cnt, *damage = NULL;
     int rc;
 
     *report = NULL;
@@ -1074,6 +1137,15 @@ int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err)
     v.stale = json_array();
     v.lineage_stale = json_array();
     v.group_counts = json_object();
+    /* First every page, so damage is named per table and the walks below
+     * run on a store that reads back. */
+    rc = zx_store_check(ix->st, &damage, err);
+    if (rc)
+        goto out;
+    if (json_array_size(damage)) {
+        *report = damage_report(damage);
+        goto out;
+    }
     rc = zx_txn_begin(ix->st, 0, &v.txn, err);
     if (rc)
         goto out;
@@ -1084,6 +1156,12 @@ int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err)
         rc = zx_store_each_group(v.txn, verify_group, &v, err);
     if (!rc)
         rc = zx_store_each_edge(v.txn, verify_edge, &v, err);
+    if (rc == ZX_EDAMAGED) { /* a record LMDB reads but zoodex cannot */
+        json_array_append_new(damage, damage_text(err));
+        *report = damage_report(damage);
+        rc = ZX_OK;
+        goto out;
+    }
     if (rc)
         goto out;
     json_object_foreach(v.group_counts, arch, cnt)
@@ -1094,17 +1172,44 @@ int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err)
             problem(&v, "vectors of unknown group %s", arch);
         json_decref(g);
     }
-    *report = json_pack("{s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:O}", "ok",
-                        json_array_size(v.problems) == 0, "models",
-                        (json_int_t)v.models, "vectors", (json_int_t)v.vectors,
-                        "groups", (json_int_t)v.groups, "edges",
-                        (json_int_t)v.edges, "problems", v.problems, "stale",
-                        v.stale, "lineage_stale", v.lineage_stale);
+    *report = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:O}", "ok",
+                        json_array_size(v.problems) == 0, "damaged", 0,
+                        "models", (json_int_t)v.models, "vectors",
+                        (json_int_t)v.vectors, "groups", (json_int_t)v.groups,
+                        "edges", (json_int_t)v.edges, "problems", v.problems,
+                        "stale", v.stale, "lineage_stale", v.lineage_stale);
 out:
     zx_txn_abort(v.txn);
+    json_decref(damage);
     json_decref(v.problems);
     json_decref(v.stale);
     json_decref(v.lineage_stale);
     json_decref(v.group_counts);
     return rc;
+}
+
+int zx_index_verify_dir(const char *dir, json_t **report, struct zx_error *err)
+{
+    struct zx_index *ix = NULL;
+    int rc = zx_index_open(dir, ZX_INDEX_READ, &ix, err);
+
+    *report = NULL;
+    if (rc == ZX_EDAMAGED) {
+        json_t *p = json_array();
+
+        json_array_append_new(p, damage_text(err));
+        *report = damage_report(p);
+        json_decref(p);
+        return ZX_OK;
+    }
+    if (!rc)
+        rc = zx_index_verify(ix, report, err);
+    zx_index_close(ix);
+    return rc;
+}
+
+int zx_index_backup(struct zx_index *ix, const char *dest, json_t **info,
+                    struct zx_error *err)
+{
+    return zx_store_backup(ix->st, dest, info, err);
 }

@@ -69,7 +69,9 @@ enum zx_index_mode {
 };
 
 /* Returns ZX_OK, ZX_ENOTFOUND (READ, no index), ZX_ELOCKED (WRITE and
- * another writer holds the lock), ZX_EIO or ZX_ESTORE. */
+ * another writer holds the lock), ZX_EIO, ZX_EDAMAGED or ZX_ESTORE.
+ * READ writes nothing: a search whose vector file is stale or missing
+ * builds the group's index in memory (zx_index_search). */
 int zx_index_open(const char *dir, enum zx_index_mode mode,
                   struct zx_index **out, struct zx_error *err);
 void zx_index_close(struct zx_index *ix); /* NULL-safe; no flush */
@@ -133,9 +135,24 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
                     int k, uint64_t skip_vid, json_t **hits,
                     struct zx_error *err);
 
-/* Check store/vector consistency.  *report: owned {"ok", "models",
- * "vectors", "groups", "edges", "problems": [..], "stale": [..]}.
+/* Check that every page of the store reads back (zx_store_check), then
+ * store/vector consistency.  *report: owned {"ok", "damaged", "models",
+ * "vectors", "groups", "edges", "problems": [..], "stale": [..],
+ * "lineage_stale": [..]}; a damaged store gives "damaged": true, what is
+ * damaged in "problems", zero counts and "recovery", what to do.
  * Returns ZX_OK when it could check (read report.ok for the verdict). */
 int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err);
+
+/* Open the index in `dir` for reading and verify it; a store too damaged
+ * to open gives a damaged report, not an error.  Returns as
+ * zx_index_verify, or the open's error (ZX_ENOTFOUND, ZX_EIO, ...). */
+int zx_index_verify_dir(const char *dir, json_t **report, struct zx_error *err);
+
+/* Back the store up into the new folder `dest` (zx_store_backup): a
+ * consistent, compacted copy of data.mdb, taken while readers and a
+ * writer go on.  The vector files are not copied: they are derived, and
+ * `zoodex reindex` on the copy (or the first search) rebuilds them. */
+int zx_index_backup(struct zx_index *ix, const char *dest, json_t **info,
+                    struct zx_error *err);
 
 #endif

@@ -29,12 +29,29 @@ struct zx_store;
 struct zx_txn;
 
 enum zx_store_flags {
-    ZX_STORE_RDONLY = 1, /* never create or write */
+    ZX_STORE_RDONLY = 1,  /* never create or write */
+    ZX_STORE_PRIVATE = 2, /* no lock file: only for a copy that no other
+                             process can know about yet */
 };
 
+/* The end of every ZX_EDAMAGED message, which reads "index 'DIR' is
+ * damaged: WHAT; " ZX_STORE_RECOVERY. */
+#define ZX_STORE_RECOVERY                                                      \
+    "to recover, restore a backup (see zoodex-backup(1)) or move the "         \
+    "folder away and ingest or crawl again"
+
 /* Open (creating if needed, unless ZX_STORE_RDONLY) the store in `dir`.
- * Returns ZX_OK, ZX_ENOTFOUND (RDONLY and no store), ZX_EIO or ZX_ESTORE
- * (wrong schema, corrupt or unreadable file). */
+ * A reader needs read access to data.mdb and read-write access to
+ * lock.mdb (LMDB's table of readers); an opener that owns lock.mdb gives
+ * it the read bits of data.mdb with the matching write bits, so whoever
+ * may read the store may register as its reader (zoodex-store(5)).
+ * Before anything is read through the map, data.mdb is checked: missing
+ * where an index was, empty, or shorter than its last page in use is
+ * ZX_EDAMAGED, never a SIGBUS.
+ * Returns ZX_OK, ZX_ENOTFOUND (RDONLY and no store), ZX_EIO (no access),
+ * ZX_EDAMAGED or ZX_ESTORE (wrong schema, not a zoodex index).  Every call
+ * below returns ZX_EDAMAGED, with what is damaged, when LMDB finds a page
+ * or a record malformed. */
 int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
                   struct zx_error *err);
 void zx_store_close(struct zx_store *st); /* NULL-safe */
@@ -133,7 +150,34 @@ int zx_store_each_state(struct zx_txn *txn, const char *prefix,
                         int (*cb)(const char *key, const char *val, void *arg),
                         void *arg, struct zx_error *err);
 
+/* For a SIGSEGV or SIGBUS handler: the damage message ("index 'DIR' is
+ * damaged: ...") of the open store whose pages the fault came from (a call
+ * into LMDB was running, or `addr` lies in a store's map), or NULL when
+ * the fault is not the store's.  Async-signal-safe. */
+const char *zx_store_fault_message(const void *addr);
+
 /* Entries per table and the map's size in bytes, for `stats`. */
 int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err);
+
+/* Read every page of the store: first walk the B-tree of each table, of
+ * the table of table names and of LMDB's list of free pages without LMDB,
+ * checking each page's header and that each record lies inside its page
+ * (LMDB trusts them and would fault); then, if that found nothing, read
+ * each table through LMDB, each in a read transaction of its own.
+ * *problems: owned array of strings, one per damaged table (empty when
+ * the store reads back in full).  Returns ZX_OK when it could look, or an
+ * error other than damage. */
+int zx_store_check(struct zx_store *st, json_t **problems,
+                   struct zx_error *err);
+
+/* Copy the store, compacted, as of one read snapshot (so writers and
+ * readers go on), into the new folder `dest` (which must not exist or be
+ * an empty folder): written as dest.tmp.PID, synced, read back in full,
+ * then renamed to `dest`, so a failed backup leaves no `dest`.  The copy
+ * holds data.mdb only.  *info: owned {"backup", "bytes", "models",
+ * "vectors", "groups", "edges"} of the copy.  Returns ZX_OK, ZX_EUSAGE
+ * (dest exists and is not empty), ZX_EIO or ZX_EDAMAGED. */
+int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
+                    struct zx_error *err);
 
 #endif

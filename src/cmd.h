@@ -106,11 +106,14 @@ struct zx_progress;
  * the bytes of the transfers in flight ("12 MiB of 400 MiB", the ETA). */
 void zx_cli_watch_hub(struct zx_hub *h, const char *name, struct zx_progress *p,
                       int xfer);
+/* The exit status when reading a damaged store faults (default 1). */
+extern int zx_fault_status;
 
 /* Set by SIGINT/SIGTERM handlers during long commands. */
 extern volatile int zx_interrupted;
 void zx_catch_signals(void);
 
+int cmd_backup(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx);
 int cmd_inspect(int argc, char **argv, struct zx_ctx *ctx);

@@ -9,22 +9,28 @@
 
 int cmd_verify(int argc, char **argv, struct zx_ctx *ctx)
 {
-    struct zx_index *ix = NULL;
     json_t *rep = NULL, *p;
     size_t i;
-    int json, ok, rc = zx_parse_json_only(argc, argv, ctx, &json);
+    int json, ok, damaged, rc = zx_parse_json_only(argc, argv, ctx, &json);
 
     if (rc)
         return rc;
-    rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
-    if (!rc)
-        rc = zx_index_verify(ix, &rep, &ctx->err);
-    zx_index_close(ix);
+    zx_fault_status = ZX_EXIT_PARTIAL; /* damage, as any other */
+    rc = zx_index_verify_dir(ctx->db, &rep, &ctx->err);
     if (rc)
         return zx_report(ctx, rc);
     ok = json_is_true(json_object_get(rep, "ok"));
+    damaged = json_is_true(json_object_get(rep, "damaged"));
     if (json) {
         zx_print_json(rep);
+    } else if (damaged) {
+        json_array_foreach(json_object_get(rep, "problems"), i, p)
+        {
+            printf("damaged: %s\n", json_string_value(p));
+        }
+        printf("DAMAGED: the store of '%s' does not read back in full\n"
+               "recover: %s\n",
+               ctx->db, json_string_value(json_object_get(rep, "recovery")));
     } else {
         json_array_foreach(json_object_get(rep, "problems"), i, p)
         {

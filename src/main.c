@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "store.h"
 #include "zx_log.h"
 #include "zx_mem.h"
 
@@ -128,6 +129,9 @@ static const struct zx_optdoc show_opts[] = {
 
 static const struct zx_cmd commands[] = {
     /* keep sorted by name */
+    {"backup", cmd_backup, "[--json] dir",
+     "copy the store, consistent and compacted, while others use it",
+     json_opts},
     {"crawl", cmd_crawl,
      "[--author a] [--filter tag]... [--search s] [--since date] "
      "[--max-models n] [--max-bytes b] [--parallel n] [--rate r] "
@@ -186,6 +190,52 @@ void zx_catch_signals(void)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+int zx_fault_status = ZX_EXIT_ERROR;
+
+static void say(const char *s)
+{
+    size_t n = strlen(s);
+
+    while (n) {
+        ssize_t w = write(STDERR_FILENO, s, n);
+
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* A fault while reading a damaged store (zx_store_fault_message) ends the
+ * command with its message and zx_fault_status; any other fault keeps its
+ * default action (SA_RESETHAND: returning re-runs the faulting access). */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    const char *m = zx_store_fault_message(si->si_addr);
+
+    (void)sig;
+    (void)uc;
+    if (!m)
+        return;
+    say("zoodex ");
+    say(current ? current->name : "");
+    say(": ");
+    say(m);
+    say("\n");
+    _exit(zx_fault_status);
+}
+
+static void catch_faults(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 int zx_exit_for(int code)
@@ -815,6 +865,7 @@ int main(int argc, char **argv)
 
     /* A file-size limit must turn into a clean EFBIG error, not a kill. */
     signal(SIGXFSZ, SIG_IGN);
+    catch_faults();
     memset(&ctx, 0, sizeof(ctx));
     opterr = 0;
     while ((ch = zx_getopt_long(argc, argv, "+d:hqvV", opts, NULL)) != -1) {

@@ -24,7 +24,8 @@
     X(EINCOMPAT, "descriptors are not comparable")                             \
     X(ENUMERIC, "numerical routine failed")                                    \
     X(EREFUSED, "the hub refused the request")                                 \
-    X(EOFFLINE, "offline (HF_HUB_OFFLINE) and not in the local cache")
+    X(EOFFLINE, "offline (HF_HUB_OFFLINE) and not in the local cache")         \
+    X(EDAMAGED, "the index is damaged")
 
 enum zx_err {
 #define X(name, text) ZX_##name,

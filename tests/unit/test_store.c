@@ -217,6 +217,128 @@ static void state_and_counts(void)
     zx_store_close(st);
 }
 
+/* ===== Damage, lock mode, check and backup ===== */
+
+static void put_some(struct zx_store *st, int n)
+{
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    int i;
+
+    CHECK_INT(zx_txn_begin(st, 1, &txn, &err), ==, 0);
+    for (i = 0; i < n; i++) {
+        char id[32];
+        json_t *rec;
+
+        snprintf(id, sizeof(id), "org/m%03d", i);
+        rec = json_pack("{s:s,s:i}", "id", id, "n", i);
+        CHECK_INT(zx_store_put_model(txn, id, rec, &err), ==, 0);
+        json_decref(rec);
+    }
+    CHECK_INT(zx_txn_commit(txn, &err), ==, 0);
+}
+
+static void damaged_data_file(void)
+{
+    struct zx_store *st = open_rw("dmg");
+    struct zx_error err = {0};
+    char *dir = zx_path_join(tmp, "dmg");
+    char *data = zx_path_join(dir, "data.mdb");
+    char *lock = zx_path_join(dir, "lock.mdb");
+    struct stat sb;
+
+    put_some(st, 200);
+    zx_store_close(st);
+    st = NULL;
+    /* An index with data has vector files (written after commits). */
+    {
+        char *vec = zx_path_join(dir, "vectors");
+        char *f = zx_path_join(vec, "0123456789abcdef.g1.faiss");
+        FILE *fp;
+
+        mkdir(vec, 0755);
+        fp = fopen(f, "w");
+        if (fp)
+            fclose(fp);
+        free(vec);
+        free(f);
+    }
+    /* The lock file takes data.mdb's read bits with their write bits. */
+    CHECK_INT(stat(data, &sb), ==, 0);
+    chmod(data, 0640);
+    CHECK_INT(zx_store_open(dir, ZX_STORE_RDONLY, &st, &err), ==, 0);
+    zx_store_close(st);
+    st = NULL;
+    CHECK_INT(stat(lock, &sb), ==, 0);
+    CHECK_INT(sb.st_mode & 0777, ==, 0660);
+    /* Shorter than its last page: damage, for readers and writers. */
+    CHECK_INT(truncate(data, 8192), ==, 0);
+    CHECK_INT(zx_store_open(dir, ZX_STORE_RDONLY, &st, &err), ==, ZX_EDAMAGED);
+    CHECK_MSG(err, "'data.mdb' is truncated: it holds 8192 bytes");
+    CHECK_MSG(err, ZX_STORE_RECOVERY);
+    CHECK_INT(zx_store_open(dir, 0, &st, &err), ==, ZX_EDAMAGED);
+    CHECK(st == NULL);
+    /* Empty: LMDB would start a new store in it. */
+    CHECK_INT(truncate(data, 0), ==, 0);
+    CHECK_INT(zx_store_open(dir, 0, &st, &err), ==, ZX_EDAMAGED);
+    CHECK_MSG(err, "is empty (0 bytes)");
+    CHECK_INT(stat(data, &sb), ==, 0);
+    CHECK_INT(sb.st_size, ==, 0);
+    /* Missing where lock.mdb shows an index was. */
+    unlink(data);
+    CHECK_INT(zx_store_open(dir, ZX_STORE_RDONLY, &st, &err), ==, ZX_EDAMAGED);
+    CHECK_MSG(err, "'data.mdb' is missing");
+    CHECK_INT(zx_store_open(dir, 0, &st, &err), ==, ZX_EDAMAGED);
+    CHECK(!zx_is_file(data));
+    free(dir);
+    free(data);
+    free(lock);
+}
+
+static void check_and_backup(void)
+{
+    struct zx_store *st = open_rw("bk"), *cp = NULL;
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    json_t *problems = NULL, *info = NULL, *rec = NULL;
+    char *dest = zx_path_join(tmp, "bk.copy");
+    char *tmpdir = xasprintf("%s.tmp.%ld", dest, (long)getpid());
+
+    put_some(st, 300);
+    CHECK_INT(zx_store_check(st, &problems, &err), ==, 0);
+    CHECK_INT(json_array_size(problems), ==, 0);
+    json_decref(problems);
+    /* A backup while a write transaction is open holds the last commit. */
+    CHECK_INT(zx_txn_begin(st, 1, &txn, &err), ==, 0);
+    rec = json_pack("{s:s}", "id", "org/uncommitted");
+    CHECK_INT(zx_store_put_model(txn, "org/uncommitted", rec, &err), ==, 0);
+    CHECK_INT(zx_store_backup(st, dest, &info, &err), ==, 0);
+    zx_txn_abort(txn);
+    CHECK_INT(json_integer_value(json_object_get(info, "models")), ==, 300);
+    CHECK(json_integer_value(json_object_get(info, "bytes")) > 0);
+    CHECK(!zx_is_dir(tmpdir));
+    json_decref(info);
+    info = NULL;
+    CHECK_INT(zx_store_open(dest, ZX_STORE_RDONLY, &cp, &err), ==, 0);
+    CHECK_INT(zx_txn_begin(cp, 0, &txn, &err), ==, 0);
+    json_decref(rec);
+    rec = NULL;
+    CHECK_INT(zx_store_get_model(txn, "org/m299", &rec, &err), ==, 0);
+    CHECK_INT(zx_store_get_model(txn, "org/uncommitted", &info, &err), ==,
+              ZX_ENOTFOUND);
+    zx_txn_abort(txn);
+    zx_store_close(cp);
+    /* A folder that is not empty is refused and left alone. */
+    CHECK_INT(zx_store_backup(st, dest, &info, &err), ==, ZX_EUSAGE);
+    CHECK_MSG(err, "exists and is not an empty folder");
+    CHECK(info == NULL);
+    CHECK(!zx_is_dir(tmpdir));
+    json_decref(rec);
+    free(dest);
+    free(tmpdir);
+    zx_store_close(st);
+}
+
 /* ===== Vector files ===== */
 
 static void vindex_search_save_load(void)
@@ -295,6 +417,8 @@ int main(void)
     RUN(edges_both_ways);
     RUN(readonly_open);
     RUN(state_and_counts);
+    RUN(damaged_data_file);
+    RUN(check_and_backup);
     RUN(vindex_search_save_load);
     {
         char *cmd = xasprintf("rm -rf '%s'", tmp);
