@@ -96,7 +96,7 @@ $(O)/bench/%: tests/bench/%.c $(O)/libzoodex.a $(O)/.flags
 	@mkdir -p $(@D)
 	$(call QUIET,CC)$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libzoodex.a $(LDFLAGS) $(LIBS)
 
-RUN_TESTS = O=$(O) ZX=$(abspath $(O)/zoodex) ZX_SANITIZE=$(SANITIZE) sh tests/run.sh $(if $(VALGRIND),--valgrind) $(UNIT)
+RUN_TESTS = O=$(O) ZX=$(abspath $(O)/zoodex) sh tests/run.sh $(if $(VALGRIND),--valgrind) $(UNIT)
 test: $(SETUP_FIRST) all $(UNIT) $(FUZZERS:%=$(O)/tests/replay-%)     ## set up, build; unit, CLI (mock Hub), mock selftest, fuzz replay
 	@$(RUN_TESTS)
 

@@ -3,7 +3,6 @@
 # script in tests/cli and every fuzz-corpus replay, then print the total.
 # Environment: ZX (the zoodex binary), O (build folder), ZX_SHARED (the
 # shared fixtures, default ../shared), ZX_TEST_SLOW=1 for slow cases,
-# ZX_SANITIZE (the Makefile's SANITIZE: tests skip their timing limits),
 # ZX_CLI="t1100 t1300" to run only the CLI scripts whose names start so
 # (then without the mock Hub's selftest).
 # --valgrind (or ZX_VALGRIND=1): the CLI scripts run zoodex, and the fuzz

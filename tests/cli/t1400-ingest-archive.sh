@@ -215,13 +215,11 @@ with open(os.path.join(out, "bomb.tar.gz"), "wb") as f:
     f.write(gzip.compress(bytes(1024), mtime=0))
 EOF
 check [ "$(wc -c <"$A/bomb.tar.gz")" -lt 8000000 ]
-t0=$(date +%s%N)
+# The message proves the stop: the limit counts the bytes actually
+# decompressed, so it trips at 10 MiB of the 4 GiB entry.  (No wall-clock
+# bound here: timings belong to `make bench`, and a loaded CI machine or a
+# sanitizer build made a 3 s bound flaky.)
 hostile "$A/bomb.tar.gz" "expands beyond the limit of 10 MiB .*'bomb/m/model.safetensors'" --max-bytes 10M
-t1=$(date +%s%N)
-# (timings mean nothing under valgrind, which runs ~100x slower, nor in a
-# SANITIZE= build: ZX_SANITIZE is set then)
-[ "${ZX_VALGRIND:-}" = 1 ] || [ -n "${ZX_SANITIZE:-}" ] ||
-    check [ $(((t1 - t0) / 1000000)) -lt 3000 ]
 # into a new index: it is not even created
 fails 1 "$ZX" --db "$T/dbb" ingest --max-bytes 100M "$A/bomb.tar.gz"
 grep_ok "archive expands beyond the limit of 100 MiB" "$T/err"
