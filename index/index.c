@@ -65,10 +65,20 @@ int zx_index_open(const char *dir, enum zx_index_mode mode,
     int rc;
 
     *out = NULL;
+    if (mode == ZX_INDEX_UPDATE) { /* there must be an index already */
+        struct zx_index *probe = NULL;
+
+        rc = zx_index_open(dir, ZX_INDEX_READ, &probe, err);
+        zx_index_close(probe);
+        if (rc) {
+            free(ix);
+            return rc;
+        }
+    }
     ix->lock_fd = -1;
     ix->dir = xstrdup(dir);
     ix->vecdir = zx_path_join(dir, "vectors");
-    ix->writable = mode == ZX_INDEX_WRITE;
+    ix->writable = mode != ZX_INDEX_READ;
     if (ix->writable) {
         rc = zx_mkdirs(dir, err);
         if (rc)

@@ -66,9 +66,12 @@ struct zx_index;
 enum zx_index_mode {
     ZX_INDEX_READ = 0,  /* never writes; fails if there is no index */
     ZX_INDEX_WRITE = 1, /* creates the index; takes the writer lock */
+    ZX_INDEX_UPDATE = 2 /* as WRITE, but fails as READ does if there is no
+                           index: a mistyped --db is an error, not a new
+                           empty index (reindex, rm, prune) */
 };
 
-/* Returns ZX_OK, ZX_ENOTFOUND (READ, no index), ZX_ELOCKED (WRITE and
+/* Returns ZX_OK, ZX_ENOTFOUND (READ or UPDATE, no index), ZX_ELOCKED (WRITE and
  * another writer holds the lock), ZX_EIO, ZX_EDAMAGED or ZX_ESTORE.
  * READ writes nothing: a search whose vector file is stale or missing
  * builds the group's index in memory (zx_index_search). */

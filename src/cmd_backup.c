@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "zx_units.h"
 #include "index.h"
 
 int cmd_backup(int argc, char **argv, struct zx_ctx *ctx)
@@ -33,15 +34,20 @@ int cmd_backup(int argc, char **argv, struct zx_ctx *ctx)
         return zx_report(ctx, rc);
     if (json)
         zx_print_json(info);
-    else
+    else {
+        char size[ZX_SIZE_LEN];
+
         printf("backed up %lld models, %lld vectors, %lld groups, %lld edges "
-               "into '%s' (%lld bytes)\n",
+               "into '%s' (%s)\n",
                (long long)json_integer_value(json_object_get(info, "models")),
                (long long)json_integer_value(json_object_get(info, "vectors")),
                (long long)json_integer_value(json_object_get(info, "groups")),
                (long long)json_integer_value(json_object_get(info, "edges")),
                zx_json_str(info, "backup"),
-               (long long)json_integer_value(json_object_get(info, "bytes")));
+               zx_format_size(
+                   (uint64_t)json_integer_value(json_object_get(info, "bytes")),
+                   size));
+    }
     json_decref(info);
     return ZX_EXIT_OK;
 }

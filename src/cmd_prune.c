@@ -32,11 +32,7 @@ int cmd_prune(int argc, char **argv, struct zx_ctx *ctx)
             return zx_usage(ctx);
         }
     }
-    rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
-    zx_index_close(ix);
-    ix = NULL;
-    if (!rc)
-        rc = zx_index_open(ctx->db, ZX_INDEX_WRITE, &ix, &ctx->err);
+    rc = zx_index_open(ctx->db, ZX_INDEX_UPDATE, &ix, &ctx->err);
     if (!rc)
         rc = zx_crawl_prune(ix, (const char *const *)argv + optind,
                             (size_t)(argc - optind), dry, &rep, &ctx->err);

@@ -28,12 +28,7 @@ int cmd_rm(int argc, char **argv, struct zx_ctx *ctx)
         json_decref(done);
         return zx_usage(ctx);
     }
-    /* Never create an index here: a mistyped --db must be an error. */
-    rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
-    zx_index_close(ix);
-    ix = NULL;
-    if (!rc)
-        rc = zx_index_open(ctx->db, ZX_INDEX_WRITE, &ix, &ctx->err);
+    rc = zx_index_open(ctx->db, ZX_INDEX_UPDATE, &ix, &ctx->err);
     /* Every name first: an unknown one removes nothing. */
     if (!rc)
         rc = zx_index_check_models(ix, argv + optind, (size_t)(argc - optind),

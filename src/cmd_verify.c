@@ -76,12 +76,7 @@ int cmd_reindex(int argc, char **argv, struct zx_ctx *ctx)
 
     if (rc)
         return rc;
-    /* Never create an index here: a mistyped --db must be an error. */
-    rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
-    zx_index_close(ix);
-    ix = NULL;
-    if (!rc)
-        rc = zx_index_open(ctx->db, ZX_INDEX_WRITE, &ix, &ctx->err);
+    rc = zx_index_open(ctx->db, ZX_INDEX_UPDATE, &ix, &ctx->err);
     if (!rc)
         rc = zx_index_flush(ix, 1, &n, &ctx->err);
     zx_index_close(ix);

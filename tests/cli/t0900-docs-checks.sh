@@ -18,8 +18,8 @@ cat >"$T/doc.md" <<'EOF'
 $ zoodex list --arch nosuchgroup; echo "exit $?"
 stale output
 $ zoodex stats | sed -n 1,2p
-index          /tmp/zx
-models         17
+index           /tmp/zx
+models          17: 17 in a weight group, 0 without
 $ zoodex show zoodex-demo/tinybert-base | grep -E '^(source|ingested)'
 source           /src/zoodex/fixtures/zoo/zoodex-demo/tinybert-base
 ingested         2020-01-01T00:00:00Z

@@ -77,7 +77,7 @@ while [ "$i" -lt "$n" ]; do
     grep_ok '^ok: ' "$T/out"
     models=$(sed -n 's/^ok: \([0-9]*\) models.*/\1/p' "$T/out")
     check test "$models" -ge 17 -a "$models" -le 167
-    "$ZX" --db "$B" list >"$T/blist"
+    "$ZX" --db "$B" list | cut -d" " -f1 >"$T/blist"
     check test "$(wc -l <"$T/blist")" -eq "$models"
     # Every model of the backup is in the original with the same record.
     bad=0
