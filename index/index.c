@@ -922,7 +922,7 @@ static int verify_group(const char *arch, json_t *g, void *arg)
         int64_t *a = xcalloc(c.n + 1, sizeof(*a));
         int64_t *b = xcalloc(c.n + 1, sizeof(*b));
 
-        memcpy(a, zx_vindex_ids(vi), c.n * sizeof(*a));
+        zx_vindex_ids(vi, a);
         memcpy(b, c.ids, c.n * sizeof(*b));
         qsort(a, c.n, sizeof(*a), cmp_i64);
         qsort(b, c.n, sizeof(*b), cmp_i64);
