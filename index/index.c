@@ -20,12 +20,14 @@
 #define CACHE_SLOTS 8
 
 /* Loaded vector files, so a long-lived process (serve, benchmarks, many
- * queries) pays for reading a group's file once per generation. */
+ * queries) maps a group's file once per generation, and copies it into
+ * its own memory when it searches the group a second time. */
 struct cached {
     char arch[17];
     int64_t gen;
     struct zx_vindex *vi;
     unsigned long used;
+    int resident;
 };
 
 struct zx_index {
@@ -661,6 +663,10 @@ static struct zx_vindex *cache_get(struct zx_index *ix, const char *arch,
 
         if (c->vi && c->gen == gen && !strcmp(c->arch, arch)) {
             c->used = ++ix->tick;
+            /* Searched a second time: this process searches on, so the
+             * mapped file becomes its own memory (see vindex.h). */
+            if (!c->resident)
+                c->resident = zx_vindex_make_resident(c->vi) == 0;
             return c->vi;
         }
     }
@@ -688,6 +694,7 @@ static void cache_put(struct zx_index *ix, const char *arch, int64_t gen,
     snprintf(victim->arch, sizeof(victim->arch), "%s", arch);
     victim->gen = gen;
     victim->vi = vi;
+    victim->resident = 0;
     victim->used = ++ix->tick;
 }
 

@@ -548,6 +548,32 @@ int zx_vindex_load(const char *path, struct zx_vindex **out,
     return ZX_OK;
 }
 
+int zx_vindex_make_resident(struct zx_vindex *vi)
+{
+    const size_t huge = (size_t)2 << 20;
+    unsigned char *a = NULL;
+    void *p = NULL;
+
+    if (!vi->mapped)
+        return 0;
+    if (posix_memalign(&p, huge, vi->map_len) != 0)
+        return -1;
+    a = p;
+    /* Large pages: a search reads many scattered pages, and on some
+     * machines (virtualised ones) a TLB miss costs more than the read. */
+    madvise(a, (vi->map_len + huge - 1) / huge * huge, MADV_HUGEPAGE);
+    memcpy(a, vi->map, vi->map_len);
+#define REBASE(f) (f) = (f) ? a + ((f)-vi->map) : NULL
+    REBASE(vi->vecs);
+    REBASE(vi->ids);
+    REBASE(vi->centroids);
+#undef REBASE
+    munmap(vi->map, vi->map_len);
+    vi->map = a;
+    vi->mapped = 0;
+    return 0;
+}
+
 int zx_vindex_dim(const struct zx_vindex *vi)
 {
     return vi->dim;

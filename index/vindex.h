@@ -36,6 +36,11 @@ int zx_vindex_save(const struct zx_vindex *vi, const char *path,
 int zx_vindex_load(const char *path, struct zx_vindex **out,
                    struct zx_error *err);
 void zx_vindex_free(struct zx_vindex *vi); /* NULL-safe */
+/* Copy a mapped file into memory of the process's own (large pages where
+ * the system gives them), for a process that searches it again and
+ * again: faster searches, for a one-time copy.  0, or -1 (out of memory:
+ * vi stays mapped and usable). */
+int zx_vindex_make_resident(struct zx_vindex *vi);
 
 int zx_vindex_dim(const struct zx_vindex *vi);
 size_t zx_vindex_size(const struct zx_vindex *vi);

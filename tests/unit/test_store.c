@@ -373,6 +373,15 @@ static void vindex_ivf_mapped(void)
                 CHECK(db[i] >= db[i - 1]);
         }
     }
+    /* Made resident, the same file answers the same. */
+    CHECK_INT(zx_vindex_search(back, x + 4242 * d, 10, da, ga, &fa, &err), ==,
+              0);
+    CHECK_INT(zx_vindex_make_resident(back), ==, 0);
+    CHECK_INT(zx_vindex_search(back, x + 4242 * d, 10, db, gb, &fb, &err), ==,
+              0);
+    CHECK_INT(fa, ==, fb);
+    CHECK(!memcmp(ga, gb, sizeof(ga)) && !memcmp(da, db, sizeof(da)));
+    CHECK_INT(gb[0], ==, 5 + 4242 * 3);
     zx_vindex_free(back);
     back = NULL;
     /* A file cut inside its cells, or with a cell count past its end. */
