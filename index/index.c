@@ -21,12 +21,14 @@
 #define CACHE_SLOTS 8
 
 /* Loaded vector files, so a long-lived process (serve, benchmarks, many
- * queries) pays for reading a group's file once per generation. */
+ * queries) maps a group's file once per generation, and copies it into
+ * its own memory when it searches the group a second time. */
 struct cached {
     char arch[17];
     int64_t gen;
     struct zx_vindex *vi;
     unsigned long used;
+    int resident;
 };
 
 struct zx_index {
@@ -802,6 +804,10 @@ static struct zx_vindex *cache_get(struct zx_index *ix, const char *arch,
 
         if (c->vi && c->gen == gen && !strcmp(c->arch, arch)) {
             c->used = ++ix->tick;
+            /* Searched a second time: this process searches on, so the
+             * mapped file becomes its own memory (see vindex.h). */
+            if (!c->resident)
+                c->resident = zx_vindex_make_resident(c->vi) == 0;
             return c->vi;
         }
     }
@@ -829,6 +835,7 @@ static void cache_put(struct zx_index *ix, const char *arch, int64_t gen,
     snprintf(victim->arch, sizeof(victim->arch), "%s", arch);
     victim->gen = gen;
     victim->vi = vi;
+    victim->resident = 0;
     victim->used = ++ix->tick;
 }
 
@@ -1064,7 +1071,7 @@ static int verify_group(const char *arch, json_t *g, void *arg)
         int64_t *a = xcalloc(c.n + 1, sizeof(*a));
         int64_t *b = xcalloc(c.n + 1, sizeof(*b));
 
-        memcpy(a, zx_vindex_ids(vi), c.n * sizeof(*a));
+        zx_vindex_ids(vi, a);
         memcpy(b, c.ids, c.n * sizeof(*b));
         qsort(a, c.n, sizeof(*a), cmp_i64);
         qsort(b, c.n, sizeof(*b), cmp_i64);

@@ -6,7 +6,10 @@
  * the ZX_VINDEX_NPROBE nearest) from there on, where an exact scan of every
  * vector costs more than the latency budget.  Files are derived data: they are
  * written atomically (temp file, fsync, rename) and can always be rebuilt
- * from the store.  Distances returned are Euclidean (not squared).
+ * from the store.  A loaded file is mapped, not read: opening it costs no
+ * copy, and a search reads only the cells it probes (the same cells and
+ * vectors FAISS's search of that file would).  Distances returned are
+ * Euclidean (not squared).
  * Ownership: zx_vindex_* objects are owned by the caller.
  * Threads: a loaded index may be searched from several threads.
  * SPDX-License-Identifier: MIT */
@@ -28,15 +31,21 @@ int zx_vindex_build(int dim, const float *x, const int64_t *ids, size_t n,
 /* Write atomically to path.  Returns ZX_OK, ZX_EIO or ZX_EINDEX. */
 int zx_vindex_save(const struct zx_vindex *vi, const char *path,
                    struct zx_error *err);
-/* ZX_ENOTFOUND when the file does not exist. */
+/* Map a file zx_vindex_save() wrote.  ZX_ENOTFOUND when the file does
+ * not exist, ZX_EINDEX when it is not one or is damaged. */
 int zx_vindex_load(const char *path, struct zx_vindex **out,
                    struct zx_error *err);
 void zx_vindex_free(struct zx_vindex *vi); /* NULL-safe */
+/* Copy a mapped file into memory of the process's own (large pages where
+ * the system gives them), for a process that searches it again and
+ * again: faster searches, for a one-time copy.  0, or -1 (out of memory:
+ * vi stays mapped and usable). */
+int zx_vindex_make_resident(struct zx_vindex *vi);
 
 int zx_vindex_dim(const struct zx_vindex *vi);
 size_t zx_vindex_size(const struct zx_vindex *vi);
-/* The ids held, in insertion order (borrowed until vi is freed). */
-const int64_t *zx_vindex_ids(const struct zx_vindex *vi);
+/* Copy the zx_vindex_size() ids held, in insertion order, into out. */
+void zx_vindex_ids(const struct zx_vindex *vi, int64_t *out);
 
 /* k nearest of one query: fills dist[k], ids[k]; missing slots get id -1.
  * *n_found receives how many were filled. */

@@ -370,7 +370,14 @@ static void vindex_search_save_load(void)
     CHECK_INT(zx_vindex_save(vi, path, &err), ==, 0);
     CHECK_INT(zx_vindex_load(path, &back, &err), ==, 0);
     CHECK_INT(zx_vindex_size(back), ==, n);
-    CHECK_INT(zx_vindex_ids(back)[5], ==, 1035);
+    {
+        int64_t *all = xmalloc(sizeof(int64_t) * (size_t)n);
+
+        zx_vindex_ids(back, all);
+        CHECK_INT(all[5], ==, 1035);
+        CHECK_INT(all[n - 1], ==, 1000 + (n - 1) * 7);
+        free(all);
+    }
     CHECK_INT(zx_vindex_search(back, x + 77 * d, 5, dist, got, &found, &err),
               ==, 0);
     CHECK_INT(got[0], ==, 1000 + 77 * 7);
@@ -406,6 +413,123 @@ static void vindex_search_save_load(void)
     free(ids);
 }
 
+/* Exact top 10 of q (squared L2 in double), ascending. */
+static void exact10(const float *x, int n, int d, const float *q, int64_t *top)
+{
+    double best[10];
+    int i, j, m;
+
+    for (m = 0; m < 10; m++) {
+        best[m] = 1e300;
+        top[m] = -1;
+    }
+    for (i = 0; i < n; i++) {
+        double s = 0;
+
+        for (j = 0; j < d; j++) {
+            double e = (double)x[(size_t)i * d + j] - q[j];
+
+            s += e * e;
+        }
+        for (m = 10; m > 0 && best[m - 1] > s; m--)
+            if (m < 10) {
+                best[m] = best[m - 1];
+                top[m] = top[m - 1];
+            }
+        if (m < 10) {
+            best[m] = s;
+            top[m] = i;
+        }
+    }
+}
+
+/* A file large enough for an inverted file is searched in place: on
+ * clustered vectors it finds the exact nearest, and a loaded file answers
+ * exactly as the index that wrote it. */
+static void vindex_ivf_mapped(void)
+{
+    int n = ZX_VINDEX_IVF_MIN + 5000, d = 256, i, j, t, fa = 0, fb = 0;
+    float *x = xmalloc(sizeof(float) * (size_t)n * (size_t)d);
+    float da[10], db[10];
+    int64_t *ids = xmalloc(sizeof(int64_t) * (size_t)n), ga[10], gb[10];
+    int64_t ex[10];
+    struct zx_vindex *vi = NULL, *back = NULL;
+    struct zx_error err = {0};
+    char *path = zx_path_join(tmp, "ivf.faiss");
+    uint64_t r = 99;
+    long size;
+    FILE *f;
+
+    for (i = 0; i < n; i++) { /* clusters of 25 perturbed copies */
+        ids[i] = 5 + (int64_t)i * 3;
+        for (j = 0; j < d; j++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            x[(size_t)i * d + j] =
+                i % 25 ? x[(size_t)(i - i % 25) * d + j] +
+                             (float)(r >> 40) / 16777216.0f * 0.05f
+                       : (float)(r >> 40) / 16777216.0f;
+        }
+    }
+    CHECK_INT(zx_vindex_build(d, x, ids, (size_t)n, &vi, &err), ==, 0);
+    CHECK_INT(zx_vindex_save(vi, path, &err), ==, 0);
+    CHECK_INT(zx_vindex_load(path, &back, &err), ==, 0);
+    CHECK_INT(zx_vindex_size(back), ==, n);
+    CHECK_INT(zx_vindex_dim(back), ==, d);
+    for (t = 0; t < 20; t++) {
+        const float *q = x + (size_t)((t * 997) % n) * d;
+
+        CHECK_INT(zx_vindex_search(vi, q, 10, da, ga, &fa, &err), ==, 0);
+        CHECK_INT(zx_vindex_search(back, q, 10, db, gb, &fb, &err), ==, 0);
+        CHECK_INT(fa, ==, 10);
+        CHECK_INT(fb, ==, 10);
+        CHECK(!memcmp(ga, gb, sizeof(ga)) && !memcmp(da, db, sizeof(da)));
+        CHECK_INT(gb[0], ==, 5 + (int64_t)((t * 997) % n) * 3);
+        exact10(x, n, d, q, ex);
+        for (i = 0; i < 10; i++) { /* near ties may swap places */
+            int in = 0;
+
+            for (j = 0; j < 10; j++)
+                in += gb[i] == 5 + ex[j] * 3;
+            CHECK_INT(in, ==, 1);
+            if (i)
+                CHECK(db[i] >= db[i - 1]);
+        }
+    }
+    /* Made resident, the same file answers the same. */
+    CHECK_INT(zx_vindex_search(back, x + 4242 * d, 10, da, ga, &fa, &err), ==,
+              0);
+    CHECK_INT(zx_vindex_make_resident(back), ==, 0);
+    CHECK_INT(zx_vindex_search(back, x + 4242 * d, 10, db, gb, &fb, &err), ==,
+              0);
+    CHECK_INT(fa, ==, fb);
+    CHECK(!memcmp(ga, gb, sizeof(ga)) && !memcmp(da, db, sizeof(da)));
+    CHECK_INT(gb[0], ==, 5 + 4242 * 3);
+    zx_vindex_free(back);
+    back = NULL;
+    /* A file cut inside its cells, or with a cell count past its end. */
+    f = fopen(path, "rb");
+    CHECK(f != NULL);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fclose(f);
+    CHECK_INT(truncate(path, size - 9), ==, 0);
+    CHECK_INT(zx_vindex_load(path, &back, &err), ==, ZX_EINDEX);
+    CHECK_MSG(err, "damaged");
+    CHECK_INT(zx_vindex_save(vi, path, &err), ==, 0);
+    f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    fseek(f, 2 * (4 + 4 + 8 + 8 + 8 + 1 + 4), SEEK_SET); /* nlist */
+    fputc(0xff, f);
+    fputc(0xff, f);
+    fclose(f);
+    CHECK_INT(zx_vindex_load(path, &back, &err), ==, ZX_EINDEX);
+    CHECK(back == NULL);
+    zx_vindex_free(vi);
+    free(path);
+    free(x);
+    free(ids);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof(tmp), "/tmp/zx-store.XXXXXX");
@@ -420,6 +544,7 @@ int main(void)
     RUN(damaged_data_file);
     RUN(check_and_backup);
     RUN(vindex_search_save_load);
+    RUN(vindex_ivf_mapped);
     {
         char *cmd = xasprintf("rm -rf '%s'", tmp);
 
