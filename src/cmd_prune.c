@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "zx_units.h"
 #include "crawl.h"
 #include "index.h"
 
@@ -19,6 +20,7 @@ int cmd_prune(int argc, char **argv, struct zx_ctx *ctx)
     json_t *rep = NULL, *x;
     int json = 0, dry = 0, ch, rc;
     size_t i, n_rm, n_kept;
+    char size[ZX_SIZE_LEN];
 
     while ((ch = getopt_long(argc, argv, "jn", opts, NULL)) != -1) {
         switch (ch) {
@@ -57,10 +59,13 @@ int cmd_prune(int argc, char **argv, struct zx_ctx *ctx)
     }
     n_rm = json_array_size(json_object_get(rep, "removed"));
     n_kept = json_array_size(json_object_get(rep, "kept"));
-    printf("%s%zu file%s (%lld bytes of blobs), kept %zu\n",
-           dry ? "would remove " : "removed ", n_rm, n_rm == 1 ? "" : "s",
-           (long long)json_integer_value(json_object_get(rep, "bytes")),
-           n_kept);
+    printf(
+        "%s%zu %s (%s of blobs), kept %zu\n",
+        dry ? "would remove " : "removed ", n_rm,
+        zx_plural(n_rm, "file", "files"),
+        zx_format_size(
+            (uint64_t)json_integer_value(json_object_get(rep, "bytes")), size),
+        n_kept);
     json_decref(rep);
     return ZX_EXIT_OK;
 }

@@ -7,7 +7,7 @@ M=zoodex-demo/tinybert-base
 ok "$ZX" --db "$DB" ingest "$ZOO"
 # Text and JSON output; the copy is data.mdb alone.
 ok "$ZX" --db "$DB" backup "$T/b1"
-grep_ok "^backed up 17 models, 17 vectors, 2 groups, 16 edges into '$T/b1' \([0-9]+ bytes\)$" "$T/out"
+grep_ok "^backed up 17 models, 17 vectors, 2 groups, 16 edges into '$T/b1' \([0-9.]+ (B|KiB|MiB)\)$" "$T/out"
 check test "$(ls "$T/b1")" = data.mdb
 mkdir "$T/b2"
 ok "$ZX" --db "$DB" backup --json "$T/b2/"

@@ -35,7 +35,7 @@ find "$H" \( -type f -o -type l \) -exec ls -ld {} + | sed 's/ [A-Z][a-z][a-z] .
 ok "$ZX" --db "$DB" prune --dry-run
 grep_ok "^would remove .*models--zoodex-demo--tinybert-base/snapshots/$rev/config.json$" "$T/out"
 grep_ok "^kept .*blobs/$wblob: still used by .*snapshots/$other/model.safetensors$" "$T/out"
-grep_ok '^would remove [0-9]+ files \([0-9]+ bytes of blobs\), kept 1$' "$T/out"
+grep_ok '^would remove [0-9]+ files \([0-9.]+ (B|KiB|MiB) of blobs\), kept 1$' "$T/out"
 while read -r f; do
     grep_not " $f(:|$)" "$T/out"
 done <"$T/foreign"
