@@ -112,9 +112,10 @@ size_t zx_batch_total(const struct zx_batch *b);
 /* Open the index in `db` for writing (created when missing) and index
  * every model of the batch; rep is filled also on failure.  Returns ZX_OK
  * (read rep for the counts: failed models do not fail the run),
- * zx_index_open()'s errors, ZX_ENET when rep->unreachable, an archive's
- * pass-2 errors, or an index error that stopped the run.  Call it once:
- * an archive's staging folder is removed as soon as its models are done. */
+ * zx_index_open()'s errors, ZX_ENET or ZX_EOFFLINE when rep->unreachable, an
+ * archive's pass-2 errors, or an index error that stopped the run.  Call it
+ * once: an archive's staging folder is removed as soon as its models are done.
+ */
 int zx_batch_run(struct zx_batch *b, const char *db,
                  struct zx_batch_report *rep, struct zx_error *err);
 

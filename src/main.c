@@ -208,6 +208,27 @@ static void say(const char *s)
     }
 }
 
+/* --json of the command running: a fault's message goes to stdout too. */
+static volatile sig_atomic_t fault_json;
+
+/* say() to stdout, as a JSON string's contents (async-signal-safe). */
+static void say_json_string(const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+        if (c == '"' || c == '\\' || c < 0x20) {
+            if (write(STDOUT_FILENO, e, sizeof(e)) < 0)
+                return;
+        } else if (write(STDOUT_FILENO, s, 1) < 0) {
+            return;
+        }
+    }
+}
+
 /* A fault while reading a damaged store (zx_store_fault_message) ends the
  * command with its message and zx_fault_status; any other fault keeps its
  * default action (SA_RESETHAND: returning re-runs the faulting access). */
@@ -224,6 +245,17 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
     say(": ");
     say(m);
     say("\n");
+    if (fault_json) {
+        char st[] = "0\n}\n";
+
+        st[0] = (char)('0' + zx_fault_status % 10);
+        if (write(STDOUT_FILENO, "{\n  \"error\": \"", 14) > 0) {
+            say_json_string(m);
+            if (write(STDOUT_FILENO, "\",\n  \"exit\": ", 14) > 0 &&
+                write(STDOUT_FILENO, st, sizeof(st) - 1) < 0)
+                _exit(zx_fault_status);
+        }
+    }
     _exit(zx_fault_status);
 }
 
@@ -841,7 +873,8 @@ static int asks_json(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--"))
             break;
-        if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--format=json") ||
+        if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j") ||
+            !strcmp(argv[i], "--format=json") ||
             (!strcmp(argv[i], "--format") && i + 1 < argc &&
              !strcmp(argv[i + 1], "json")))
             return 1;
@@ -933,8 +966,10 @@ int main(int argc, char **argv)
     argv[0] = prog;
     if (zx_wants_help(argc, argv))
         rc = zx_help(&ctx);
-    else
+    else {
+        fault_json = ctx.json;
         rc = current->fn(argc, argv, &ctx);
+    }
     free(prog);
     if (fflush(stdout) != 0 && rc == 0) {
         perror("zoodex: cannot write output");

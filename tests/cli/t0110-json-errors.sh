@@ -53,6 +53,13 @@ done
 json_error 5 "$ZX" --db "$T/none" show --json x
 json_error 5 "$ZX" --db "$T/none" lineage --json x
 json_error 5 "$ZX" --db "$T/none" search --json x
+# -j, the short form, is --json too, for every command (rm, prune,
+# backup, reindex and stats included).
+json_error 5 "$ZX" --db "$T/none" rm -j x/y
+json_error 5 "$ZX" --db "$T/none" prune -j
+json_error 5 "$ZX" --db "$T/none" reindex -j
+json_error 2 "$ZX" --db "$T/none" stats -j extra
+json_error 5 "$ZX" --db "$T/none" backup -j "$T/bk"
 # Missing or unreadable inputs, models not indexed.
 json_error 1 "$ZX" inspect --json "$T/missing.safetensors"
 json_error 1 "$ZX" --db "$DB" ingest --json "$T/missing"
