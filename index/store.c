@@ -123,29 +123,45 @@ const char *zx_store_fault_message(const void *addr)
 }
 
 /* LMDB does not say where it mapped data.mdb.  A record read in a read
- * transaction points into a page of the map; the page starts on a multiple
- * of the page size and begins with its own page number (LMDB's page
- * header), so the map starts pgno pages before it.  The guess is accepted
- * only if page 0 there is a meta page (page number 0, the P_META flag
- * 0x08, LMDB's magic 0xBEEFC0DE after the 16-byte header); otherwise
- * st->map stays NULL and in_file() checks nothing. */
+ * transaction points into the map, so the mapping that holds that address
+ * in /proc/self/maps is LMDB's (it maps the file from offset 0).  The
+ * result is accepted only if page 0 there is a meta page (page number 0,
+ * the P_META flag 0x08, LMDB's magic 0xBEEFC0DE after the 16-byte
+ * header); otherwise st->map stays NULL and in_file() checks nothing.
+ * Nothing read from the file decides where to look, so a damaged page
+ * cannot send this read astray. */
 static void find_map(struct zx_store *st, const MDB_val *v)
 {
-    uintptr_t page, base;
-    uint64_t pgno, zero;
+    uintptr_t addr = (uintptr_t)v->mv_data, base = 0;
+    unsigned long long lo, hi, off, ino;
+    char line[512];
+    uint64_t zero;
     uint32_t magic;
     uint16_t flags;
+    FILE *f;
 
-    if (!st->psize || !v->mv_size)
+    if (!st->psize || !v->mv_size || st->file_size < 2 * (size_t)st->psize)
         return;
-    page = (uintptr_t)v->mv_data & ~(uintptr_t)(st->psize - 1);
-    memcpy(&pgno, (const void *)page, 8);
-    if (pgno > st->file_size / st->psize || pgno * st->psize > (uint64_t)page)
+    f = fopen("/proc/self/maps", "r");
+    if (!f)
         return;
-    base = page - (uintptr_t)(pgno * st->psize);
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "%llx-%llx %*s %llx %*s %llu", &lo, &hi, &off, &ino) ==
+                4 &&
+            addr >= lo && addr < hi) {
+            if (off == 0 && ino != 0)
+                base = (uintptr_t)lo;
+            break;
+        }
+    }
+    fclose(f);
+    if (!base)
+        return;
+    enter_lmdb(st); /* page 0 is in the file (its size was checked) */
     memcpy(&zero, (const void *)base, 8);
     memcpy(&flags, (const void *)(base + 10), 2);
     memcpy(&magic, (const void *)(base + 16), 4);
+    leave_lmdb(0);
     if (zero == 0 && (flags & 0x08) && magic == 0xBEEFC0DEu)
         st->map = (const char *)base;
 }
@@ -1658,7 +1674,8 @@ int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
         goto out;
     tmp = xasprintf("%s.tmp.%ld", dst, (long)getpid());
     data = zx_path_join(tmp, "data.mdb");
-    if (mkdir(tmp, 0755) != 0) {
+    /* private until it is whole; then the source's modes (below) */
+    if (mkdir(tmp, 0700) != 0) {
         rc = zx_fail_errno(err, ZX_EIO, "cannot create '%s'", tmp);
         goto out;
     }
@@ -1701,6 +1718,17 @@ int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
     zx_store_close(cp);
     if (rc)
         goto out;
+    {
+        /* The copy may be read by whom the source may be: its modes. */
+        char *src = zx_path_join(st->dir, "data.mdb");
+        struct stat ss;
+
+        if (stat(src, &ss) == 0)
+            (void)chmod(data, ss.st_mode & 07777);
+        if (stat(st->dir, &ss) == 0)
+            (void)chmod(tmp, ss.st_mode & 07777);
+        free(src);
+    }
     if (rename(tmp, dst) != 0) {
         rc = zx_fail_errno(err, ZX_EIO, "cannot rename '%s' to '%s'", tmp, dst);
         goto out;

@@ -234,10 +234,14 @@ static void say_json_string(const char *s)
  * default action (SA_RESETHAND: returning re-runs the faulting access). */
 static void on_fault(int sig, siginfo_t *si, void *uc)
 {
-    const char *m = zx_store_fault_message(si->si_addr);
+    const char *m;
 
-    (void)sig;
     (void)uc;
+    if (si->si_code <= 0) { /* sent by kill(2) or raise(3): not a fault */
+        raise(sig);         /* the default action, since SA_RESETHAND */
+        return;
+    }
+    m = zx_store_fault_message(si->si_addr);
     if (!m)
         return;
     say("zoodex ");
