@@ -40,12 +40,14 @@ static void clear_env(void)
 
 static void test_locations(void)
 {
-    char *s, *home = xasprintf("%s/home", tmp);
+    char *s, *want, *home = xasprintf("%s/home", tmp);
 
     clear_env();
     setenv("HOME", home, 1);
     s = zx_hf_home();
-    CHECK_STR(s, xasprintf("%s/.cache/huggingface", home));
+    want = xasprintf("%s/.cache/huggingface", home);
+    CHECK_STR(s, want);
+    free(want);
     free(s);
     setenv("XDG_CACHE_HOME", "/x", 1);
     s = zx_hfcache_root();
