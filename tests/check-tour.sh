@@ -25,35 +25,33 @@ fi
 sources=$(printf '%s\n' "$all" | grep -E \
     '^((src|ingest|index|query|scripts|contrib)/|tests/.*\.(c|h|sh|py)$|fixtures/gen/.*\.py$|\.ci/run$)' |
     grep -v '^tests/fuzz/seeds/')
-missing=
-for f in $sources; do
-    if grep -qF "\`$f\`" CONTRIBUTING.md; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        missing="$missing $f"
+# named DOC MESSAGE ITEM...: each ITEM must stand in DOC as `ITEM`; the
+# ones that do not are listed under MESSAGE.
+named() {
+    doc=$1 msg=$2 missing=
+    shift 2
+    for x in "$@"; do
+        if grep -qF "\`$x\`" "$doc"; then
+            pass=$((pass + 1))
+        else
+            fail=$((fail + 1))
+            missing="$missing $x"
+        fi
+    done
+    if [ -n "$missing" ]; then
+        echo "check-tour: $msg" >&2
+        printf '  %s\n' $missing >&2
     fi
-done
-if [ -n "$missing" ]; then
-    echo "check-tour: CONTRIBUTING.md's tour of the source tree does not name these files (add a line \"- \`path\`: what it is for\"):" >&2
-    printf '  %s\n' $missing >&2
-fi
-
-missing=
+}
+# shellcheck disable=SC2086
+named CONTRIBUTING.md "CONTRIBUTING.md's tour of the source tree does not name these files (add a line \"- \`path\`: what it is for\"):" $sources
+pages=
 for p in $(printf '%s\n' "$all" | grep -E '^man/[^/]+\.[1-9]$'); do
     b=${p#man/}
-    ref="${b%.*}(${b##*.})"
-    if grep -qF "\`$ref\`" README.md; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        missing="$missing $ref"
-    fi
+    pages="$pages ${b%.*}(${b##*.})"
 done
-if [ -n "$missing" ]; then
-    echo "check-tour: README.md's list of manual pages lacks:" >&2
-    printf '  %s\n' $missing >&2
-fi
+# shellcheck disable=SC2086
+named README.md "README.md's list of manual pages lacks:" $pages
 
 echo "check-tour: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
