@@ -69,13 +69,13 @@ struct zx_txn {
 /* LMDB trusts the pages it reads: a damaged node offset or length makes it
  * read, or copy, outside the page, and the process faults.  So that a
  * SIGSEGV or SIGBUS there is reported as damage, not as a crash, the open
- * stores are listed here and calls into LMDB are marked (one process
- * normally has one store and one thread; the marks are approximate
- * otherwise, which only affects which message a fault prints). */
+ * stores are listed here and calls into LMDB are marked, per thread (a
+ * SIGSEGV or SIGBUS from a bad read is delivered to the thread that made
+ * it, so the handler sees that thread's mark). */
 #define MAX_OPEN 4
 static struct zx_store *volatile open_stores[MAX_OPEN];
-static struct zx_store *volatile lmdb_store;
-static volatile sig_atomic_t in_lmdb;
+static _Thread_local struct zx_store *volatile lmdb_store;
+static _Thread_local volatile sig_atomic_t in_lmdb;
 
 static void enter_lmdb(struct zx_store *st)
 {
@@ -1404,8 +1404,9 @@ static int check_table(struct zx_store *st, const char *what, int which,
 
 struct walk {
     struct zx_store *st;
-    uint64_t last; /* last page in use in the snapshot */
-    char msg[300]; /* the first fault found */
+    uint64_t last;       /* last page in use in the snapshot */
+    unsigned char *seen; /* a bit per page: walked already */
+    char msg[300];       /* the first fault found */
     uint64_t roots[N_DBS];
 };
 
@@ -1445,6 +1446,14 @@ static int walk_page(struct walk *w, uint64_t pgno, int depth, int main_table)
                  (unsigned long long)pgno);
         return -1;
     }
+    /* In a sound tree every page has one parent: a page reached twice
+     * means a loop or shared subtrees, which would make the walk slow. */
+    if (w->seen[pgno / 8] & (1u << (pgno % 8))) {
+        snprintf(w->msg, sizeof(w->msg), "page %llu is reached twice",
+                 (unsigned long long)pgno);
+        return -1;
+    }
+    w->seen[pgno / 8] |= (unsigned char)(1u << (pgno % 8));
     pg = page_at(w, pgno);
     flags = rd16(pg + 10);
     lower = rd16(pg + 12);
@@ -1496,7 +1505,9 @@ static int walk_page(struct walk *w, uint64_t pgno, int depth, int main_table)
         if (main_table && (nf & NODE_TABLE)) {
             int t;
 
-            if (lo != 48)
+            /* a table's record is 48 bytes in the page, never on its own
+             * overflow pages (checked above to fit in the page) */
+            if (lo != 48 || (nf & NODE_BIG))
                 goto bad_node;
             for (t = 0; t < N_DBS; t++)
                 if (strlen(db_names[t]) == ks &&
@@ -1521,6 +1532,7 @@ static int walk_tables(struct zx_store *st, json_t *problems,
     MDB_txn *t = NULL;
     MDB_envinfo info;
     const unsigned char *meta = NULL;
+    unsigned char meta_copy[16 + 24 + 96 + 16];
     uint64_t id;
     int rc, i, m;
     char buf[400];
@@ -1532,13 +1544,19 @@ static int walk_tables(struct zx_store *st, json_t *problems,
     rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t);
     if (rc)
         return lmdb_fail(st, err, rc, NULL);
-    /* The meta page of this snapshot; a writer rewrites the other one. */
+    /* The meta page of this snapshot, copied: a writer rewrites the other
+     * one, and after two more commits this one, so the copy counts only if
+     * it still names this snapshot's transaction once copied. */
     id = (uint64_t)mdb_txn_id(t);
     for (m = 0; m < 2 && !meta; m++) {
         const unsigned char *mp = page_at(&w, (uint64_t)m);
 
-        if (rd64(mp + 16 + 24 + 96 + 8) == id)
-            meta = mp;
+        if (rd64(mp + 16 + 24 + 96 + 8) != id)
+            continue;
+        memcpy(meta_copy, mp, sizeof(meta_copy));
+        if (rd64(meta_copy + 16 + 24 + 96 + 8) == id &&
+            rd64(mp + 16 + 24 + 96 + 8) == id)
+            meta = meta_copy;
     }
     mdb_env_info(st->env, &info);
     {
@@ -1556,6 +1574,13 @@ static int walk_tables(struct zx_store *st, json_t *problems,
     }
     for (i = 0; i < N_DBS; i++)
         w.roots[i] = NO_PAGE;
+    if (meta) {
+        w.seen = calloc((size_t)(w.last / 8 + 1), 1);
+        if (!w.seen) {
+            mdb_txn_abort(t);
+            return zx_fail(err, ZX_ENOMEM, "out of memory");
+        }
+    }
     if (meta) {
         uint64_t free_root = rd64(meta + 16 + 24 + 40);
         uint64_t main_root = rd64(meta + 16 + 24 + 48 + 40);
@@ -1576,6 +1601,7 @@ static int walk_tables(struct zx_store *st, json_t *problems,
             }
         }
     }
+    free(w.seen);
     mdb_txn_abort(t);
     return ZX_OK;
 }
