@@ -1265,9 +1265,8 @@ static int verify_group(const char *arch, json_t *g, void *arg)
     has_sum = get_vsum(v->txn, arch, gen, &s);
     rc = file_sum(path, &bytes, hex);
     if (rc == ZX_OK && has_sum && (bytes != s.bytes || strcmp(hex, s.xxh))) {
-        const char *file = path + strlen(v->ix->dir);
+        char *file = xasprintf("vectors/%s", strrchr(path, '/') + 1);
 
-        file += *file == '/';
         problem(v,
                 "group %s: vector file '%s' is damaged: xxh3-128 %s over "
                 "%" PRIu64 " bytes expected (recorded in the store), %s over "
@@ -1279,6 +1278,7 @@ static int verify_group(const char *arch, json_t *g, void *arg)
                                         "bytes", (json_int_t)s.bytes,
                                         ZX_VFILE_XXH3, s.xxh, "found", "bytes",
                                         (json_int_t)bytes, ZX_VFILE_XXH3, hex));
+        free(file);
         free(path);
         goto out;
     }
