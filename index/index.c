@@ -4,8 +4,10 @@
 #include "lineage.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "ckpt.h"
 #include "vindex.h"
 #include "zx_fs.h"
+#include "zx_hash.h"
 #include "zx_mem.h"
 
 #define CACHE_SLOTS 8
@@ -39,6 +42,9 @@ struct zx_index {
     int writable;
     struct cached cache[CACHE_SLOTS];
     unsigned long tick;
+    zx_index_warn_fn warn; /* zx_index_on_warning */
+    void *warn_arg;
+    json_t *warned; /* paths already warned about */
 };
 
 /* Whoever may write data.mdb may take the writer lock, and nobody else:
@@ -124,6 +130,7 @@ void zx_index_close(struct zx_index *ix)
         zx_vindex_free(ix->cache[i].vi);
     zx_store_close(ix->st);
     zx_unlock_file(ix->lock_fd);
+    json_decref(ix->warned);
     free(ix->dir);
     free(ix->vecdir);
     free(ix);
@@ -137,6 +144,12 @@ struct zx_store *zx_index_store(struct zx_index *ix)
 const char *zx_index_dir(const struct zx_index *ix)
 {
     return ix->dir;
+}
+
+void zx_index_on_warning(struct zx_index *ix, zx_index_warn_fn fn, void *arg)
+{
+    ix->warn = fn;
+    ix->warn_arg = arg;
 }
 
 /* ===== Adding a model ===== */
@@ -666,6 +679,92 @@ static char *vec_path(const struct zx_index *ix, const char *arch, int64_t gen)
     return zx_path_join(ix->vecdir, name);
 }
 
+/* ===== Vector file checksums =====
+ * The store records, for each group, the size and XXH3-128 of the vector
+ * file zx_index_flush() last wrote (state ZX_STATE_VFILE), in a write
+ * transaction committed after the file is renamed into place.  A kill in
+ * between leaves a current file with no record for its generation: it is
+ * not trusted (searches answer from the store, as for a missing file) and
+ * the next flush writes and records it again, so a re-run converges. */
+
+struct vsum {
+    int64_t gen;
+    uint64_t bytes;
+    char xxh[33];
+};
+
+/* 1 when the store records a checksum for group arch's generation gen. */
+static int get_vsum(struct zx_txn *txn, const char *arch, int64_t gen,
+                    struct vsum *s)
+{
+    char *key = xasprintf(ZX_STATE_VFILE "%s", arch), *val = NULL;
+    json_t *o = NULL;
+    const char *x;
+    int64_t bytes = -1;
+    int ok = 0;
+
+    memset(s, 0, sizeof(*s));
+    if (zx_store_get_state(txn, key, &val, NULL) == ZX_OK)
+        o = json_loads(val, 0, NULL);
+    x = o ? zx_json_str(o, ZX_VFILE_XXH3) : NULL;
+    if (x && strlen(x) == 32 && zx_json_int(o, ZX_VFILE_GEN, &s->gen) &&
+        zx_json_int(o, ZX_VFILE_BYTES, &bytes) && bytes >= 0 && s->gen == gen) {
+        s->bytes = (uint64_t)bytes;
+        memcpy(s->xxh, x, 33);
+        ok = 1;
+    }
+    json_decref(o);
+    free(val);
+    free(key);
+    return ok;
+}
+
+static int put_vsum(struct zx_txn *txn, const char *arch, const char *file,
+                    int64_t gen, uint64_t bytes, const char *xxh,
+                    struct zx_error *err)
+{
+    char *key = xasprintf(ZX_STATE_VFILE "%s", arch);
+    json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "file", file, ZX_VFILE_GEN,
+                          (json_int_t)gen, ZX_VFILE_BYTES, (json_int_t)bytes,
+                          ZX_VFILE_XXH3, xxh);
+    char *val = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = zx_store_put_state(txn, key, val, err);
+
+    free(val);
+    json_decref(o);
+    free(key);
+    return rc;
+}
+
+/* Size and XXH3-128 of the file at path: ZX_OK, ZX_ENOTFOUND (no file)
+ * or ZX_EIO (cannot read it). */
+static int file_sum(const char *path, uint64_t *bytes, char hex[33])
+{
+    FILE *f = fopen(path, "rb");
+    struct zx_xxh *h;
+    unsigned char *buf;
+    size_t n;
+    int rc = ZX_OK;
+
+    *bytes = 0;
+    hex[0] = '\0';
+    if (!f)
+        return errno == ENOENT ? ZX_ENOTFOUND : ZX_EIO;
+    h = zx_xxh_new();
+    buf = xmalloc(1 << 20);
+    while ((n = fread(buf, 1, 1 << 20, f)) > 0) {
+        zx_xxh_update(h, buf, n);
+        *bytes += n;
+    }
+    if (ferror(f))
+        rc = ZX_EIO;
+    zx_xxh_final_hex(h, hex);
+    zx_xxh_free(h);
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
 struct collect {
     float *x; /* n x ZX_FP_DIM fingerprints */
     int64_t *ids;
@@ -742,25 +841,47 @@ struct flush_ctx {
     struct zx_txn *txn;
     int all;
     int written;
+    json_t *sums; /* arch -> {file, gen, bytes, xxh3_128} to record */
     struct zx_error *err;
 };
+
+/* 1 when group arch's current file is there and matches its record. */
+static int file_current(struct zx_txn *txn, const char *arch, int64_t gen,
+                        const char *path)
+{
+    struct vsum s;
+    uint64_t bytes;
+    char hex[33];
+
+    return get_vsum(txn, arch, gen, &s) && file_sum(path, &bytes, hex) == 0 &&
+           bytes == s.bytes && !strcmp(hex, s.xxh);
+}
 
 static int flush_cb(const char *arch, json_t *g, void *arg)
 {
     struct flush_ctx *f = arg;
     struct zx_vindex *vi = NULL;
     int64_t gen = 0;
-    char *path;
+    char *path, hex[33];
     int rc = ZX_OK;
 
     zx_json_int(g, ZX_GROUP_GEN, &gen);
     path = vec_path(f->ix, arch, gen);
-    if (f->all || !zx_is_file(path)) {
+    /* Missing, damaged or never recorded: (re)write it. */
+    if (f->all || !file_current(f->txn, arch, gen, path)) {
         rc = build_group(f->txn, arch, &vi, f->err);
-        if (!rc)
+        if (!rc) {
+            zx_vindex_digest(vi, hex);
             rc = zx_vindex_save(vi, path, f->err);
-        if (!rc)
+        }
+        if (!rc) {
             f->written++;
+            json_object_set_new(
+                f->sums, arch,
+                json_pack("{s:s,s:I,s:I,s:s}", "file", strrchr(path, '/') + 1,
+                          ZX_VFILE_GEN, (json_int_t)gen, ZX_VFILE_BYTES,
+                          (json_int_t)zx_vindex_bytes(vi), ZX_VFILE_XXH3, hex));
+        }
         zx_vindex_free(vi);
     }
     if (!rc)
@@ -772,7 +893,9 @@ static int flush_cb(const char *arch, json_t *g, void *arg)
 int zx_index_flush(struct zx_index *ix, int all, int *n_written,
                    struct zx_error *err)
 {
-    struct flush_ctx f = {ix, NULL, all, 0, err};
+    struct flush_ctx f = {ix, NULL, all, 0, NULL, err};
+    const char *arch;
+    json_t *s;
     int rc;
 
     if (n_written)
@@ -783,8 +906,35 @@ int zx_index_flush(struct zx_index *ix, int all, int *n_written,
     rc = zx_txn_begin(ix->st, 0, &f.txn, err);
     if (rc)
         return rc;
+    f.sums = json_object();
     rc = zx_store_each_group(f.txn, flush_cb, &f, err);
     zx_txn_abort(f.txn);
+    f.txn = NULL;
+    /* Record the checksums of the files written (those written before an
+     * error too): after the renames, so a record never names a file that
+     * is not in place (see "Vector file checksums"). */
+    if (json_object_size(f.sums)) {
+        int rc2 = zx_txn_begin(ix->st, 1, &f.txn, rc ? NULL : err);
+
+        json_object_foreach(f.sums, arch, s)
+        {
+            if (rc2)
+                break;
+            rc2 = put_vsum(f.txn, arch, zx_json_str(s, "file"),
+                           json_integer_value(json_object_get(s, ZX_VFILE_GEN)),
+                           (uint64_t)json_integer_value(
+                               json_object_get(s, ZX_VFILE_BYTES)),
+                           zx_json_str(s, ZX_VFILE_XXH3), rc ? NULL : err);
+        }
+        if (!rc2)
+            rc2 = zx_txn_commit(f.txn, rc ? NULL : err);
+        else
+            zx_txn_abort(f.txn);
+        f.txn = NULL;
+        if (!rc)
+            rc = rc2;
+    }
+    json_decref(f.sums);
     if (n_written)
         *n_written = f.written;
     if (!rc)
@@ -856,6 +1006,71 @@ static int same_ids(struct zx_txn *txn, const char *arch,
     return ok;
 }
 
+/* Tell the caller once per file that a recorded vector file is not used. */
+static void warn_once(struct zx_index *ix, const char *path, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+
+static void warn_once(struct zx_index *ix, const char *path, const char *fmt,
+                      ...)
+{
+    char buf[768];
+    va_list ap;
+
+    if (!ix->warn)
+        return;
+    if (!ix->warned)
+        ix->warned = json_object();
+    if (json_object_get(ix->warned, path))
+        return;
+    json_object_set_new(ix->warned, path, json_true());
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    ix->warn(buf, ix->warn_arg);
+}
+
+#define FALLBACK                                                               \
+    "answering from the store's vectors instead (same answer, slower); "       \
+    "'zoodex reindex' rewrites it"
+
+/* Load group arch's current file if the store records its checksum and
+ * the file matches it; otherwise *vi stays NULL (warned about when it was
+ * recorded: then it was damaged, cut or deleted after it was written). */
+static void load_trusted(struct zx_index *ix, struct zx_txn *txn,
+                         const char *arch, int64_t gen, struct zx_vindex **vi)
+{
+    char *path = vec_path(ix, arch, gen), hex[33];
+    struct vsum s;
+    uint64_t bytes = 0;
+    int rc;
+
+    *vi = NULL;
+    if (!get_vsum(txn, arch, gen, &s))
+        goto out; /* stale, or written but never recorded: not trusted */
+    rc = zx_vindex_load(path, vi, NULL);
+    if (rc == ZX_ENOTFOUND) {
+        warn_once(ix, path, "vector file '%s' is missing; " FALLBACK, path);
+        goto out;
+    }
+    if (rc == ZX_OK) {
+        bytes = zx_vindex_bytes(*vi);
+        zx_vindex_digest(*vi, hex);
+    } else if (file_sum(path, &bytes, hex) != ZX_OK) {
+        snprintf(hex, sizeof(hex), "(unreadable)");
+    }
+    if (rc != ZX_OK || bytes != s.bytes || strcmp(hex, s.xxh)) {
+        warn_once(ix, path,
+                  "vector file '%s' is damaged: xxh3-128 %s over %" PRIu64
+                  " bytes expected (recorded in the store), %s over %" PRIu64
+                  " found; " FALLBACK,
+                  path, s.xxh, s.bytes, hex, bytes);
+        zx_vindex_free(*vi);
+        *vi = NULL;
+    }
+out:
+    free(path);
+}
+
 int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
                     int k, uint64_t skip_vid, json_t **hits,
                     struct zx_error *err)
@@ -865,7 +1080,6 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
     json_t *g = NULL, *out = NULL;
     float *dist = NULL;
     int64_t *ids = NULL, gen = 0;
-    char *path = NULL;
     int rc, kk = k + 1, found = 0, i;
 
     *hits = NULL;
@@ -883,13 +1097,10 @@ int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
     zx_json_int(g, ZX_GROUP_GEN, &gen);
     vi = cache_get(ix, arch, gen);
     if (!vi) {
-        path = vec_path(ix, arch, gen);
-        rc = zx_vindex_load(path, &vi, NULL);
-        if (rc == ZX_ENOTFOUND || rc == ZX_EINDEX ||
-            (rc == ZX_OK &&
-             (zx_vindex_dim(vi) != ZX_FP_DIM || !same_ids(txn, arch, vi)))) {
-            /* A stale, missing or damaged file: the store is the truth, so
-             * answer exactly from it. */
+        load_trusted(ix, txn, arch, gen, &vi);
+        if (!vi || zx_vindex_dim(vi) != ZX_FP_DIM || !same_ids(txn, arch, vi)) {
+            /* A stale, missing, unrecorded or damaged file: the store is
+             * the truth, so answer exactly from it. */
             zx_vindex_free(vi);
             vi = NULL;
             rc = build_group(txn, arch, &vi, err);
@@ -926,7 +1137,6 @@ out:
     json_decref(out);
     free(dist);
     free(ids);
-    free(path);
     return rc;
 }
 
@@ -936,6 +1146,7 @@ struct verify_ctx {
     struct zx_index *ix;
     struct zx_txn *txn;
     json_t *problems, *stale, *lineage_stale;
+    json_t *unrecorded, *vector_damage;
     json_t *group_counts; /* arch -> vectors seen */
     size_t models, vectors, groups, edges;
     struct zx_error *err;
@@ -1029,9 +1240,11 @@ static int verify_group(const char *arch, json_t *g, void *arg)
     struct verify_ctx *v = arg;
     struct zx_vindex *vi = NULL;
     struct collect c = {0};
+    struct vsum s;
     int64_t gen = 0, n = 0;
-    char *path;
-    int rc;
+    uint64_t bytes;
+    char *path, hex[33];
+    int rc, has_sum;
 
     v->groups++;
     zx_json_int(g, ZX_GROUP_GEN, &gen);
@@ -1049,6 +1262,28 @@ static int verify_group(const char *arch, json_t *g, void *arg)
                 "vectors",
                 arch, n, c.n);
     path = vec_path(v->ix, arch, gen);
+    has_sum = get_vsum(v->txn, arch, gen, &s);
+    rc = file_sum(path, &bytes, hex);
+    if (rc == ZX_OK && has_sum && (bytes != s.bytes || strcmp(hex, s.xxh))) {
+        char *file = xasprintf("vectors/%s", strrchr(path, '/') + 1);
+
+        problem(v,
+                "group %s: vector file '%s' is damaged: xxh3-128 %s over "
+                "%" PRIu64 " bytes expected (recorded in the store), %s over "
+                "%" PRIu64 " found",
+                arch, file, s.xxh, s.bytes, hex, bytes);
+        json_array_append_new(v->vector_damage,
+                              json_pack("{s:s,s:s,s:{s:I,s:s},s:{s:I,s:s}}",
+                                        "group", arch, "file", file, "expected",
+                                        "bytes", (json_int_t)s.bytes,
+                                        ZX_VFILE_XXH3, s.xxh, "found", "bytes",
+                                        (json_int_t)bytes, ZX_VFILE_XXH3, hex));
+        free(file);
+        free(path);
+        goto out;
+    }
+    if (rc == ZX_OK && !has_sum) /* a kill before the record, or older */
+        json_array_append_new(v->unrecorded, json_string(arch));
     rc = zx_vindex_load(path, &vi, v->err);
     free(path);
     if (rc == ZX_ENOTFOUND) {
@@ -1116,12 +1351,18 @@ static const char recovery[] =
  * what is damaged. */
 static json_t *damage_report(json_t *problems)
 {
-    return json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:O,s:[],s:[],s:s}", "ok", 0,
-                     "damaged", 1, "models", (json_int_t)0, "vectors",
+    return json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:O,s:[],s:[],s:[],s:[],s:s}",
+                     "ok", 0, "damaged", 1, "models", (json_int_t)0, "vectors",
                      (json_int_t)0, "groups", (json_int_t)0, "edges",
                      (json_int_t)0, "problems", problems, "stale",
-                     "lineage_stale", "recovery", recovery);
+                     "lineage_stale", "unrecorded", "vector_damage", "recovery",
+                     recovery);
 }
+
+/* What a report with damaged vector files says to do. */
+static const char vector_recovery[] =
+    "run 'zoodex reindex': it rewrites every vector file from the store "
+    "(searches answer from the store's vectors meanwhile)";
 
 /* A ZX_EDAMAGED message without the index's name and the recovery hint:
  * the report has both. */
@@ -1153,6 +1394,8 @@ int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err)
     v.problems = json_array();
     v.stale = json_array();
     v.lineage_stale = json_array();
+    v.unrecorded = json_array();
+    v.vector_damage = json_array();
     v.group_counts = json_object();
     /* First every page, so damage is named per table and the walks below
      * run on a store that reads back. */
@@ -1189,18 +1432,23 @@ int zx_index_verify(struct zx_index *ix, json_t **report, struct zx_error *err)
             problem(&v, "vectors of unknown group %s", arch);
         json_decref(g);
     }
-    *report = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:O}", "ok",
-                        json_array_size(v.problems) == 0, "damaged", 0,
-                        "models", (json_int_t)v.models, "vectors",
-                        (json_int_t)v.vectors, "groups", (json_int_t)v.groups,
-                        "edges", (json_int_t)v.edges, "problems", v.problems,
-                        "stale", v.stale, "lineage_stale", v.lineage_stale);
+    *report = json_pack(
+        "{s:b,s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:O,s:O,s:O}", "ok",
+        json_array_size(v.problems) == 0, "damaged", 0, "models",
+        (json_int_t)v.models, "vectors", (json_int_t)v.vectors, "groups",
+        (json_int_t)v.groups, "edges", (json_int_t)v.edges, "problems",
+        v.problems, "stale", v.stale, "lineage_stale", v.lineage_stale,
+        "unrecorded", v.unrecorded, "vector_damage", v.vector_damage);
+    if (json_array_size(v.vector_damage))
+        json_object_set_new(*report, "recovery", json_string(vector_recovery));
 out:
     zx_txn_abort(v.txn);
     json_decref(damage);
     json_decref(v.problems);
     json_decref(v.stale);
     json_decref(v.lineage_stale);
+    json_decref(v.unrecorded);
+    json_decref(v.vector_damage);
     json_decref(v.group_counts);
     return rc;
 }

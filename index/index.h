@@ -25,6 +25,14 @@
  * then the Hub's _id, whose value is the model id now stored for it
  * (zoodex-store(5)). */
 #define ZX_STATE_HUBID "hubid:"
+/* State key of a group's vector file checksum: "vfile:" then the group
+ * signature; the value is JSON {"file", "gen", "bytes", "xxh3_128"}: the
+ * file zx_index_flush() last wrote for the group (zoodex-store(5)).  A
+ * file whose generation has no such record is not trusted (searched). */
+#define ZX_STATE_VFILE "vfile:"
+#define ZX_VFILE_GEN "gen"
+#define ZX_VFILE_BYTES "bytes"
+#define ZX_VFILE_XXH3 "xxh3_128"
 
 /* Field names of the records zx_index_put() writes (zoodex-store(5)),
  * defined once: every reader of a stored record uses these. */
@@ -131,9 +139,20 @@ int zx_index_describe(const struct zx_model_src *src, struct zx_desc *d,
 int zx_index_flush(struct zx_index *ix, int all, int *n_written,
                    struct zx_error *err);
 
+/* Where zx_index_search() reports a vector file it does not trust although
+ * the store records its checksum (damaged, truncated or missing): one
+ * message per file and process, without a newline.  Library code never
+ * prints; the CLI points this at stderr.  NULL (the default): none. */
+typedef void (*zx_index_warn_fn)(const char *msg, void *arg);
+void zx_index_on_warning(struct zx_index *ix, zx_index_warn_fn fn, void *arg);
+
 /* k nearest neighbours of q within group `arch`, excluding vector id
  * `skip_vid` (0 = none).  *hits is an owned array of
- * {"model","distance","vid"}, nearest first. */
+ * {"model","distance","vid"}, nearest first.  The group's vector file is
+ * used only when the store holds its checksum for the group's generation
+ * and the file matches it (checked once per file and process: XXH3 reads
+ * the whole file); otherwise the group's index is built in memory from
+ * the store's vectors, so the answer is the same. */
 int zx_index_search(struct zx_index *ix, const char *arch, const float *q,
                     int k, uint64_t skip_vid, json_t **hits,
                     struct zx_error *err);

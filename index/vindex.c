@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "zx_fs.h"
+#include "zx_hash.h"
 #include "zx_mem.h"
 
 /* The bytes of a vector file, and where its parts start inside them:
@@ -572,6 +573,20 @@ int zx_vindex_make_resident(struct zx_vindex *vi)
     vi->map = a;
     vi->mapped = 0;
     return 0;
+}
+
+void zx_vindex_digest(const struct zx_vindex *vi, char hex[33])
+{
+    struct zx_xxh *h = zx_xxh_new();
+
+    zx_xxh_update(h, vi->map, vi->map_len);
+    zx_xxh_final_hex(h, hex);
+    zx_xxh_free(h);
+}
+
+size_t zx_vindex_bytes(const struct zx_vindex *vi)
+{
+    return vi->map_len;
 }
 
 int zx_vindex_dim(const struct zx_vindex *vi)

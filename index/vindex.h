@@ -42,6 +42,12 @@ void zx_vindex_free(struct zx_vindex *vi); /* NULL-safe */
  * vi stays mapped and usable). */
 int zx_vindex_make_resident(struct zx_vindex *vi);
 
+/* The checksum of the file's bytes, as zoodex-store(5) records it: XXH3-128
+ * over all zx_vindex_bytes() of them (those zx_vindex_save() writes, or
+ * those zx_vindex_load() mapped), 32 hex digits.  Reads every byte. */
+void zx_vindex_digest(const struct zx_vindex *vi, char hex[33]);
+size_t zx_vindex_bytes(const struct zx_vindex *vi);
+
 int zx_vindex_dim(const struct zx_vindex *vi);
 size_t zx_vindex_size(const struct zx_vindex *vi);
 /* Copy the zx_vindex_size() ids held, in insertion order, into out. */

@@ -9,6 +9,13 @@
 #include "query.h"
 #include "zx_fs.h"
 
+/* A vector file the search did not trust: one line on stderr. */
+static void warn(const char *msg, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "zoodex search: warning: %s\n", msg);
+}
+
 int cmd_search(int argc, char **argv, struct zx_ctx *ctx)
 {
     static const struct option opts[] = {
@@ -54,6 +61,7 @@ int cmd_search(int argc, char **argv, struct zx_ctx *ctx)
     rc = zx_index_open(ctx->db, ZX_INDEX_READ, &ix, &ctx->err);
     if (rc)
         return zx_report(ctx, rc);
+    zx_index_on_warning(ix, warn, NULL);
     /* An indexed model wins; otherwise a checkpoint on disk. */
     rc = zx_query_like_model(ix, like, (int)k, &res, &ctx->err);
     if (rc == ZX_ENOTFOUND && (zx_is_file(like) || zx_is_dir(like))) {

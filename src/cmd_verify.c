@@ -42,6 +42,14 @@ int cmd_verify(int argc, char **argv, struct zx_ctx *ctx)
                    "stay exact; the next ingest or reindex rewrites it)\n",
                    json_string_value(p));
         }
+        json_array_foreach(json_object_get(rep, "unrecorded"), i, p)
+        {
+            printf("stale: vector file of group %s has no checksum in the "
+                   "store (a writer stopped before recording it, or an older "
+                   "zoodex wrote it; searches stay exact; the next ingest or "
+                   "reindex rewrites it)\n",
+                   json_string_value(p));
+        }
         json_array_foreach(json_object_get(rep, "lineage_stale"), i, p)
         {
             printf("stale: lineage of group %s was charted before its last "
@@ -64,6 +72,9 @@ int cmd_verify(int argc, char **argv, struct zx_ctx *ctx)
                    zx_plural((uint64_t)n, what[k][1], what[k][2]));
         }
         printf("\n");
+        if (json_array_size(json_object_get(rep, "vector_damage")))
+            printf("recover: %s\n",
+                   json_string_value(json_object_get(rep, "recovery")));
     }
     json_decref(rep);
     return ok ? ZX_EXIT_OK : ZX_EXIT_PARTIAL;

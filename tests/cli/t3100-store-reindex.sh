@@ -20,7 +20,7 @@ grep_not 'stale' "$T/out"
 f=$(ls "$DB"/vectors/*.faiss | head -1)
 printf 'garbage' >"$f"
 fails 3 "$ZX" --db "$DB" verify
-grep_ok '^problem: group .* unreadable' "$T/out"
+grep_ok "^problem: group .*: vector file 'vectors/.*' is damaged: xxh3-128 " "$T/out"
 grep_ok '^INCONSISTENT' "$T/out"
 ok "$ZX" --db "$DB" reindex --json
 grep_ok '"rebuilt": 2' "$T/out"

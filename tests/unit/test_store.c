@@ -381,6 +381,30 @@ static void vindex_search_save_load(void)
     CHECK_INT(zx_vindex_search(back, x + 77 * d, 5, dist, got, &found, &err),
               ==, 0);
     CHECK_INT(got[0], ==, 1000 + 77 * 7);
+    {
+        /* The checksum of the built index is that of the file it wrote,
+         * and of its loaded mapping; one flipped byte changes it. */
+        char h1[33], h2[33], h3[33];
+        FILE *f;
+        int c;
+
+        zx_vindex_digest(vi, h1);
+        zx_vindex_digest(back, h2);
+        CHECK_STR(h1, h2);
+        CHECK_INT(strlen(h1), ==, 32);
+        CHECK_INT(zx_vindex_bytes(vi), ==, zx_vindex_bytes(back));
+        zx_vindex_free(back);
+        f = fopen(path, "r+b");
+        CHECK(f != NULL);
+        fseek(f, 1000, SEEK_SET);
+        c = fgetc(f);
+        fseek(f, 1000, SEEK_SET);
+        fputc(c ^ 1, f);
+        fclose(f);
+        CHECK_INT(zx_vindex_load(path, &back, &err), ==, 0);
+        zx_vindex_digest(back, h3);
+        CHECK(strcmp(h1, h3) != 0);
+    }
     zx_vindex_free(vi);
     zx_vindex_free(back);
     /* Asking for more than there is marks the rest as missing. */
