@@ -1774,6 +1774,9 @@ int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
         if (is_damage(rc))
             rc = damaged(st->dir, err, "cannot copy the store: %s",
                          mdb_strerror(rc));
+        else if (rc == ENOSPC || rc == EDQUOT)
+            rc = zx_fail(err, ZX_ENOSPACE, "cannot write '%s': %s", data,
+                         strerror(rc));
         else
             rc = zx_fail(err, ZX_EIO, "cannot back up '%s' into '%s': %s",
                          st->dir, tmp, mdb_strerror(rc));
