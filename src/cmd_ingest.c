@@ -238,8 +238,6 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                rep.n_updated, rep.n_unchanged, rep.n_failed);
         if (rc && not_indexed(&rep))
             printf(", %zu not indexed", not_indexed(&rep));
-        if (rc)
-            printf(" (stopped: %s)", zx_strerror(rc));
         if (hub) {
             const struct zx_hub_stats *hs = zx_hub_stats(hub);
             double secs = zx_now() - t0;
@@ -254,7 +252,9 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                                       : hs->bytes,
                                   rate));
         }
-        printf("%s\n", rep.interrupted ? " (interrupted)" : "");
+        printf("%s\n", rc                ? " (stopped: no space left on device)"
+                       : rep.interrupted ? " (interrupted)"
+                                         : "");
     }
     if (rc) {
         /* ZX_EXIT_NOSPACE, set above */
