@@ -211,14 +211,15 @@ out:
 }
 
 /* Count one model's outcome; an error of the index itself (rc with !bad)
- * is returned for the caller to stop on, with r->e filled. */
+ * is returned for the caller to stop on, with r->e filled, and so is a
+ * full file system (the next models would fail the same way). */
 static int record(struct run *r, const char *shown, int rc, int bad,
                   enum zx_add_result res)
 {
     struct zx_batch_report *rep = r->rep;
 
     rep->done++;
-    if (rc && !bad)
+    if (rc && (!bad || rc == ZX_ENOSPACE))
         return rc;
     if (r->b->o.event) {
         struct zx_batch_event ev = {ZX_BATCH_RESULT,  rep->done, shown, rc, res,

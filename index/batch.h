@@ -115,6 +115,12 @@ size_t zx_batch_total(const struct zx_batch *b);
  * zx_index_open()'s errors, ZX_ENET or ZX_EOFFLINE when rep->unreachable, an
  * archive's pass-2 errors, or an index error that stopped the run.  Call it
  * once: an archive's staging folder is removed as soon as its models are done.
+ * ZX_ENOSPACE (no space left on device, for the store, a vector file or a
+ * model's staging) stops the run like an index error: rep then counts the
+ * models committed before it (n_new, n_updated, n_unchanged) and those that
+ * failed; the model being written is in none of them.  The store is as the
+ * last commit left it, and the vector files are not rewritten (searches
+ * read the store until a later run brings them up to date).
  */
 int zx_batch_run(struct zx_batch *b, const char *db,
                  struct zx_batch_report *rep, struct zx_error *err);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -189,13 +190,44 @@ static int damaged(const char *dir, struct zx_error *err, const char *fmt, ...)
                    ZX_STORE_RECOVERY);
 }
 
+/* Bytes that may still be written on the file system holding `dir`, or
+ * UINT64_MAX when statvfs(3) cannot tell. */
+static uint64_t free_bytes(const char *dir)
+{
+    struct statvfs vfs;
+
+    if (statvfs(dir, &vfs) != 0)
+        return UINT64_MAX;
+    return (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+}
+
+/* Less than this free after a failed write: the file system is full. */
+#define FULL_MARGIN ((uint64_t)1 << 20)
+
+/* "cannot write 'DIR/data.mdb': No space left on device", as ZX_ENOSPACE. */
+static int no_space(const struct zx_store *st, struct zx_error *err, int code)
+{
+    return zx_fail(err, ZX_ENOSPACE, "cannot write '%s/data.mdb': %s", st->dir,
+                   strerror(code));
+}
+
 /* `table` names the table being read, or is NULL for the environment. */
 static int lmdb_fail(const struct zx_store *st, struct zx_error *err, int rc,
                      const char *table)
 {
-    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EFBIG || rc == EDQUOT)
-        return zx_fail(err, ZX_EIO, "%s: no space left for the index (%s)",
-                       table ? table : st->dir, mdb_strerror(rc));
+    if (rc == ENOSPC || rc == EDQUOT)
+        return no_space(st, err, rc);
+    if (rc == MDB_MAP_FULL && free_bytes(st->dir) < FULL_MARGIN)
+        return no_space(st, err, ENOSPC);
+    if (rc == MDB_MAP_FULL) {
+        MDB_envinfo info;
+
+        mdb_env_info(st->env, &info);
+        return zx_fail(err, ZX_ENOSPACE,
+                       "index '%s' is full: its store 'data.mdb' reached its "
+                       "map size of %zu bytes (set ZOODEX_MAP_SIZE to more)",
+                       st->dir, info.me_mapsize);
+    }
     if (is_damage(rc) && table)
         return damaged(st->dir, err, "table '%s': %s", table, mdb_strerror(rc));
     if (is_damage(rc))
@@ -204,6 +236,20 @@ static int lmdb_fail(const struct zx_store *st, struct zx_error *err, int rc,
         return zx_fail(err, ZX_ESTORE, "index '%s', table '%s': %s", st->dir,
                        table, mdb_strerror(rc));
     return zx_fail(err, ZX_ESTORE, "index '%s': %s", st->dir, mdb_strerror(rc));
+}
+
+/* A write into the store failed (mdb_put, mdb_del, mdb_txn_commit: any of
+ * them writes pages to data.mdb).  LMDB reports a write that failed
+ * outright with its errno, but a short one, which is what a file system
+ * that fills up during the write gives, as EIO: the errno is lost.  So an
+ * EIO with (almost) nothing left free where the store lives is a full
+ * file system; the short write took what was left. */
+static int lmdb_write_fail(const struct zx_store *st, struct zx_error *err,
+                           int rc, const char *table)
+{
+    if (rc == EIO && free_bytes(st->dir) < FULL_MARGIN)
+        return no_space(st, err, ENOSPC);
+    return lmdb_fail(st, err, rc, table);
 }
 
 /* A value or key that LMDB hands out must lie inside data.mdb: a damaged
@@ -345,11 +391,11 @@ static int check_schema(struct zx_store *st, int writable, struct zx_error *err)
     }
     if (rc) {
         mdb_txn_abort(t);
-        return lmdb_fail(st, err, rc, "meta");
+        return lmdb_write_fail(st, err, rc, "meta");
     }
     rc = mdb_txn_commit(t);
     if (rc)
-        return lmdb_fail(st, err, rc, NULL);
+        return lmdb_write_fail(st, err, rc, NULL);
     /* Where the map is, from a record read through it. */
     rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t);
     if (rc)
@@ -492,6 +538,36 @@ static int access_fail(const char *dir, int writable, struct zx_error *err)
     return rc;
 }
 
+/* Bytes of lock.mdb a writer allocates: LMDB 0.9's lock file for 256
+ * readers is 16,512 bytes. */
+#define LOCK_RESERVE 20480
+
+/* LMDB writes lock.mdb's header and reader slots through a shared map of
+ * it, and a write to a page the file system has no block for (a new
+ * file's, on a full file system) raises SIGBUS.  So a writer allocates
+ * the file's blocks first (its size unchanged: LMDB sizes it), and a full
+ * file system is an error here, not a signal later.  Where fallocate is
+ * not supported nothing changes. */
+static int reserve_lock(const char *dir, struct zx_error *err)
+{
+    char *lock = zx_path_join(dir, "lock.mdb");
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644), rc = ZX_OK;
+    struct stat sb;
+    off_t len = LOCK_RESERVE;
+
+    if (fd >= 0) { /* else LMDB's open says why */
+        if (fstat(fd, &sb) == 0 && sb.st_size > len)
+            len = sb.st_size;
+        if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len) != 0 &&
+            (errno == ENOSPC || errno == EDQUOT))
+            rc = zx_fail(err, ZX_ENOSPACE, "cannot write '%s': %s", lock,
+                         strerror(errno));
+        close(fd);
+    }
+    free(lock);
+    return rc;
+}
+
 static int open_env(struct zx_store *st, unsigned flags, struct zx_error *err)
 {
     int writable = !(flags & ZX_STORE_RDONLY);
@@ -524,6 +600,8 @@ static int open_env(struct zx_store *st, unsigned flags, struct zx_error *err)
         mflags |= MDB_RDONLY;
     if (flags & ZX_STORE_PRIVATE)
         mflags |= MDB_NOLOCK;
+    else if (writable && (rc = reserve_lock(st->dir, err)) != ZX_OK)
+        return rc;
     rc = mdb_env_open(st->env, st->dir, mflags, 0644);
     if (rc == EACCES)
         return access_fail(st->dir, writable, err);
@@ -554,7 +632,7 @@ int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
     struct zx_store *st = xcalloc(1, sizeof(*st));
     int writable = !(flags & ZX_STORE_RDONLY);
     char *data = zx_path_join(dir, "data.mdb");
-    int rc;
+    int rc, fresh = 0;
 
     *out = NULL;
     st->dir = xstrdup(dir);
@@ -569,10 +647,19 @@ int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
             goto out;
     }
     rc = check_data_file(dir, data, writable, err);
-    if (!rc)
+    if (!rc) {
+        struct stat sb;
+
+        fresh = writable && (stat(data, &sb) != 0 || sb.st_size == 0);
         rc = open_env(st, flags, err);
+    }
     if (!rc)
         rc = check_schema(st, writable, err);
+    /* A new store that the file system had no room for: its first pages
+     * may be part written (LMDB would call that damage), and it holds
+     * nothing yet.  Remove it, so that a run with room starts afresh. */
+    if (rc == ZX_ENOSPACE && fresh)
+        unlink(data);
     if (rc)
         goto out;
     *out = st;
@@ -610,7 +697,7 @@ int zx_txn_commit(struct zx_txn *txn, struct zx_error *err)
 
     free(txn);
     if (rc)
-        return lmdb_fail(st, err, rc, NULL);
+        return lmdb_write_fail(st, err, rc, NULL);
     return ZX_OK;
 }
 
@@ -650,7 +737,7 @@ static int put_raw(struct zx_txn *t, int db, const void *key, size_t klen,
                        klen);
     rc = LMDB(t->st, mdb_put(t->txn, t->st->dbi[db], &k, &v, 0));
     if (rc)
-        return lmdb_fail(t->st, err, rc, db_names[db]);
+        return lmdb_write_fail(t->st, err, rc, db_names[db]);
     return ZX_OK;
 }
 
@@ -663,7 +750,7 @@ static int del_raw(struct zx_txn *t, int db, const void *key, size_t klen,
     if (rc == MDB_NOTFOUND)
         return ZX_ENOTFOUND;
     if (rc)
-        return lmdb_fail(t->st, err, rc, db_names[db]);
+        return lmdb_write_fail(t->st, err, rc, db_names[db]);
     return ZX_OK;
 }
 
@@ -1713,6 +1800,9 @@ int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
         if (is_damage(rc))
             rc = damaged(st->dir, err, "cannot copy the store: %s",
                          mdb_strerror(rc));
+        else if (rc == ENOSPC || rc == EDQUOT)
+            rc = zx_fail(err, ZX_ENOSPACE, "cannot write '%s': %s", data,
+                         strerror(rc));
         else
             rc = zx_fail(err, ZX_EIO, "cannot back up '%s' into '%s': %s",
                          st->dir, tmp, mdb_strerror(rc));

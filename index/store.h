@@ -51,7 +51,13 @@ enum zx_store_flags {
  * Returns ZX_OK, ZX_ENOTFOUND (RDONLY and no store), ZX_EIO (no access),
  * ZX_EDAMAGED or ZX_ESTORE (wrong schema, not a zoodex index).  Every call
  * below returns ZX_EDAMAGED, with what is damaged, when LMDB finds a page
- * or a record malformed. */
+ * or a record malformed.
+ * A full file system: the open, and every call that writes (puts, deletes
+ * and zx_txn_commit), return ZX_ENOSPACE, "cannot write 'DIR/data.mdb': No
+ * space left on device" (or lock.mdb); LMDB's EIO for a short write counts
+ * when less than 1 MiB is left free in `dir`.  The failed transaction is not
+ * committed; a store created by this open is removed again.  A store that
+ * reached its map size (ZOODEX_MAP_SIZE) is ZX_ENOSPACE as well. */
 int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
                   struct zx_error *err);
 void zx_store_close(struct zx_store *st); /* NULL-safe */
@@ -176,7 +182,7 @@ int zx_store_check(struct zx_store *st, json_t **problems,
  * then renamed to `dest`, so a failed backup leaves no `dest`.  The copy
  * holds data.mdb only.  *info: owned {"backup", "bytes", "models",
  * "vectors", "groups", "edges"} of the copy.  Returns ZX_OK, ZX_EUSAGE
- * (dest exists and is not empty), ZX_EIO or ZX_EDAMAGED. */
+ * (dest exists and is not empty), ZX_EIO, ZX_ENOSPACE or ZX_EDAMAGED. */
 int zx_store_backup(struct zx_store *st, const char *dest, json_t **info,
                     struct zx_error *err);
 

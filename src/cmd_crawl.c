@@ -2,8 +2,9 @@
  *
  * Exit statuses a cron job can act on: 0 success (also when nothing was
  * new; with --exit-code 7 then), 3 some models failed, 6 the Hub could not be
- * reached, 4 another zoodex process holds the index, 130 interrupted (progress
- * is kept). SPDX-License-Identifier: MIT */
+ * reached, 4 another zoodex process holds the index, 9 no space left on
+ * device (the summary is printed), 130 interrupted (progress is kept).
+ * SPDX-License-Identifier: MIT */
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -211,6 +212,12 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         status = ZX_EXIT_ERROR;
         if (!json)
             goto out;
+    } else if (rc == ZX_ENOSPACE) { /* then what was committed before */
+        fprintf(stderr,
+                "zoodex crawl: %s (the models committed before stay "
+                "indexed: free some space and run the crawl again)\n",
+                ctx->err.msg);
+        status = ZX_EXIT_NOSPACE;
     } else if (rc) {
         status = zx_report(ctx, rc);
         goto out;
@@ -263,9 +270,10 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
                                ? (uint64_t)((double)rep.bytes / rep.elapsed)
                                : rep.bytes,
                            rate),
-            rep.interrupted ? " (interrupted)"
-            : rep.limited   ? " (stopped at a limit)"
-                            : "");
+            rc == ZX_ENOSPACE ? " (stopped: no space left on device)"
+            : rep.interrupted ? " (interrupted)"
+            : rep.limited     ? " (stopped at a limit)"
+                              : "");
     }
     {
         json_t *f;

@@ -69,6 +69,14 @@ static void on_event(void *arg, const struct zx_batch_event *ev)
     }
 }
 
+/* The models a run that stopped early did not index or count as failed. */
+static size_t not_indexed(const struct zx_batch_report *rep)
+{
+    size_t n = rep->n_new + rep->n_updated + rep->n_unchanged + rep->n_failed;
+
+    return rep->found > n ? rep->found - n : 0;
+}
+
 int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
 {
     static const struct option opts[] = {
@@ -189,7 +197,14 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                                                      : zx_exit_for(rc));
         goto out;
     }
-    if (rc) {
+    /* No space left: say so, then what was committed before (below). */
+    if (rc == ZX_ENOSPACE) {
+        status = ZX_EXIT_NOSPACE;
+        fprintf(stderr,
+                "zoodex ingest: %s (the models committed before stay "
+                "indexed: free some space and run the command again)\n",
+                ctx->err.msg);
+    } else if (rc) {
         status = zx_report(ctx, rc);
         goto out;
     }
@@ -208,6 +223,12 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                 o, "requests",
                 json_integer((json_int_t)zx_hub_stats(hub)->requests));
         }
+        if (rc) {
+            json_object_set_new(o, "not_indexed",
+                                json_integer((json_int_t)not_indexed(&rep)));
+            json_object_set_new(o, "error", json_string(ctx->err.msg));
+            json_object_set_new(o, "exit", json_integer(status));
+        }
         zx_print_json(o);
         json_decref(o);
     } else {
@@ -215,6 +236,8 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                "failed",
                total, zx_plural(total, "model", "models"), rep.n_new,
                rep.n_updated, rep.n_unchanged, rep.n_failed);
+        if (rc && not_indexed(&rep))
+            printf(", %zu not indexed", not_indexed(&rep));
         if (hub) {
             const struct zx_hub_stats *hs = zx_hub_stats(hub);
             double secs = zx_now() - t0;
@@ -229,14 +252,19 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                                       : hs->bytes,
                                   rate));
         }
-        printf("%s\n", rep.interrupted ? " (interrupted)" : "");
+        printf("%s\n", rc                ? " (stopped: no space left on device)"
+                       : rep.interrupted ? " (interrupted)"
+                                         : "");
     }
-    if (rep.interrupted)
+    if (rc) {
+        /* ZX_EXIT_NOSPACE, set above */
+    } else if (rep.interrupted) {
         status = ZX_EXIT_INTERRUPTED;
-    else if (rep.n_failed && rep.n_failed == total)
+    } else if (rep.n_failed && rep.n_failed == total) {
         status = ZX_EXIT_ERROR;
-    else if (rep.n_failed)
+    } else if (rep.n_failed) {
         status = ZX_EXIT_PARTIAL;
+    }
 out:
     zx_batch_free(b);
     json_decref(sh.failures);

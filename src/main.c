@@ -289,6 +289,8 @@ int zx_exit_for(int code)
         return ZX_EXIT_ERROR;
     case ZX_EOFFLINE:
         return ZX_EXIT_OFFLINE;
+    case ZX_ENOSPACE:
+        return ZX_EXIT_NOSPACE;
     default:
         return ZX_EXIT_ERROR;
     }

@@ -39,6 +39,8 @@ int zx_fail_errno(struct zx_error *err, int code, const char *fmt, ...)
     size_t n;
     va_list ap;
 
+    if (code == ZX_EIO && (saved == ENOSPC || saved == EDQUOT))
+        code = ZX_ENOSPACE;
     if (!err)
         return code;
     err->code = code;

@@ -25,7 +25,8 @@
     X(ENUMERIC, "numerical routine failed")                                    \
     X(EREFUSED, "the hub refused the request")                                 \
     X(EOFFLINE, "offline (HF_HUB_OFFLINE) and not in the local cache")         \
-    X(EDAMAGED, "the index is damaged")
+    X(EDAMAGED, "the index is damaged")                                        \
+    X(ENOSPACE, "no space left on device")
 
 enum zx_err {
 #define X(name, text) ZX_##name,
@@ -46,7 +47,9 @@ const char *zx_strerror(int code);
 int zx_fail(struct zx_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* As zx_fail, with ": strerror(errno)" appended (errno read on entry). */
+/* As zx_fail, with ": strerror(errno)" appended (errno read on entry).
+ * A ZX_EIO whose errno is ENOSPC or EDQUOT becomes ZX_ENOSPACE: a full file
+ * system (or quota) is not the input's fault, and callers stop on it. */
 int zx_fail_errno(struct zx_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
