@@ -545,8 +545,9 @@ static size_t window_add(struct xfer *x, const char *p, size_t len, size_t cap)
     if (x->whole)
         r->streamed += len - kept;
     x->pos = b;
-    if (x->pos >= x->need_end || (r->n_pieces && x->piece >= r->n_pieces)) {
-        x->stopped = 1; /* all in: no need for the rest */
+    if (x->whole &&
+        (x->pos >= x->need_end || (r->n_pieces && x->piece >= r->n_pieces))) {
+        x->stopped = 1; /* all in: the rest of the file is not needed */
         return 0;
     }
     if (x->whole && x->pos > max) { /* open-ended: too far */
@@ -981,6 +982,8 @@ static void report(struct zx_hub *h, struct xfer *x, CURLcode cc,
     struct zx_hub_exchange ex;
     long status = 0;
 
+    if (cc == CURLE_WRITE_ERROR && x->stopped)
+        cc = CURLE_OK; /* stopped on purpose (see after()) */
     if (cc == CURLE_OK)
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     ex.method = x->r->head ? "HEAD" : "GET";
