@@ -65,6 +65,17 @@ sed '/"vid":/d' "$T/ref.snap" >"$T/ref.novid"
 sed -i '/"vid":/d' "$T/bad.snap"
 same "$T/ref.novid" "$T/bad.snap"
 
+# A full download (ingest org/name) asks for a fresh URL the same way.
+: >"$MLOG"
+faults '{"rules": [{"match": "^/repos/", "host": "cdn", "fault": "expired", "times": 1, "per_path": true}]}'
+sleep 0.05
+# (a cache of its own: the crawls below must not find the files there)
+ok env HF_HOME="$T/hf-ing" "$ZX" --db "$T/ing" ingest zoodex-demo/tinybert-topic3
+grep_ok '^1 model: 1 new' "$T/out"
+grep_ok '"fault": *"expired"' "$MLOG"
+grep_ok '"server": *"cdn".*"status": *200' "$MLOG"
+grep_not '"server": *"cdn".*"auth": *true' "$MLOG"
+
 # Every file store URL refused: every model fails, the crawl still ends
 # with a summary and exit 3, not "Hub unreachable".
 faults '{"rules": [{"match": ".", "host": "cdn", "fault": "expired"}]}'
