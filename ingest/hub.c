@@ -29,6 +29,7 @@
 #define DEFAULT_MAX_BODY (64u << 20)
 #define MAX_REDIRECTS 10
 #define MAX_HINT 600.0
+#define ERROR_BODY (64u << 10) /* kept of an error's body at least */
 
 #ifndef ZX_VERSION
 #define ZX_VERSION "0.1.0"
@@ -597,6 +598,21 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
         x->mode = window_start(x, code);
     if (x->mode == 2)
         return window_add(x, p, len, cap);
+    if (code >= 400 && x->r->body.len + len > cap) {
+        /* An error's text matters, not its length: keep its first 64 KiB
+         * even when the body asked for was smaller (a 403 to a 4-byte
+         * Range must still say "expired"), and stop there. */
+        size_t room = cap > ERROR_BODY ? cap : ERROR_BODY;
+        size_t take = x->r->body.len < room ? room - x->r->body.len : 0;
+
+        if (take > len)
+            take = len;
+        zx_buf_add(&x->r->body, p, take);
+        if (take == len)
+            return len;
+        x->stopped = 1; /* the rest is not needed */
+        return 0;
+    }
     if (x->r->body.len + len > cap) {
         set_limit_error(x, cap);
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */

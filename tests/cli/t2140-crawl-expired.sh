@@ -35,6 +35,16 @@ grep_ok '"server": *"api".*"auth": *true' "$MLOG"
 grep_not '"server": *"cdn".*"auth": *true' "$MLOG"
 grep_not 'hf_t2140secret' "$MLOG"
 
+# URLs that expire later, at the reads of the fingerprint's values.
+: >"$MLOG"
+faults '{"rules": [{"match": "^/repos/", "host": "cdn", "fault": "expired", "times": 1, "per_path": true, "range": "^bytes=[1-9]"}]}'
+sleep 0.05
+ok "$ZX" --db "$T/late" crawl --json
+grep_ok '"failed": 0' "$T/out"
+grep_ok '"fault": *"expired"' "$MLOG"
+snap "$T/late" "$T/late.snap"
+same "$T/ref.snap" "$T/late.snap"
+
 # The file store refuses two models' URLs every time: they fail alone.
 id1=$("$ZX" --db "$T/ref" show --json vision-demo/tinyresnet-base | sed -n 's/.*"_id": "\([0-9a-f]*\)".*/\1/p' | head -1)
 id2=$("$ZX" --db "$T/ref" show --json other-lab/minibert-spam | sed -n 's/.*"_id": "\([0-9a-f]*\)".*/\1/p' | head -1)

@@ -833,6 +833,8 @@ class Faults:
             for r in doc.get("rules", []):
                 self.rules.append({
                     "re": re.compile(r.get("match", "")),
+                    "range": re.compile(r["range"]) if r.get("range")
+                    is not None else None,
                     "method": str(r.get("method", "*")).upper(),
                     "host": str(r.get("host", "*")).lower(),
                     "fault": str(r.get("fault", "")),
@@ -846,7 +848,7 @@ class Faults:
             warn("faults file %s ignored: %s" % (self.path, e))
             self.rules = []
 
-    def match(self, server, method, target):
+    def match(self, server, method, target, rng=None):
         if not self.path:
             return None
         with self.lock:
@@ -857,6 +859,9 @@ class Faults:
                 if r["method"] not in ("*", method):
                     continue
                 if not r["re"].search(target):
+                    continue
+                if r["range"] is not None and (
+                        rng is None or not r["range"].search(rng)):
                     continue
                 # per_path: `times` counts each path (query left out)
                 # apart, e.g. "every file's signed URL expires once".
@@ -1128,7 +1133,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if args.latency_ms:
             time.sleep(args.latency_ms / 1000.0)
         target = self.path
-        fault = hub.faults.match(self.kind(), self.command, target)
+        fault = hub.faults.match(self.kind(), self.command, target,
+                                 self.headers.get("Range"))
         if fault and fault["delay_ms"]:
             time.sleep(fault["delay_ms"] / 1000.0)
         kind = fault["fault"] if fault else None

@@ -691,6 +691,14 @@ fetch -L "$R/model.safetensors"
 status 200 "per_path: second request to the same path"
 fetch -L "$API/zoodex-demo/tinybert-base/resolve/main/model.safetensors"
 status 403 "per_path: first request to another path"
+# range: a regex on the Range header; no Range, no match.
+faults '{"rules": [{"match": "^/repos/", "fault": "expired", "range": "^bytes=[1-9]"}]}'
+fetch -L -H 'Range: bytes=0-7' "$R/model.safetensors"
+status 206 "range: not matched"
+fetch -L "$R/model.safetensors"
+status 200 "range: no Range header, no match"
+fetch -L -H 'Range: bytes=8-15' "$R/model.safetensors"
+status 403 "range: matched"
 faults '{"rules": [{"match": "tinybert-base", "fault": "429", "delay_ms": 300, "times": 1}]}'
 t=$("$CURL" -s -o /dev/null -w '%{time_total}' "$API$TB")
 check "delay_ms applies to any kind ($t s)" awk -v t="$t" 'BEGIN { exit !(t >= 0.3) }'
