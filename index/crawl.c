@@ -467,7 +467,9 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
                     rep->updated++;
                 continue;
             }
-            batch[nb++] = zx_remote_new(id, json_incref(e));
+            batch[nb] = zx_remote_new(id, json_incref(e));
+            /* What a model may read of a file store ignoring Range. */
+            batch[nb++]->stream_budget = o->max_bytes;
             if (nb == (size_t)o->batch) {
                 rc = run_batch(ix, hub, batch, nb, rep, err);
                 sample_memory(rep);

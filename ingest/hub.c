@@ -29,6 +29,7 @@
 #define DEFAULT_MAX_BODY (64u << 20)
 #define MAX_REDIRECTS 10
 #define MAX_HINT 600.0
+#define ERROR_BODY (64u << 10) /* kept of an error's body at least */
 
 #ifndef ZX_VERSION
 #define ZX_VERSION "0.1.0"
@@ -58,6 +59,19 @@ struct xfer {
     uint64_t got;    /* body bytes received by this exchange */
     double t0;       /* when it started */
     double retry_in; /* set by after() when the request is retried */
+    /* The body of an answer to a Range request, seen as a window on the
+     * file (see struct zx_req's max_stream and pieces). */
+    int mode;             /* 0 undecided, 1 kept as it comes, 2 a window */
+    uint64_t pos;         /* window: the file offset of the next byte */
+    uint64_t need_end;    /* window: the offset after the last byte wanted */
+    size_t piece;         /* window: the next piece */
+    int whole;            /* window: a 200 without Content-Range (the whole
+                             file, Range ignored) */
+    int stopped;          /* ended on purpose: what was asked for is in */
+    int limited;          /* ended by a limit of ours; r->err says which */
+    int64_t crange_start; /* Content-Range's first byte, -1 if none */
+    int encoded;          /* a Content-Encoding other than identity */
+    int cross;            /* the URL is on another host than the endpoint */
 };
 
 /* ===== Options ===== */
@@ -190,6 +204,9 @@ static void clear_results(struct zx_req *r)
     free(r->error_msg);
     r->link_next = r->error_code = r->error_msg = NULL;
     r->total_size = 0;
+    r->range_ignored = 0;
+    r->streamed = 0;
+    r->limited = 0;
     r->err[0] = '\0';
 }
 
@@ -431,6 +448,122 @@ int zx_hub_offline(const struct zx_hub *h)
 
 /* ===== Callbacks ===== */
 
+static void set_limit_error(struct xfer *x, uint64_t cap)
+{
+    char lim[ZX_SIZE_LEN];
+
+    snprintf(x->r->err, sizeof(x->r->err),
+             "response body exceeds the limit of %s", zx_format_size(cap, lim));
+    x->limited = 1;
+}
+
+/* How the body of this answer is kept, decided at its first byte: 2 (a
+ * window on the file) for a 200 or 206 to a Range request, else 1. */
+static int window_start(struct xfer *x, long code)
+{
+    struct zx_req *r = x->r;
+    uint64_t max = r->max_stream ? r->max_stream : DEFAULT_MAX_BODY;
+
+    if (!r->has_range || r->head || (code != 200 && code != 206))
+        return 1;
+    x->need_end = r->range_len ? r->range_off + r->range_len : UINT64_MAX;
+    if (r->n_pieces &&
+        r->pieces[r->n_pieces - 1][0] + r->pieces[r->n_pieces - 1][1] <
+            x->need_end)
+        x->need_end =
+            r->pieces[r->n_pieces - 1][0] + r->pieces[r->n_pieces - 1][1];
+    if (x->crange_start >= 0) {
+        x->pos = (uint64_t)x->crange_start; /* 206, or a 200 that says
+                                                where it starts */
+    } else if (code == 206) {
+        x->pos = r->range_off;
+    } else {
+        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
+
+        /* The whole file: read up to the range's end, if that is not too
+         * far. */
+        x->pos = 0;
+        x->whole = 1;
+        r->range_ignored = 1;
+        if (x->need_end != UINT64_MAX && x->need_end > max) {
+            snprintf(r->err, sizeof(r->err),
+                     "the file store ignored Range and sent the whole file; "
+                     "the %s asked for end %s into it, past the %s a "
+                     "request may read that way",
+                     x->need_end - r->range_off == 1 ? "byte" : "bytes",
+                     zx_format_size(x->need_end, a), zx_format_size(max, b));
+            x->limited = 1;
+        }
+    }
+    return 2;
+}
+
+/* Keep the part of p[0, len) (file offsets pos...) that is asked for;
+ * stop the transfer once everything asked for is in.  Returning less
+ * than len ends the transfer (CURLE_WRITE_ERROR): x->stopped or
+ * x->limited tell after() why. */
+static size_t window_add(struct xfer *x, const char *p, size_t len, size_t cap)
+{
+    struct zx_req *r = x->r;
+    uint64_t a = x->pos, b = x->pos + len, kept = 0;
+    uint64_t max = r->max_stream ? r->max_stream : DEFAULT_MAX_BODY;
+
+    if (x->limited)
+        return 0;
+    if (r->n_pieces) {
+        while (x->piece < r->n_pieces) {
+            uint64_t s = r->pieces[x->piece][0];
+            uint64_t e = s + r->pieces[x->piece][1];
+            uint64_t lo = s > a ? s : a, hi = e < b ? e : b;
+
+            if (s >= b)
+                break;
+            if (lo < hi) {
+                if (r->body.len + (hi - lo) > cap) {
+                    set_limit_error(x, cap);
+                    return 0;
+                }
+                zx_buf_add(&r->body, p + (lo - a), (size_t)(hi - lo));
+                kept += hi - lo;
+            }
+            if (e > b)
+                break;
+            x->piece++;
+        }
+    } else {
+        uint64_t lo = r->range_off > a ? r->range_off : a;
+        uint64_t hi = x->need_end < b ? x->need_end : b;
+
+        if (lo < hi) {
+            if (r->body.len + (hi - lo) > cap) {
+                set_limit_error(x, cap);
+                return 0;
+            }
+            zx_buf_add(&r->body, p + (lo - a), (size_t)(hi - lo));
+            kept = hi - lo;
+        }
+    }
+    if (x->whole)
+        r->streamed += len - kept;
+    x->pos = b;
+    if (x->whole &&
+        (x->pos >= x->need_end || (r->n_pieces && x->piece >= r->n_pieces))) {
+        x->stopped = 1; /* all in: the rest of the file is not needed */
+        return 0;
+    }
+    if (x->whole && x->pos > max) { /* open-ended: too far */
+        char m[ZX_SIZE_LEN];
+
+        snprintf(r->err, sizeof(r->err),
+                 "the file store ignored Range and sent the whole file; "
+                 "stopped after the %s a request may read that way",
+                 zx_format_size(max, m));
+        x->limited = 1;
+        return 0;
+    }
+    return len;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
     struct xfer *x = arg;
@@ -461,12 +594,27 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
         x->r->sink_bytes += len;
         return len;
     }
-    if (x->r->body.len + len > cap) {
-        char lim[ZX_SIZE_LEN];
+    if (!x->mode)
+        x->mode = window_start(x, code);
+    if (x->mode == 2)
+        return window_add(x, p, len, cap);
+    if (code >= 400 && x->r->body.len + len > cap) {
+        /* An error's text matters, not its length: keep its first 64 KiB
+         * even when the body asked for was smaller (a 403 to a 4-byte
+         * Range must still say "expired"), and stop there. */
+        size_t room = cap > ERROR_BODY ? cap : ERROR_BODY;
+        size_t take = x->r->body.len < room ? room - x->r->body.len : 0;
 
-        snprintf(x->r->err, sizeof(x->r->err),
-                 "response body exceeds the limit of %s",
-                 zx_format_size(cap, lim));
+        if (take > len)
+            take = len;
+        zx_buf_add(&x->r->body, p, take);
+        if (take == len)
+            return len;
+        x->stopped = 1; /* the rest is not needed */
+        return 0;
+    }
+    if (x->r->body.len + len > cap) {
+        set_limit_error(x, cap);
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
     }
     zx_buf_add(&x->r->body, p, len);
@@ -533,6 +681,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         x->location = NULL;
         x->hint = -1;
         x->have_clen = 0;
+        x->crange_start = -1;
+        x->encoded = 0;
         return len;
     }
     if ((v = hdr_value(p, len, "location")))
@@ -574,6 +724,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 
         if (slash && slash[1] != '*')
             r->total_size = strtoull(slash + 1, NULL, 10);
+        if (!strncasecmp(v, "bytes ", 6) && v[6] >= '0' && v[6] <= '9')
+            x->crange_start = (int64_t)strtoull(v + 6, NULL, 10);
+        free(v);
+    } else if ((v = hdr_value(p, len, "content-encoding"))) {
+        x->encoded = *v && strcasecmp(v, "identity") != 0;
         free(v);
     } else if ((v = hdr_value(p, len, "content-length"))) {
         x->clen = strtoull(v, NULL, 10);
@@ -636,6 +791,7 @@ static struct xfer *start(struct zx_hub *h, struct zx_req *r)
     x->r = r;
     x->hint = -1;
     x->retry_in = -1;
+    x->crange_start = -1;
     x->t0 = zx_now();
     clear_results(r);
     r->attempts++;
@@ -654,7 +810,10 @@ static struct xfer *start(struct zx_hub *h, struct zx_req *r)
     curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "");
+    /* Compressed answers for whole bodies; none for a Range (hub.md 2.3:
+     * a CDN that compresses ignores Range and sends the whole file). */
+    curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING,
+                     r->has_range ? "identity" : "");
     if (r->head)
         curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
     if (r->has_range) {
@@ -672,6 +831,7 @@ static struct xfer *start(struct zx_hub *h, struct zx_req *r)
     /* The token goes to the endpoint's host only, never after a redirect
      * to another host (the CDN). */
     host = url_host(url);
+    x->cross = !host || strcmp(host, h->host) != 0;
     if (h->o.token && host && !strcmp(host, h->host)) {
         curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
         curl_easy_setopt(x->easy, CURLOPT_XOAUTH2_BEARER, h->o.token);
@@ -692,6 +852,45 @@ static void finish_xfer(struct zx_hub *h, struct xfer *x)
     free(x);
 }
 
+/* The text between <tag> and </tag> in s[0, len) (owned), or NULL. */
+static char *xml_text(const char *s, size_t len, const char *tag)
+{
+    char open[32], close[32];
+    const char *a, *b, *end = s + len;
+    size_t ol;
+
+    snprintf(open, sizeof(open), "<%s>", tag);
+    snprintf(close, sizeof(close), "</%s>", tag);
+    ol = strlen(open);
+    for (a = s; a + ol <= end && memcmp(a, open, ol); a++)
+        ;
+    if (a + ol > end)
+        return NULL;
+    a += ol;
+    for (b = a; b + strlen(close) <= end && memcmp(b, close, strlen(close));
+         b++)
+        ;
+    if (b + strlen(close) > end || b - a > 200)
+        return NULL;
+    return xstrndup(a, (size_t)(b - a));
+}
+
+/* An S3-style error body (<Error><Code>..</Code><Message>..</Message>),
+ * as the file store sends, fills error_code and error_msg when the
+ * answer has no X-Error-Code / X-Error-Message. */
+static void s3_error(struct zx_req *r)
+{
+    const char *d = r->body.data;
+    size_t n = r->body.len < 4096 ? r->body.len : 4096;
+
+    if (!d || !n || !memmem(d, n, "<Error>", 7))
+        return;
+    if (!r->error_code)
+        r->error_code = xml_text(d, n, "Code");
+    if (!r->error_msg)
+        r->error_msg = xml_text(d, n, "Message");
+}
+
 /* Decide what happens after a transfer ended: 0 done, 1 requeue. */
 static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
 {
@@ -699,9 +898,17 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     long status = 0;
 
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (cc == CURLE_OK)
-        h->st.bytes += r->body.len;
+    if (cc == CURLE_WRITE_ERROR && x->stopped)
+        cc = CURLE_OK; /* stopped on purpose: the range is in */
+    if (cc == CURLE_OK || x->limited)
+        h->st.bytes += r->body.len + r->streamed;
     h->st.bytes += r->sink_bytes;
+    if (x->limited) { /* our limit, not the network: no retry */
+        r->status = 0;
+        r->limited = 1;
+        zx_buf_reset(&r->body);
+        return 0;
+    }
     if (cc != CURLE_OK) {
         if (!r->err[0])
             snprintf(r->err, sizeof(r->err), "%s", curl_easy_strerror(cc));
@@ -742,23 +949,44 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
         r->attempts--; /* a redirect is not a retry */
         return 1;
     }
+    if (status == 403 && x->cross && !r->reresolved &&
+        strcmp(r->final_url, r->url) != 0) {
+        /* The file store refused the signed URL the Hub redirected to
+         * (expired): ask the Hub for a fresh one, once. */
+        free(r->final_url);
+        r->final_url = NULL;
+        r->reresolved = 1;
+        r->ready_at = now;
+        h->st.redirects++;
+        r->attempts--; /* not a retry either */
+        return 1;
+    }
     if (retryable_status(status) && r->attempts <= h->o.max_retries) {
         r->ready_at = now + zx_hub_backoff(&h->o, r->attempts - 1, x->hint);
         x->retry_in = r->ready_at - now;
         h->st.retries++;
         return 1;
     }
-    if (!r->has_range || status != 206)
-        r->total_size =
-            r->total_size ? r->total_size : (x->have_clen ? x->clen : 0);
-    if (r->has_range && status == 200 && r->range_len &&
-        r->body.len >= r->range_off + r->range_len) {
-        /* The server ignored Range: keep the slice asked for. */
-        memmove(r->body.data, r->body.data + r->range_off,
-                (size_t)r->range_len);
-        r->body.len = (size_t)r->range_len;
-        r->body.data[r->body.len] = '\0';
-        r->status = 206;
+    if (status >= 400)
+        s3_error(r);
+    if (x->mode == 2 && x->whole) {
+        /* The server ignored Range: the body holds the range all the
+         * same, as a 206 would.  A stream read to its end gives the
+         * file's size; else Content-Length does, unless encoded. */
+        if (!x->stopped)
+            r->total_size = x->pos;
+        else if (x->have_clen && !x->encoded)
+            r->total_size = x->clen;
+        r->status = !r->body.len && r->range_off && !x->stopped &&
+                            r->range_off >= x->pos
+                        ? 416
+                        : 206;
+    } else if (!r->has_range || status != 206) {
+        r->total_size = r->total_size
+                            ? r->total_size
+                            : (x->have_clen && !x->encoded ? x->clen : 0);
+        if (x->mode == 2 && status == 200)
+            r->status = 206; /* a 200 with a Content-Range */
     }
     return 0;
 }
@@ -770,6 +998,8 @@ static void report(struct zx_hub *h, struct xfer *x, CURLcode cc,
     struct zx_hub_exchange ex;
     long status = 0;
 
+    if (cc == CURLE_WRITE_ERROR && x->stopped)
+        cc = CURLE_OK; /* stopped on purpose (see after()) */
     if (cc == CURLE_OK)
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     ex.method = x->r->head ? "HEAD" : "GET";
@@ -819,6 +1049,7 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
         reqs[i]->ready_at = 0;
         reqs[i]->attempts = 0;
         reqs[i]->redirects = 0;
+        reqs[i]->reresolved = 0;
         free(reqs[i]->final_url);
         reqs[i]->final_url = NULL;
     }
@@ -876,7 +1107,7 @@ int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
                     if (reqs[i] == x->r)
                         queued[i] = 1;
             } else {
-                if (x->r->status == 0)
+                if (x->r->status == 0 && !x->r->limited)
                     transport_fail++;
                 left--;
             }

@@ -104,6 +104,20 @@ struct zx_req {
                             instead of memory; not retried after a
                             transport error (the caller resumes) */
     uint64_t sink_bytes; /* bytes written to sink_fd */
+    /* A file store may ignore Range and answer 200 with the whole file
+     * (CloudFront does when it compresses).  The body then still gets
+     * only the bytes asked for: the stream is read from its start, the
+     * bytes before the range are dropped, and the transfer stops once the
+     * range is in.  max_stream bounds how far into such a stream a
+     * request may read (0: 64 MiB); a range that ends beyond it is not
+     * read at all (status 0, ->limited, a message in ->err). */
+    uint64_t max_stream;
+    /* With a range: only these pieces, n_pieces (offset, length) pairs,
+     * sorted and not overlapping, inside the range, go to the body, one
+     * after the other.  One request then gathers many small reads of a
+     * file from a single stream.  Not with sink_fd. */
+    const uint64_t (*pieces)[2];
+    size_t n_pieces;
     /* out */
     long status; /* final HTTP status, 0 after a transport error */
     struct zx_buf body;
@@ -117,11 +131,18 @@ struct zx_req {
     char *error_code;     /* X-Error-Code */
     char *error_msg;      /* X-Error-Message */
     int attempts;
-    char err[256]; /* transport error text, "" if none */
+    int range_ignored; /* a Range was answered with the whole file (200):
+                          the body was cut to the range and the status
+                          set to 206 */
+    uint64_t streamed; /* bytes of such answers read and dropped */
+    int limited;       /* status 0 because of a limit of ours (max_bytes,
+                          max_stream), not the network: ->err says which */
+    int reresolved;    /* the file store refused a signed URL (403) and
+                          the Hub was asked for a fresh one */
+    char err[256];     /* transport error text, "" if none */
     /* private to hub.c */
     int redirects;
     double ready_at;
-    int gone_cross_host;
 };
 
 struct zx_hub;
@@ -141,7 +162,14 @@ int zx_hub_offline(const struct zx_hub *h);
  * request failed at the transport level after its retries (the Hub is
  * unreachable), ZX_EOFFLINE when HF_HUB_OFFLINE is set (nothing is sent),
  * ZX_ENOMEM/ZX_EUSAGE otherwise.  A request that failed
- * alone has status 0 and a message in ->err. */
+ * alone has status 0 and a message in ->err; one stopped by a limit of
+ * ours (->limited) never counts as the Hub being unreachable.
+ * A 403 from another host than the endpoint's, reached by a redirect
+ * (the file store refusing an expired signed URL), makes the request go
+ * back to its own URL once for a fresh redirect (->reresolved); a second
+ * 403 is the answer.  The body of an S3-style XML error (<Code>,
+ * <Message>) fills ->error_code and ->error_msg when the answer has no
+ * X-Error-Code / X-Error-Message. */
 int zx_hub_run(struct zx_hub *h, struct zx_req **reqs, size_t n,
                struct zx_error *err);
 

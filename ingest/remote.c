@@ -16,11 +16,13 @@
 #include "zx_fs.h"
 #include "zx_hash.h"
 #include "zx_mem.h"
+#include "zx_units.h"
 
 #define HEAD_BYTES 100000u
 #define MAX_META_BYTES (16u << 20)
 #define COALESCE_GAP 4096u
 #define MAX_HEADER_BYTES (100u << 20)
+#define STREAM_BUDGET (64u << 20)
 
 /* Per-model scratch between the rounds. */
 struct work {
@@ -72,6 +74,7 @@ void zx_remote_free(struct zx_remote *m)
     }
     free(m->files);
     free(m->file_sha256);
+    free(m->norange);
     free(m->values);
     free(m);
 }
@@ -239,6 +242,24 @@ struct round {
     size_t n, n_net, cap;
 };
 
+/* What a model may still read of answers that ignore Range (> 0). */
+static uint64_t stream_left(const struct zx_remote *m)
+{
+    uint64_t b = m->stream_budget ? m->stream_budget : STREAM_BUDGET;
+
+    return b > m->streamed ? b - m->streamed : 1;
+}
+
+/* Note that the file store ignored Range for file f of m. */
+static void note_norange(struct zx_remote *m, size_t f, struct zx_req *r)
+{
+    if (!r->range_ignored || f >= m->n_files)
+        return;
+    if (!m->norange)
+        m->norange = xcalloc(m->n_files, 1);
+    m->norange[f] = 1;
+}
+
 static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
                               const char *file, int ranged, uint64_t off,
                               uint64_t len, void *user)
@@ -252,6 +273,7 @@ static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
         zx_req_range(r, off, len);
     r->max_bytes = ranged && len ? (size_t)len + 1
                                  : (ranged ? MAX_HEADER_BYTES : MAX_META_BYTES);
+    r->max_stream = stream_left(m);
     r->user = user;
     ZX_GROW(rd->n + 1, rd->cap, rd->reqs, rd->net);
     rd->reqs[rd->n++] = r;
@@ -285,8 +307,32 @@ static int judge(struct zx_remote *m, struct zx_req *r, const char *file,
     if (m->skip || m->err[0])
         return 1;
     m->bytes += r->body.len;
+    m->streamed += r->streamed + (r->range_ignored ? r->body.len : 0);
     if (r->status == 200 || r->status == 206)
         return 0;
+    if (r->limited && r->range_ignored) {
+        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
+        uint64_t end = r->n_pieces ? r->pieces[r->n_pieces - 1][0] +
+                                         r->pieces[r->n_pieces - 1][1]
+                                   : r->range_off + r->range_len;
+        uint64_t budget = m->stream_budget ? m->stream_budget : STREAM_BUDGET;
+
+        snprintf(m->err, sizeof(m->err),
+                 "%s: the file store ignores Range requests (it sends the "
+                 "whole file), and the bytes needed end %s into the file, "
+                 "beyond the %s a model may read that way%s",
+                 file, zx_format_size(end, a), zx_format_size(budget, b),
+                 m->stream_budget ? " (--max-bytes)" : "");
+        return 1;
+    }
+    if (r->status == 403 && r->reresolved) {
+        snprintf(m->err, sizeof(m->err),
+                 "%s: the file store refused its signed download link "
+                 "(HTTP 403%s%s), and a fresh one from the Hub too",
+                 file, r->error_msg ? ": " : "",
+                 r->error_msg ? r->error_msg : "");
+        return 1;
+    }
     if (r->error_code && !strcmp(r->error_code, "GatedRepo")) {
         m->skip = "gated";
         return 1;
@@ -410,6 +456,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             w[i].heads[0] = (unsigned char *)zx_buf_detach(&wr[i]->body);
             w[i].sizes[0] =
                 wr[i]->total_size ? wr[i]->total_size : wr[i]->linked_size;
+            note_norange(m, 0, wr[i]);
         } else {
             /* The shards named by the index, each once. */
             struct zx_error e = {0};
@@ -450,6 +497,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
         w[mi].head_lens[fi] = r->body.len;
         w[mi].heads[fi] = (unsigned char *)zx_buf_detach(&r->body);
         w[mi].sizes[fi] = r->total_size ? r->total_size : r->linked_size;
+        note_norange(ms[mi], fi, r);
     }
     free_round(&rd);
     /* Round 3: the rest of long headers. */
@@ -484,6 +532,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             xrealloc(wk->heads[fi], wk->head_lens[fi] + r->body.len + 1);
         memcpy(wk->heads[fi] + wk->head_lens[fi], r->body.data, r->body.len);
         wk->head_lens[fi] += r->body.len;
+        note_norange(ms[mi], fi, r);
     }
     free_round(&rd);
     /* Tensor tables from the headers. */
@@ -541,17 +590,28 @@ static int cmp_point(const void *a, const void *b)
     return (x->off > y->off) - (x->off < y->off);
 }
 
+/* One request of zx_remote_read_points(): the pieces of one file it
+ * reads, in file order; the body holds them one after the other. */
+struct pread {
+    size_t mi;         /* the model */
+    size_t k0;         /* its first point (sorted order) */
+    uint64_t (*pc)[2]; /* (offset, length) */
+    size_t n;
+};
+
 int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
                           const struct zx_remote_point *const *pts, size_t npts,
                           struct zx_error *err)
 {
     struct point_ref **refs = xcalloc(n + 1, sizeof(*refs));
     struct round rd = {0};
-    size_t i, k;
+    struct pread **prs = NULL;
+    size_t i, k, n_prs = 0, cap_prs = 0;
     int rc;
 
     for (i = 0; i < n; i++) {
         struct zx_remote *m = ms[i];
+        struct pread *cur = NULL;
 
         if (!pts[i] || m->skip || m->err[0])
             continue;
@@ -564,44 +624,106 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             refs[i][k].bytes = zx_dtype_bits(pts[i][k].dtype) / 8;
         }
         qsort(refs[i], npts, sizeof(**refs), cmp_point);
-        /* Neighbours within COALESCE_GAP bytes share one request. */
+        /* Neighbours within COALESCE_GAP bytes share one piece; a piece
+         * is a request of its own, except in a file whose store ignores
+         * Range, where one request reads every piece from one stream. */
         for (k = 0; k < npts;) {
             size_t e = k;
+            unsigned f = refs[i][k].file;
             uint64_t end = refs[i][k].off + refs[i][k].bytes;
 
-            while (e + 1 < npts && refs[i][e + 1].file == refs[i][k].file &&
+            while (e + 1 < npts && refs[i][e + 1].file == f &&
                    refs[i][e + 1].off <= end + COALESCE_GAP) {
                 e++;
                 if (refs[i][e].off + refs[i][e].bytes > end)
                     end = refs[i][e].off + refs[i][e].bytes;
             }
-            add_req(&rd, m, m->files[refs[i][k].file], 1, refs[i][k].off,
-                    end - refs[i][k].off,
-                    (void *)(uintptr_t)(i * (npts + 1) + k));
+            if (!cur || refs[i][cur->k0].file != f ||
+                !(m->norange && m->norange[f])) {
+                cur = xcalloc(1, sizeof(*cur));
+                cur->mi = i;
+                cur->k0 = k;
+                ZX_GROW(n_prs + 1, cap_prs, prs);
+                prs[n_prs++] = cur;
+            }
+            cur->pc = xrealloc(cur->pc, (cur->n + 1) * sizeof(*cur->pc));
+            cur->pc[cur->n][0] = refs[i][k].off;
+            cur->pc[cur->n][1] = end - refs[i][k].off;
+            cur->n++;
             k = e + 1;
         }
         m->values = xcalloc(npts, sizeof(float));
     }
+    for (i = 0; i < n_prs; i++) {
+        struct pread *p = prs[i];
+        struct zx_remote *m = ms[p->mi];
+        uint64_t a = p->pc[0][0];
+        uint64_t b = p->pc[p->n - 1][0] + p->pc[p->n - 1][1];
+        unsigned f = refs[p->mi][p->k0].file;
+        struct zx_req *r = add_req(&rd, m, m->files[f], 1, a, b - a, p);
+        size_t j, streams = 0;
+
+        /* The model's budget, shared by its files that are read whole. */
+        for (j = 0; m->norange && j < n_prs; j++)
+            streams +=
+                prs[j]->mi == p->mi && m->norange[refs[p->mi][prs[j]->k0].file];
+        if (streams > 1)
+            r->max_stream = r->max_stream / streams + 1;
+
+        if (p->n > 1) {
+            size_t body = 0;
+
+            for (j = 0; j < p->n; j++)
+                body += (size_t)p->pc[j][1];
+            r->pieces = (const uint64_t(*)[2])p->pc;
+            r->n_pieces = p->n;
+            r->max_bytes = body + 1;
+            if (r->status) { /* answered from the HF cache: gather */
+                struct zx_buf g = {0};
+
+                for (j = 0; j < p->n; j++)
+                    if (p->pc[j][0] - a + p->pc[j][1] <= r->body.len)
+                        zx_buf_add(&g, r->body.data + (p->pc[j][0] - a),
+                                   (size_t)p->pc[j][1]);
+                zx_buf_release(&r->body);
+                r->body = g;
+            }
+        }
+    }
     rc = run_round(hub, &rd, err);
     for (i = 0; !rc && i < rd.n; i++) {
         struct zx_req *r = rd.reqs[i];
-        size_t mi = (uintptr_t)r->user / (npts + 1);
-        size_t k0 = (uintptr_t)r->user % (npts + 1);
-        struct zx_remote *m = ms[mi];
-        struct point_ref *pr = refs[mi];
+        struct pread *p = r->user;
+        struct zx_remote *m = ms[p->mi];
+        struct point_ref *pr = refs[p->mi];
+        unsigned f = pr[p->k0].file;
+        size_t j = 0;
+        uint64_t base = 0; /* the body offset of piece j */
 
-        if (judge(m, r, m->files[pr[k0].file], 0))
+        if (judge(m, r, m->files[f], 0))
             continue;
-        for (k = k0; k < npts && pr[k].file == pr[k0].file &&
-                     pr[k].off >= r->range_off &&
-                     pr[k].off + pr[k].bytes <= r->range_off + r->body.len;
-             k++)
+        for (k = p->k0; k < npts && pr[k].file == f; k++) {
+            while (j < p->n && pr[k].off >= p->pc[j][0] + p->pc[j][1]) {
+                base += p->pc[j][1];
+                j++;
+            }
+            if (j == p->n)
+                break;
+            if (pr[k].off < p->pc[j][0] ||
+                base + (pr[k].off - p->pc[j][0]) + pr[k].bytes > r->body.len)
+                continue;
             zx_to_float(pr[k].dtype,
-                        (const unsigned char *)r->body.data +
-                            (pr[k].off - r->range_off),
+                        (const unsigned char *)r->body.data + base +
+                            (pr[k].off - p->pc[j][0]),
                         0, 1, &m->values[pr[k].k]);
+        }
     }
     free_round(&rd);
+    for (i = 0; i < n_prs; i++) {
+        free(prs[i]->pc);
+        free(prs[i]);
+    }
+    free(prs);
     for (i = 0; i < n; i++)
         free(refs[i]);
     free(refs);

@@ -40,7 +40,16 @@ struct zx_remote {
     uint64_t weights_bytes; /* total size of the weight files */
     const char *skip;       /* "gated", "private-or-missing",
                                "no-safetensors", or NULL */
-    char err[512];          /* set when it failed */
+    /* A file store that ignores Range sends whole files: the bytes before
+     * a range are then read and dropped, at most stream_budget bytes of
+     * such answers per model (in; 0: 64 MiB); streamed counts them (out)
+     * and norange[i] (out, per file) says the store did so for file i,
+     * so that zx_remote_read_points() reads all of that file's values
+     * from one stream. */
+    uint64_t stream_budget;
+    uint64_t streamed;
+    unsigned char *norange;
+    char err[512]; /* set when it failed */
 };
 
 /* A remote model for `info` (taken over) listed as `id`. */

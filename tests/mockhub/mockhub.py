@@ -130,6 +130,7 @@ import argparse
 import array
 import base64
 import calendar
+import gzip
 import hashlib
 import hmac
 import http.server
@@ -832,19 +833,22 @@ class Faults:
             for r in doc.get("rules", []):
                 self.rules.append({
                     "re": re.compile(r.get("match", "")),
+                    "range": re.compile(r["range"]) if r.get("range")
+                    is not None else None,
                     "method": str(r.get("method", "*")).upper(),
                     "host": str(r.get("host", "*")).lower(),
                     "fault": str(r.get("fault", "")),
                     "times": r.get("times"),
                     "delay_ms": float(r.get("delay_ms", 0) or 0),
                     "retry_after": r.get("retry_after"),
-                    "used": 0})
+                    "per_path": bool(r.get("per_path", False)),
+                    "used": 0, "used_by": {}})
         except (OSError, ValueError, re.error, AttributeError,
                 TypeError) as e:
             warn("faults file %s ignored: %s" % (self.path, e))
             self.rules = []
 
-    def match(self, server, method, target):
+    def match(self, server, method, target, rng=None):
         if not self.path:
             return None
         with self.lock:
@@ -856,9 +860,18 @@ class Faults:
                     continue
                 if not r["re"].search(target):
                     continue
-                if r["times"] is not None and r["used"] >= int(r["times"]):
+                if r["range"] is not None and (
+                        rng is None or not r["range"].search(rng)):
+                    continue
+                # per_path: `times` counts each path (query left out)
+                # apart, e.g. "every file's signed URL expires once".
+                key = target.split("?", 1)[0]
+                used = r["used_by"].get(key, 0) if r["per_path"] else \
+                    r["used"]
+                if r["times"] is not None and used >= int(r["times"]):
                     continue
                 r["used"] += 1
+                r["used_by"][key] = r["used_by"].get(key, 0) + 1
                 return dict(r)
         return None
 
@@ -1120,7 +1133,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if args.latency_ms:
             time.sleep(args.latency_ms / 1000.0)
         target = self.path
-        fault = hub.faults.match(self.kind(), self.command, target)
+        fault = hub.faults.match(self.kind(), self.command, target,
+                                 self.headers.get("Range"))
         if fault and fault["delay_ms"]:
             time.sleep(fault["delay_ms"] / 1000.0)
         kind = fault["fault"] if fault else None
@@ -1684,6 +1698,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rng = None if kind == "norange" else parse_range(
             self.headers.get("Range"), total)
         h = list(headers) + [("Accept-Ranges", "bytes")]
+        if kind == "norange" and re.search(
+                r"\bgzip\b", self.headers.get("Accept-Encoding") or ""):
+            # hub.md 2.3: CloudFront ignores Range when it compresses: a
+            # 200 with the whole file, gzipped for a client that accepts it.
+            body = gzip.compress(f.read(0, total), mtime=0)
+            return Resp(200, body, ctype, h + [("Content-Encoding", "gzip"),
+                                               ("Vary", "Accept-Encoding")])
         if rng == "unsat":
             h.append(("Content-Range", "bytes */%d" % total))
             return Resp(416, b"", None, h)
@@ -1702,10 +1723,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         q = dict(parse_qsl(query, keep_blank_values=True))
         xml = "application/xml"
 
-        def s3err(status, code, msg):
+        def s3err(status, code, msg, more=""):
             return Resp(status, ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
                                  "<Error><Code>%s</Code><Message>%s</Message>"
-                                 "</Error>" % (code, msg)).encode(), xml)
+                                 "%s</Error>" % (code, msg, more)).encode(),
+                        xml, [("X-Cache", "Error from cloudfront")])
         if hub.args.cdn_reject_auth and self.auth():
             return s3err(400, "InvalidArgument", "Only one auth mechanism "
                          "allowed; only the X-Amz-Algorithm query parameter, "
@@ -1722,7 +1744,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if exp is None or not hmac.compare_digest(sig, hub.sign(path, exp)):
             return s3err(403, "AccessDenied", "Invalid signature")
         if kind == "expired" or exp < time.time():
-            return s3err(403, "AccessDenied", "Request has expired")
+            # What S3 says of a presigned URL past its X-Amz-Expires.
+            iso = "%Y-%m-%dT%H:%M:%SZ"
+            now = time.time()
+            return s3err(403, "AccessDenied", "Request has expired", (
+                "<X-Amz-Expires>%s</X-Amz-Expires><Expires>%s</Expires>"
+                "<ServerTime>%s</ServerTime><RequestId>%s</RequestId>"
+                "<HostId>%s</HostId>" % (
+                    q.get("X-Amz-Expires", ""),
+                    time.strftime(iso, time.gmtime(min(exp, now - 1))),
+                    time.strftime(iso, time.gmtime(now)),
+                    hashlib.sha1(self.path.encode()).hexdigest()[:16].upper(),
+                    base64.b64encode(hashlib.sha256(
+                        self.path.encode()).digest()).decode())))
         repo = st.by_oid.get(m.group(1))
         f = None
         if repo is not None:

@@ -665,10 +665,40 @@ py 'len(b) == 500' "truncate a ranged download: half"
 faults '{"rules": [{"match": "^/repos/", "fault": "norange"}]}'
 fetch -L -H 'Range: bytes=0-7' "$R/model.safetensors"
 py 'st == 200 and len(b) == len(f("solo-dev/tinybert-intent/model.safetensors"))' "fault norange: 200 for a Range"
+# CloudFront compresses for a client that accepts gzip, and then ignores
+# Range (hub.md 2.3); without gzip the whole file comes as it is.
+fetch -L -H 'Range: bytes=0-7' -H 'Accept-Encoding: gzip' "$R/model.safetensors"
+status 200 "fault norange with gzip: 200"
+hdr '^content-encoding: gzip' "fault norange with gzip: Content-Encoding"
+nohdr '^content-range:' "fault norange with gzip: no Content-Range"
+py '__import__("gzip").decompress(b) == f("solo-dev/tinybert-intent/model.safetensors")' "fault norange with gzip: the whole file, gzipped"
+fetch -L -H 'Range: bytes=0-7' -H 'Accept-Encoding: identity' "$R/model.safetensors"
+nohdr '^content-encoding:' "fault norange, identity: not compressed"
 faults '{"rules": [{"match": "^/repos/", "fault": "expired"}]}'
 fetch -L "$R/model.safetensors"
 status 403 "fault expired"
 py 'b"Request has expired" in b' "expired message"
+# S3's answer to a presigned URL past its time, as CloudFront relays it.
+hdr '^content-type: application/xml' "expired: XML"
+hdr '^x-cache: Error from cloudfront' "expired: X-Cache"
+py 'all(x in b for x in (b"<Code>AccessDenied</Code>", b"<X-Amz-Expires>3600</X-Amz-Expires>", b"<Expires>", b"<ServerTime>", b"<RequestId>", b"<HostId>"))' "expired: S3's fields"
+nohdr '^x-error-code:' "expired: no Hub headers"
+# per_path: `times` counts every path apart (each file's URL expires once).
+faults '{"rules": [{"match": "^/repos/", "fault": "expired", "times": 1, "per_path": true}]}'
+fetch -L "$R/model.safetensors"
+status 403 "per_path: first request to a path"
+fetch -L "$R/model.safetensors"
+status 200 "per_path: second request to the same path"
+fetch -L "$API/zoodex-demo/tinybert-base/resolve/main/model.safetensors"
+status 403 "per_path: first request to another path"
+# range: a regex on the Range header; no Range, no match.
+faults '{"rules": [{"match": "^/repos/", "fault": "expired", "range": "^bytes=[1-9]"}]}'
+fetch -L -H 'Range: bytes=0-7' "$R/model.safetensors"
+status 206 "range: not matched"
+fetch -L "$R/model.safetensors"
+status 200 "range: no Range header, no match"
+fetch -L -H 'Range: bytes=8-15' "$R/model.safetensors"
+status 403 "range: matched"
 faults '{"rules": [{"match": "tinybert-base", "fault": "429", "delay_ms": 300, "times": 1}]}'
 t=$("$CURL" -s -o /dev/null -w '%{time_total}' "$API$TB")
 check "delay_ms applies to any kind ($t s)" awk -v t="$t" 'BEGIN { exit !(t >= 0.3) }'
