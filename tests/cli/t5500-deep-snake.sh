@@ -59,4 +59,22 @@ ok "$ZX" --db "$DB" lineage --ancestors snake/m24
 grep_ok 'snake/m00' "$T/out"
 ok "$ZX" --db "$DB" lineage --all --format dot
 for k in 01 13 24; do grep_ok "\"snake/m$k\"" "$T/out"; done
+# The snake bites its tail: a cycle of 25, found and not followed forever.
+printf -- '---\nbase_model: snake/m24\n---\n' >"$deep/snake/m00/README.md"
+ok "$ZX" --db "$DB" ingest "$T/deep"
+grep_ok "^$n models: 0 new, 1 updated, $((n - 1)) unchanged, 0 failed$" "$T/out"
+ok "$ZX" --db "$DB" lineage --tree --json snake/m07
+python3 - "$T/out" <<'PY' >"$T/chk" 2>&1
+import json, sys
+d = json.load(open(sys.argv[1]))
+big = [c for c in d["cycles"] if len(c) == 26]
+assert len(big) == 1, d["cycles"]
+c = big[0]
+assert c[0] == c[-1] == "snake/m00" and c[1] == "snake/m01", c
+assert len({n["id"] for n in d["nodes"]}) == 25
+print("ok")
+PY
+grep_ok '^ok$' "$T/chk"
+ok "$ZX" --db "$DB" lineage --descendants snake/m24
+grep_ok 'snake/m24  .*\(cycle, not followed\)$' "$T/out"
 done_testing
