@@ -244,6 +244,28 @@ static int record(struct run *r, const char *shown, int rc, int bad,
     return ZX_OK;
 }
 
+/* Refuse a model whose id another model on disk holds (model.h's
+ * zx_model_id_taken()): *bad stays 1 for that, 0 for a store error. */
+static int id_free(struct run *r, const struct zx_model_src *src, int *bad)
+{
+    struct zx_txn *txn = NULL;
+    json_t *old = NULL;
+    int rc = zx_txn_begin(zx_index_store(r->ix), 0, &txn, &r->e);
+
+    if (!rc)
+        rc = zx_store_get_model(txn, src->id, &old, &r->e);
+    zx_txn_abort(txn);
+    if (rc == ZX_ENOTFOUND)
+        return ZX_OK;
+    *bad = rc == ZX_OK;
+    if (!rc)
+        rc = zx_model_id_taken(src, zx_json_str(old, ZX_REC_SOURCE),
+                               zx_json_str(old, ZX_REC_WEIGHTS),
+                               zx_json_str(old, ZX_REC_REVISION), &r->e);
+    json_decref(old);
+    return rc;
+}
+
 /* zx_zoo_ingest()'s callback: index one staged model. */
 static int archive_model(void *arg, size_t i, struct zx_model_src *src,
                          const struct zx_error *merr)
@@ -259,7 +281,9 @@ static int archive_model(void *arg, size_t i, struct zx_model_src *src,
         r->e = *merr;
         rc = merr->code ? merr->code : ZX_EFORMAT;
     } else {
-        rc = zx_index_add(r->ix, src, r->b->o.force, &res, &bad, &r->e);
+        rc = id_free(r, src, &bad);
+        if (!rc)
+            rc = zx_index_add(r->ix, src, r->b->o.force, &res, &bad, &r->e);
         if (rc)
             zx_zoo_explain(r->za, &r->e);
     }
@@ -296,6 +320,8 @@ static int run_one(struct run *r, size_t i)
         }
     } else {
         rc = zx_model_src_open_as(b->paths[i], b->o.id, b->o.org, &src, &r->e);
+        if (!rc)
+            rc = id_free(r, src, &bad);
         if (!rc)
             rc = zx_index_add(r->ix, src, b->o.force, &res, &bad, &r->e);
     }

@@ -1387,6 +1387,49 @@ int zx_lineage_charted(struct zx_txn *txn, const char *arch, int64_t gen)
     return yes;
 }
 
+/* Add what charting one group did (now - before) to the "lineage:pending"
+ * counts, in the transaction that commits the group's chart: an update
+ * that is killed between groups leaves them for the next update, which
+ * goes on from there and so records what one whole update would have. */
+static int add_pending(struct zx_txn *txn, const struct zx_lineage_stats *now,
+                       const struct zx_lineage_stats *before, int all,
+                       struct zx_error *err)
+{
+    static const char *const keys[] = {"components", "recharted", "edges",
+                                       "contradictions"};
+    const size_t add[] = {now->components - before->components,
+                          now->recharted - before->recharted,
+                          now->edges - before->edges,
+                          now->contradictions - before->contradictions};
+    char *v = NULL;
+    json_t *j = NULL;
+    size_t i;
+    int rc;
+
+    if (zx_store_get_state(txn, ZX_STATE_LINEAGE_PENDING, &v, NULL) != ZX_OK ||
+        zx_json_parse(v, strlen(v), (size_t)-1, ZX_STATE_LINEAGE_PENDING, &j,
+                      NULL) != ZX_OK ||
+        !json_is_object(j)) {
+        json_decref(j);
+        j = json_object();
+    }
+    free(v);
+    for (i = 0; i < 4; i++) {
+        int64_t had = 0;
+
+        zx_json_int(j, keys[i], &had);
+        json_object_set_new(j, keys[i],
+                            json_integer((json_int_t)(had + (int64_t)add[i])));
+    }
+    if (all)
+        json_object_set_new(j, "all", json_true());
+    v = zx_json_dump(j);
+    rc = zx_store_put_state(txn, ZX_STATE_LINEAGE_PENDING, v, err);
+    free(v);
+    json_decref(j);
+    return rc;
+}
+
 static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
                         int all, struct zx_lineage_stats *st,
                         struct zx_error *err)
@@ -1399,6 +1442,7 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
     size_t *by_id = NULL, *comp = NULL, *mem = NULL, nc = 0, i, j, c;
     char genval[24], *skey = chart_key(arch, gen, genval);
     double tau = INFINITY;
+    struct zx_lineage_stats before = *st;
     int rc;
 
     memset(&g, 0, sizeof(g));
@@ -1497,6 +1541,11 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
             rc = zx_store_put_state(txn, cur.k[i], "1", err);
     if (!rc)
         rc = zx_store_put_state(txn, skey, genval, err);
+    if (!rc &&
+        (st->components != before.components ||
+         st->recharted != before.recharted || st->edges != before.edges ||
+         st->contradictions != before.contradictions))
+        rc = add_pending(txn, st, &before, all, err);
     if (!rc) {
         rc = zx_txn_commit(txn, err);
         txn = NULL;
@@ -1532,6 +1581,68 @@ static int glist_cb(const char *arch, json_t *rec, void *arg)
     return 0;
 }
 
+/* Turn the counts that charting gathered in "lineage:pending" (in this
+ * update, and in an earlier one that was killed before it ended) into
+ * "lineage:last", with the groups looked at and the time. */
+static int finish_pending(struct zx_index *ix, size_t groups, int all,
+                          struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    char *v = NULL, when[32];
+    json_t *j = NULL;
+    int64_t comps = 0;
+    time_t t = time(NULL);
+    struct tm tm;
+    int rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
+
+    if (rc)
+        return rc;
+    rc = zx_store_get_state(txn, ZX_STATE_LINEAGE_PENDING, &v, NULL);
+    if (rc == ZX_ENOTFOUND) { /* nothing charted */
+        zx_txn_abort(txn);
+        return ZX_OK;
+    }
+    if (!rc &&
+        zx_json_parse(v, strlen(v), (size_t)-1, ZX_STATE_LINEAGE_PENDING, &j,
+                      NULL) == ZX_OK &&
+        json_is_object(j) && zx_json_int(j, "components", &comps) &&
+        comps > 0) {
+        static const char *const keys[] = {"components", "recharted", "edges",
+                                           "contradictions"};
+        json_t *last = json_pack("{s:I}", "groups", (json_int_t)groups);
+        size_t i;
+
+        for (i = 0; i < 4; i++) {
+            int64_t n = 0;
+
+            zx_json_int(j, keys[i], &n);
+            json_object_set_new(last, keys[i], json_integer((json_int_t)n));
+        }
+        json_object_set_new(
+            last, "all",
+            json_boolean(all || json_is_true(json_object_get(j, "all"))));
+
+        free(v);
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_object_set_new(last, "time", json_string(when));
+        v = zx_json_dump(last);
+        json_decref(last);
+        rc = zx_store_put_state(txn, ZX_STATE_LINEAGE_LAST, v, err);
+    } else {
+        rc = ZX_OK; /* unreadable, or nothing charted: dropped */
+    }
+    if (!rc)
+        rc = zx_store_del_state(txn, ZX_STATE_LINEAGE_PENDING, err);
+    if (!rc)
+        rc = zx_txn_commit(txn, err);
+    else
+        zx_txn_abort(txn);
+    free(v);
+    json_decref(j);
+    return rc;
+}
+
 int zx_lineage_update(struct zx_index *ix, int all,
                       struct zx_lineage_stats *stp, struct zx_error *err)
 {
@@ -1550,31 +1661,8 @@ int zx_lineage_update(struct zx_index *ix, int all,
         st->groups++;
         rc = update_group(ix, l.arch[i], l.gen[i], all, st, err);
     }
-    if (!rc && st->components) { /* for `zoodex stats` */
-        json_t *j = json_pack(
-            "{s:I,s:I,s:I,s:I,s:I,s:b}", "groups", (json_int_t)st->groups,
-            "components", (json_int_t)st->components, "recharted",
-            (json_int_t)st->recharted, "edges", (json_int_t)st->edges,
-            "contradictions", (json_int_t)st->contradictions, "all", all);
-        char when[32], *v;
-        time_t t = time(NULL);
-        struct tm tm;
-
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        json_object_set_new(j, "time", json_string(when));
-        v = zx_json_dump(j);
-
-        rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
-        if (!rc)
-            rc = zx_store_put_state(txn, ZX_STATE_LINEAGE_LAST, v, err);
-        if (!rc)
-            rc = zx_txn_commit(txn, err);
-        else
-            zx_txn_abort(txn);
-        free(v);
-        json_decref(j);
-    }
+    if (!rc) /* for `zoodex stats` */
+        rc = finish_pending(ix, st->groups, all, err);
     for (i = 0; i < l.n; i++)
         free(l.arch[i]);
     free(l.arch);

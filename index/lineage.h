@@ -174,9 +174,14 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
 /* State keys (store.h's state table, zoodex-store(5)): "chart:" then a
  * group's arch holds the generation it was last charted at, and "chart:"
  * arch ":" 16 hex digits marks a charted component; "lineage:last" holds
- * the JSON counts of the last update, which `zoodex stats` shows. */
+ * the JSON counts of the last update that charted anything, which
+ * `zoodex stats` shows. */
 #define ZX_STATE_CHART "chart:"
 #define ZX_STATE_LINEAGE_LAST "lineage:last"
+/* What the groups charted so far by an update that has not finished did
+ * (the counts of "lineage:last" without groups and time); the update's
+ * end turns it into "lineage:last". */
+#define ZX_STATE_LINEAGE_PENDING "lineage:pending"
 
 /* What zx_lineage_update() did. */
 struct zx_lineage_stats {

@@ -16,7 +16,6 @@
 #include "zx_hash.h"
 #include "zx_mem.h"
 
-#define MAX_SCAN_DEPTH 16
 #define MAX_LABELS 100000
 
 static int has_suffix(const char *s, const char *suf)
@@ -357,6 +356,37 @@ static void derive_id(struct zx_model_src *m, int is_file)
     free(p);
 }
 
+int zx_model_id_taken(const struct zx_model_src *src, const char *held_source,
+                      const char *held_weights, const char *held_rev,
+                      struct zx_error *err)
+{
+    const char *w = src->weights_shown ? src->weights_shown : src->weights;
+    const char *bang;
+    char *held_path;
+    struct stat st;
+    int exists;
+
+    if (!held_source || !strcmp(held_source, src->path) ||
+        (held_weights && w && !strcmp(held_weights, w)))
+        return ZX_OK; /* the same model */
+    if (src->revision || held_rev || !strncmp(held_source, "hub:", 4))
+        return ZX_OK; /* the Hub's id: copies of one Hub model */
+    /* An archive's model ("<archive>!/<folder>") lives while its archive
+     * does. */
+    bang = strstr(held_source, "!/");
+    held_path = bang ? xstrndup(held_source, (size_t)(bang - held_source))
+                     : xstrdup(held_source);
+    exists = lstat(held_path, &st) == 0;
+    free(held_path);
+    if (!exists)
+        return ZX_OK; /* moved or renamed: this is its new place */
+    return zx_fail(err, ZX_EUSAGE,
+                   "'%s' gets the id '%s', which '%s' already has; refused "
+                   "(ids are unique: rename one, give it another with --id, "
+                   "or remove the other with zoodex rm)",
+                   src->path, src->id, held_source);
+}
+
 /* Fold one file's identity into the change stamp. */
 static void stamp_file(struct zx_sha256 *h, const char *path, int content)
 {
@@ -638,7 +668,15 @@ static int scan_target(const char *dir)
     return w != NULL;
 }
 
-static int scan(const char *dir, int depth,
+/* The folders from the root of a scan down to the one being read: a
+ * folder that is its own ancestor (a bind mount) is not read again. */
+struct scan_up {
+    const struct scan_up *up;
+    dev_t dev;
+    ino_t ino;
+};
+
+static int scan(const char *dir, const struct scan_up *up,
                 int (*cb)(const char *path, void *arg), void *arg,
                 struct zx_error *err)
 {
@@ -647,11 +685,19 @@ static int scan(const char *dir, int depth,
     char **names = NULL;
     size_t n = 0, cap = 0, i;
     int rc = 0;
+    struct scan_up me = {up, 0, 0};
+    struct stat st;
+    const struct scan_up *a;
 
     if (scan_target(dir))
         return cb(dir, arg);
-    if (depth >= MAX_SCAN_DEPTH)
-        return 0;
+    if (stat(dir, &st) == 0) {
+        me.dev = st.st_dev;
+        me.ino = st.st_ino;
+        for (a = up; a; a = a->up)
+            if (a->dev == me.dev && a->ino == me.ino)
+                return 0;
+    }
     d = opendir(dir);
     if (!d)
         return zx_fail_errno(err, ZX_EIO, "cannot read folder '%s'", dir);
@@ -666,11 +712,10 @@ static int scan(const char *dir, int depth,
         qsort(names, n, sizeof(*names), cmp_str);
     for (i = 0; i < n && !rc; i++) {
         char *p = zx_path_join(dir, names[i]);
-        struct stat st;
 
         if (lstat(p, &st) == 0) {
             if (S_ISDIR(st.st_mode))
-                rc = scan(p, depth + 1, cb, arg, err);
+                rc = scan(p, &me, cb, arg, err);
             else if (S_ISREG(st.st_mode) &&
                      (has_suffix(p, ".safetensors") || has_suffix(p, ".pth")))
                 rc = cb(p, arg);
@@ -693,7 +738,7 @@ int zx_model_scan(const char *root, int (*cb)(const char *path, void *arg),
                        "cannot open '%s': No such file "
                        "or directory",
                        root);
-    return scan(root, 0, cb, arg, err);
+    return scan(root, NULL, cb, arg, err);
 }
 
 /* ===== Metadata ===== */

@@ -83,8 +83,9 @@ int zx_model_is_dir(const char *dir);
 /* Call cb(path, arg) for every model folder or stray .safetensors or .pth
  * file under `root`, and for every folder whose only weights are in a
  * format not read yet (zx_model_src_open() then says which), in sorted order,
- * not following symbolic links, at most 16 levels deep.  Stops at the first
- * non-zero return of cb and returns it. */
+ * not following symbolic links, at any depth (a folder met again, as under
+ * a bind mount of one of its ancestors, is not searched again).  Stops at
+ * the first non-zero return of cb and returns it. */
 int zx_model_scan(const char *root, int (*cb)(const char *path, void *arg),
                   void *arg, struct zx_error *err);
 
@@ -100,5 +101,18 @@ json_t *zx_model_declared_parents(const struct zx_model_src *m);
 
 /* 1 when s looks like a Hub id: [org/]name of [A-Za-z0-9._-], no "..". */
 int zx_valid_model_id(const char *s);
+
+/* Whether model `src` may take its id from the indexed record of that id,
+ * whose source, weights and revision are `held_source`, `held_weights` and
+ * `held_rev` (each may be NULL).  An id belongs to one model on disk: it
+ * is free when the record is of the same source or weights file, when
+ * either side's id is the Hub's (a Hugging Face cache path with its
+ * revision, or a record from the Hub: source "hub:..." or a revision), or
+ * when the record's source no longer exists (the folder, file or archive
+ * was moved or renamed).  Returns ZX_OK, or ZX_EUSAGE with a message
+ * naming both paths when another source still holds the id. */
+int zx_model_id_taken(const struct zx_model_src *src, const char *held_source,
+                      const char *held_weights, const char *held_rev,
+                      struct zx_error *err);
 
 #endif

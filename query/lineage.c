@@ -250,29 +250,48 @@ static void record_cycle(struct cycles *c, size_t from)
     zx_buf_release(&key);
 }
 
-static void dfs_cycles(struct cycles *c, const char *id)
+/* Depth-first from `start`, with an explicit stack (the path and, for
+ * each of its ids, the next child to look at), so that a long chain of
+ * fine-tunes needs no deep recursion. */
+static void dfs_cycles(struct cycles *c, const char *start)
 {
-    json_t *kids = json_object_get(c->adj, id), *kid;
-    size_t i, j;
+    json_t *next = json_array(); /* per path entry: its next child */
+    size_t j;
 
-    json_object_set_new(c->color, id, json_integer(1));
-    json_array_append_new(c->path, json_string(id));
-    json_array_foreach(kids, i, kid)
-    {
-        const char *k = json_string_value(kid);
-        json_int_t col = json_integer_value(json_object_get(c->color, k));
+    json_object_set_new(c->color, start, json_integer(1));
+    json_array_append_new(c->path, json_string(start));
+    json_array_append_new(next, json_integer(0));
+    while (json_array_size(c->path)) {
+        size_t top = json_array_size(c->path) - 1;
+        const char *id = json_string_value(json_array_get(c->path, top));
+        json_t *kids = json_object_get(c->adj, id), *at;
+        size_t i;
 
-        if (col == 0) {
-            dfs_cycles(c, k);
-        } else if (col == 1) {
-            for (j = 0; j < json_array_size(c->path); j++)
-                if (!strcmp(json_string_value(json_array_get(c->path, j)), k))
-                    break;
-            record_cycle(c, j);
+        at = json_array_get(next, top);
+        i = (size_t)json_integer_value(at);
+        if (i < json_array_size(kids)) {
+            const char *k = json_string_value(json_array_get(kids, i));
+            json_int_t col = json_integer_value(json_object_get(c->color, k));
+
+            json_integer_set(at, (json_int_t)i + 1);
+            if (col == 0) {
+                json_object_set_new(c->color, k, json_integer(1));
+                json_array_append_new(c->path, json_string(k));
+                json_array_append_new(next, json_integer(0));
+            } else if (col == 1) {
+                for (j = 0; j < json_array_size(c->path); j++)
+                    if (!strcmp(json_string_value(json_array_get(c->path, j)),
+                                k))
+                        break;
+                record_cycle(c, j);
+            }
+        } else {
+            json_object_set_new(c->color, id, json_integer(2));
+            json_array_remove(c->path, top);
+            json_array_remove(next, top);
         }
     }
-    json_array_remove(c->path, json_array_size(c->path) - 1);
-    json_object_set_new(c->color, id, json_integer(2));
+    json_decref(next);
 }
 
 /* The cycles of the collected graph, each as the ids along it from parent

@@ -91,9 +91,14 @@ ok "$ZX" --db "$T/db-zoo.zip" show --json vision-demo/tinyresnet-base
 grep_ok "\"source\": \"$A/zoo.zip!/vision-demo/tinyresnet-base\"" "$T/out"
 
 # --json summary, and an archive among other paths
-ok "$ZX" --db "$T/dbj" ingest --json "$A/zoo.zip" "$ZOO/pixel-co"
+mkdir -p "$T/extra/pixel-two"
+cp -r "$ZOO/pixel-co/tinyresnet-colors-v2" "$T/extra/pixel-two/"
+ok "$ZX" --db "$T/dbj" ingest --json "$A/zoo.zip" "$T/extra"
 grep_ok '"found": 18,' "$T/out"
-grep_ok '"new": 17,' "$T/out"
+grep_ok '"new": 18,' "$T/out"
+# the same folder on disk takes no id the archive's copy holds (t1500)
+fails 1 "$ZX" --db "$T/dbj" ingest "$ZOO/pixel-co"
+grep_ok "which '$A/zoo.zip!/pixel-co/tinyresnet-colors-v2' already has" "$T/err"
 
 # ===== Ids: a model at the archive's root, a Hugging Face cache =====
 python3 - "$ZOO" "$A" <<'EOF'

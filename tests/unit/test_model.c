@@ -776,6 +776,48 @@ static void test_sniff(void)
     free(tmp);
 }
 
+/* zx_model_id_taken(): which records of an id another source may not
+ * replace. */
+static void test_id_taken(void)
+{
+    char *tmp = make_tmp(), *a = zx_path_join(tmp, "a"), *b, *arch;
+    struct zx_model_src src = {0};
+    struct zx_error err = {0};
+    char id[] = "org/x", w[] = "/w/model.safetensors", rev[] = "abc";
+
+    CHECK_INT(zx_mkdirs(a, &err), ==, ZX_OK);
+    b = zx_path_join(tmp, "b");
+    arch = xasprintf("%s!/org/x", a); /* an "archive" that exists */
+    src.id = id;
+    src.path = b;
+    src.weights = w;
+    /* no record, its own record, the same weights file */
+    CHECK_INT(zx_model_id_taken(&src, NULL, NULL, NULL, &err), ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, b, NULL, NULL, &err), ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, a, "/w/model.safetensors", NULL, &err),
+              ==, ZX_OK);
+    /* another source that exists holds it: refused, naming both */
+    CHECK_INT(zx_model_id_taken(&src, a, "/v/model.safetensors", NULL, &err),
+              ==, ZX_EUSAGE);
+    CHECK_MSG(err, "which '");
+    CHECK(strstr(err.msg, a) && strstr(err.msg, b) && strstr(err.msg, "org/x"));
+    CHECK_INT(zx_model_id_taken(&src, arch, NULL, NULL, &err), ==, ZX_EUSAGE);
+    /* the Hub's ids are shared; a source that is gone moved */
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, "abc", &err), ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, "hub:org/x@abc", NULL, NULL, &err), ==,
+              ZX_OK);
+    src.revision = rev;
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, NULL, &err), ==, ZX_OK);
+    src.revision = NULL;
+    h_rm_rf(tmp);
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, NULL, &err), ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, arch, NULL, NULL, &err), ==, ZX_OK);
+    free(arch);
+    free(a);
+    free(b);
+    free(tmp);
+}
+
 int main(void)
 {
     RUN(test_folder_layout);
@@ -790,6 +832,7 @@ int main(void)
     RUN(test_scan_zoo);
     RUN(test_scan_layout);
     RUN(test_valid_model_id);
+    RUN(test_id_taken);
     RUN(test_sniff);
     return DONE();
 }

@@ -1,0 +1,97 @@
+#!/bin/sh
+# t1500 - two model folders whose names derive the same id: the first keeps
+# it, the second is refused with an error naming both paths (exit 3), on
+# every run, and re-runs settle (unchanged, never "updated"); across runs a
+# record's source holds its id; a moved folder takes its id along; a
+# UTF-8 folder name survives in the record's source.
+. "${0%/*}/lib.sh"
+Z="$T/z"
+put() { mkdir -p "$Z/$1"; cp "$ZOO/$2/"* "$Z/$1/"; }
+put "org/na me" acme-nlp/tinybert-emotion
+put "org/na_me" other-lab/minibert-base
+put "ärg/x" vision-demo/tinyresnet-base
+put "örg/x" vision-demo/tinyresnet-colors
+src_of() { "$ZX" --db "$1" show --json "$2" | python3 -c \
+    'import json, sys; print(json.load(sys.stdin)["source"])'; }
+for run in 1 2 3; do
+    fails 3 "$ZX" --db "$DB" ingest "$Z"
+    if [ $run = 1 ]; then
+        grep_ok '^4 models: 2 new, 0 updated, 0 unchanged, 2 failed$' "$T/out"
+    else
+        grep_ok '^4 models: 0 new, 0 updated, 2 unchanged, 2 failed$' "$T/out"
+    fi
+    check test "$(wc -l <"$T/err")" -eq 2
+    grep_ok "^zoodex ingest: '$Z/org/na_me' gets the id 'org/na_me', which '$Z/org/na me' already has; refused" "$T/err"
+    grep_ok "^zoodex ingest: '$Z/örg/x' gets the id '__rg/x', which '$Z/ärg/x' already has; refused" "$T/err"
+done
+ok "$ZX" --db "$DB" list
+check test "$(wc -l <"$T/out")" -eq 2
+# The first of each pair keeps the id, its weights untouched.
+ok "$ZX" --db "$DB" show --json org/na_me
+grep_ok "\"source\": \"$Z/org/na me\"" "$T/out"
+check test "$(src_of "$DB" org/na_me)" = "$Z/org/na me"
+check test "$(src_of "$DB" __rg/x)" = "$Z/ärg/x"
+ok "$ZX" --db "$T/alone" ingest "$Z/org/na me"
+ok "$ZX" --db "$T/alone" show org/na_me
+grep -v '^ *ingested' "$T/out" | grep -v '^ *source' >"$T/alone.show"
+ok "$ZX" --db "$DB" show org/na_me
+grep -v '^ *ingested' "$T/out" | grep -v '^ *source' >"$T/db.show"
+same "$T/alone.show" "$T/db.show"
+# JSON: the refused models are failures, with both paths.
+fails 3 "$ZX" --db "$DB" ingest --json "$Z"
+python3 - "$T/out" "$Z" >"$T/chk" 2>&1 <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+z = sys.argv[2]
+assert (d["found"], d["unchanged"], d["failed"]) == (4, 2, 2), d
+paths = sorted(f["path"] for f in d["failures"])
+assert paths == [z + "/org/na_me", z + "/örg/x"], paths
+for f in d["failures"]:
+    assert "already has" in f["error"] and z in f["error"], f
+print("ok")
+EOF
+grep_ok '^ok$' "$T/chk"
+# Across runs: the second folder alone, in a later run, is refused too.
+fails 1 "$ZX" --db "$DB" ingest "$Z/org/na_me"
+grep_ok "which '$Z/org/na me' already has" "$T/err"
+# The same folder given by its weights file is the same model.
+ok "$ZX" --db "$DB" ingest "$Z/org/na me/model.safetensors"
+grep_ok '^1 model: 0 new, 0 updated, 1 unchanged, 0 failed$' "$T/out"
+# --id does not take another folder's id either.
+fails 1 "$ZX" --db "$DB" ingest --id org/na_me "$ZOO/solo-dev/tinybert-intent"
+grep_ok "already has; refused" "$T/err"
+# A folder that moved takes its id along (its old place is gone).
+mv "$Z" "$T/moved"
+fails 3 "$ZX" --db "$DB" ingest "$T/moved"
+grep_ok '^4 models: 0 new, [0-9]+ updated, [0-9]+ unchanged, 2 failed$' "$T/out"
+check test "$(src_of "$DB" org/na_me)" = "$T/moved/org/na me"
+check test "$(src_of "$DB" __rg/x)" = "$T/moved/ärg/x"
+fails 3 "$ZX" --db "$DB" ingest "$T/moved"
+grep_ok '^4 models: 0 new, 0 updated, 2 unchanged, 2 failed$' "$T/out"
+# Removing the holder frees the id for the other folder.
+ok "$ZX" --db "$DB" rm org/na_me
+ok "$ZX" --db "$DB" ingest "$T/moved/org/na_me"
+grep_ok '^1 model: 1 new, 0 updated, 0 unchanged, 0 failed$' "$T/out"
+fails 3 "$ZX" --db "$DB" ingest "$T/moved"
+grep_ok '^4 models: 0 new, 0 updated, 2 unchanged, 2 failed$' "$T/out"
+grep_ok "'$T/moved/org/na me' gets the id 'org/na_me', which '$T/moved/org/na_me' already has" "$T/err"
+# Inside one archive the same rule holds.
+tar -cf "$T/zoo.tar" -C "$T/moved" .
+fails 3 "$ZX" --db "$T/arch" ingest "$T/zoo.tar"
+grep_ok '^4 models: 2 new, 0 updated, 0 unchanged, 2 failed$' "$T/out"
+# (in the archive's order, whichever comes first)
+grep_ok "'$T/zoo.tar!/org/na[ _]me' gets the id 'org/na_me', which '$T/zoo.tar!/org/na[ _]me' already has" "$T/err"
+cp "$T/err" "$T/arch.err"
+fails 3 "$ZX" --db "$T/arch" ingest "$T/zoo.tar"
+grep_ok '^4 models: 0 new, 0 updated, 2 unchanged, 2 failed$' "$T/out"
+same "$T/arch.err" "$T/err"
+# Copies of one Hub model in two Hugging Face caches share its id.
+for c in c1 c2; do
+    s="$T/$c/models--acme--foo/snapshots/abc123"
+    mkdir -p "$s"
+    cp "$ZOO/solo-dev/tinybert-intent/"* "$s/"
+done
+ok "$ZX" --db "$T/hf" ingest "$T/c1/models--acme--foo/snapshots/abc123"
+ok "$ZX" --db "$T/hf" ingest "$T/c2/models--acme--foo/snapshots/abc123"
+grep_ok '^1 model: 0 new, [01] updated, [01] unchanged, 0 failed$' "$T/out"
+done_testing
