@@ -756,16 +756,16 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
         if (*res == ZX_ADD_MERGED)
             rc = zx_store_put_model(txn, src->id, merged, err);
         if (!rc && !json_equal(json_object_get(merged, ZX_REC_DECLARED_PARENTS),
-                               json_object_get(old, ZX_REC_DECLARED_PARENTS))) {
+                               json_object_get(old, ZX_REC_DECLARED_PARENTS)))
             rc = put_declared_edges(
                 txn, src->id, json_object_get(merged, ZX_REC_DECLARED_PARENTS),
                 err);
-            /* new declared edges: the group's lineage is charted again */
-            if (!rc && zx_json_str(old, ZX_REC_ARCH) &&
-                json_object_get(old, ZX_REC_VID) &&
-                !json_is_null(json_object_get(old, ZX_REC_VID)))
-                rc = touch_group(txn, zx_json_str(old, ZX_REC_ARCH), 0, err);
-        }
+        /* Lineage reads the Hub's creation dates and declared parents:
+         * the group is charted again (and its vector file rewritten, as
+         * after any change of the group). */
+        if (!rc && *res == ZX_ADD_MERGED && zx_json_str(old, ZX_REC_ARCH) &&
+            zx_json_int(old, ZX_REC_VID, &vid))
+            rc = touch_group(txn, zx_json_str(old, ZX_REC_ARCH), 0, err);
         if (rc)
             goto out;
         rc = zx_txn_commit(txn, err);
