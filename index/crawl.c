@@ -171,29 +171,6 @@ static int record_skip(struct zx_index *ix, struct zx_remote *m,
     return rc;
 }
 
-/* SHA-256 of a local file into hex; 0 on success. */
-static int file_sha256(const char *path, char hex[65])
-{
-    FILE *f = fopen(path, "rb");
-    struct zx_sha256 *h;
-    char *buf;
-    size_t n;
-    int bad;
-
-    if (!f)
-        return -1;
-    h = zx_sha256_new();
-    buf = xmalloc(1 << 20);
-    while ((n = fread(buf, 1, 1 << 20, f)) > 0)
-        zx_sha256_update(h, buf, n);
-    bad = ferror(f);
-    fclose(f);
-    free(buf);
-    zx_sha256_final_hex(h, hex);
-    zx_sha256_free(h);
-    return bad ? -1 : 0;
-}
-
 /* When the index holds m in full, described from local files it knows
  * neither the commit nor the Hub's file digests of, and those files are
  * still as described (the record's stamp): their SHA-256, named as the
@@ -208,7 +185,6 @@ static json_t *local_files(struct zx_index *ix, struct zx_remote *m)
     struct zx_model_src *src = NULL;
     json_t *old = NULL, *out = NULL;
     const char *source, *stamp, *rev;
-    char hex[65];
     size_t i;
 
     if (!m->n_files || !m->file_sha256)
@@ -229,21 +205,8 @@ static json_t *local_files(struct zx_index *ix, struct zx_remote *m)
         zx_model_src_open(source, m->id, &src, NULL) ||
         strcmp(src->stamp, stamp) || (!zx_is_dir(source) && m->n_files != 1))
         goto out;
-    out = json_array();
-    for (i = 0; i < m->n_files; i++) {
-        char *path = zx_is_dir(source) ? zx_path_join(source, m->files[i])
-                                       : xstrdup(src->weights);
-        int bad = file_sha256(path, hex);
-
-        free(path);
-        if (bad) {
-            json_decref(out);
-            out = NULL;
-            break;
-        }
-        json_array_append_new(
-            out, json_pack("{s:s,s:s}", "name", m->files[i], "sha256", hex));
-    }
+    out =
+        zx_index_hash_files(source, (const char *const *)m->files, m->n_files);
 out:
     zx_model_src_free(src);
     json_decref(old);

@@ -16,6 +16,7 @@
 #include "ckpt.h"
 #include "vindex.h"
 #include "zx_fs.h"
+#include "zx_hash.h"
 #include "zx_mem.h"
 
 #define CACHE_SLOTS 8
@@ -567,8 +568,10 @@ static int same_weights(struct zx_txn *txn, const char *id, json_t *old,
         return f;
     if (orev && nrev && !strcmp(orev, nrev))
         return 1;
-    /* the local files old was described from, as they are now */
-    f = same_files(local, json_object_get(rec, ZX_REC_FILES));
+    /* the full side's local files against the Hub's */
+    f = same_files(local, json_object_get(rec, ZX_REC_FILES)
+                              ? json_object_get(rec, ZX_REC_FILES)
+                              : json_object_get(old, ZX_REC_FILES));
     if (f >= 0)
         return f;
     if (!oarch || strcmp(oarch, d->arch) || !d->layout_digest[0])
@@ -581,6 +584,62 @@ static int same_weights(struct zx_txn *txn, const char *id, json_t *old,
     if (strcmp(layout, d->layout_digest))
         return 0;
     return same_samples(txn, id, old, d);
+}
+
+/* SHA-256 of a local file into hex; 0 on success. */
+static int hash_file(const char *path, char hex[65])
+{
+    FILE *f = fopen(path, "rb");
+    struct zx_sha256 *h;
+    char *buf;
+    size_t n;
+    int bad;
+
+    if (!f)
+        return -1;
+    h = zx_sha256_new();
+    buf = xmalloc(1 << 20);
+    while ((n = fread(buf, 1, 1 << 20, f)) > 0)
+        zx_sha256_update(h, buf, n);
+    bad = ferror(f);
+    fclose(f);
+    free(buf);
+    zx_sha256_final_hex(h, hex);
+    zx_sha256_free(h);
+    return bad ? -1 : 0;
+}
+
+json_t *zx_index_hash_files(const char *source, const char *const *names,
+                            size_t n)
+{
+    json_t *out = json_array();
+    int dir = source && zx_is_dir(source);
+    char hex[65];
+    size_t i;
+
+    if (!source || !n || (!dir && (n != 1 || !zx_is_file(source)))) {
+        json_decref(out);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        char *path;
+        int bad;
+
+        if (!names[i] || strstr(names[i], "..") || names[i][0] == '/') {
+            json_decref(out);
+            return NULL;
+        }
+        path = dir ? zx_path_join(source, names[i]) : xstrdup(source);
+        bad = hash_file(path, hex);
+        free(path);
+        if (bad) {
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(
+            out, json_pack("{s:s,s:s}", "name", names[i], "sha256", hex));
+    }
+    return out;
 }
 
 /* The declared parents of `first`, then those of `more` whose parent
@@ -875,6 +934,22 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
         if (rc) {
             *bad_input = 1;
             goto out;
+        }
+    }
+    /* Over a crawled record that knows the Hub's file digests: the local
+     * files' digests tell exactly whether these are the Hub's weights. */
+    if (old && !zx_json_str(old, ZX_REC_WEIGHTS_DIGEST)) {
+        json_t *files = json_object_get(old, ZX_REC_FILES), *f, *local;
+        size_t n = json_array_size(files), i;
+        const char **names = xcalloc(n + 1, sizeof(*names));
+
+        json_array_foreach(files, i, f) names[i] = zx_json_str(f, "name");
+        local = n ? zx_index_hash_files(src->path, names, n) : NULL;
+        free(names);
+        if (local) {
+            if (!extra)
+                extra = json_object();
+            json_object_set_new(extra, ZX_PUT_LOCAL_FILES, local);
         }
     }
     rc = zx_index_put(ix, src, d, tensors, extra, res, err);

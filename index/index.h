@@ -114,9 +114,17 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
  * or ZX_ADD_UNCHANGED when that changes nothing), and a full one over a light
  * one keeps the Hub metadata (ZX_ADD_UPDATED).  Different weights replace the
  * record.  Returns ZX_OK or a store error. */
+/* The SHA-256 of the n weight files `names` of a model found locally at
+ * `source` (names relative to that folder; a file when n is 1), to
+ * compare with the Hub's LFS sha256: owned [{"name", "sha256"}], or NULL
+ * when one cannot be read.  Reads every byte. */
+json_t *zx_index_hash_files(const char *source, const char *const *names,
+                            size_t n);
+
 /* Member of zx_index_put()'s `extra` (not stored): [{name, sha256}] of
- * the local files the stored full record was described from, found as
- * described, named as the new record's "files" name the Hub's. */
+ * the local files of the full side (the stored record's, found as it
+ * was described; or the new record's), named as the other side's "files"
+ * name the Hub's (zx_index_hash_files). */
 #define ZX_PUT_LOCAL_FILES "local_files"
 int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
