@@ -739,12 +739,34 @@ static void keep_from_old(json_t *rec, json_t *old, int old_light)
     json_object_set_new(rec, ZX_REC_DECLARED_PARENTS, dp);
 }
 
+/* A light record rec of the weights that the full record `full`,
+ * stored under another name, describes: it takes the descriptors and the
+ * local source only a full description has. */
+static void take_full(json_t *rec, json_t *full)
+{
+    static const char *const keys[] = {ZX_REC_KURTOSIS,
+                                       ZX_REC_KURTOSIS_LAYERS,
+                                       ZX_REC_WEIGHTS_DIGEST,
+                                       ZX_REC_TENSORS,
+                                       "lora",
+                                       ZX_REC_SOURCE,
+                                       ZX_REC_WEIGHTS,
+                                       ZX_REC_STAMP};
+    size_t i;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (json_object_get(full, keys[i]))
+            json_object_set(rec, keys[i], json_object_get(full, keys[i]));
+    json_object_del(rec, ZX_REC_LIGHT);
+    json_object_del(rec, "bytes_fetched");
+}
+
 int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
                  enum zx_add_result *res, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    json_t *old = NULL, *rec = NULL, *merged = NULL, *p, *hub;
+    json_t *old = NULL, *rec = NULL, *merged = NULL, *renamed = NULL, *p, *hub;
     const char *hub_id = NULL;
     char *hub_key = NULL, *prev_id = NULL;
     int64_t vid = 0;
@@ -754,29 +776,6 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     *res = ZX_ADD_NEW;
     hub = extra ? json_object_get(extra, ZX_REC_HUB) : NULL;
     hub_id = hub ? zx_json_str(hub, ZX_HUB_ID) : NULL;
-    rc = zx_txn_begin(ix->st, 1, &txn, err);
-    if (rc)
-        goto out;
-    if (hub_id) {
-        /* Models are keyed by the Hub's stable _id: a renamed repo
-         * replaces its old record instead of adding a duplicate. */
-        hub_key = xasprintf(ZX_STATE_HUBID "%s", hub_id);
-        rc = zx_store_get_state(txn, hub_key, &prev_id, err);
-        if (rc == ZX_ENOTFOUND)
-            rc = ZX_OK;
-        if (!rc && prev_id && strcmp(prev_id, src->id)) {
-            rc = remove_in_txn(txn, prev_id, err);
-            *res = ZX_ADD_UPDATED;
-        }
-        if (!rc)
-            rc = zx_store_put_state(txn, hub_key, src->id, err);
-        if (rc)
-            goto out;
-    }
-    rc = zx_store_get_model(txn, src->id, &old, err);
-    if (rc && rc != ZX_ENOTFOUND)
-        goto out;
-    rc = ZX_OK;
     rec = build_record(src, d, tensors, 0);
     if (extra) {
         json_t *more = json_object_get(extra, "parents"), *dp;
@@ -800,6 +799,38 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                 json_array_append(dp, p);
         }
     }
+    rc = zx_txn_begin(ix->st, 1, &txn, err);
+    if (rc)
+        goto out;
+    if (hub_id) {
+        /* Models are keyed by the Hub's stable _id: a renamed repo
+         * replaces its old record instead of adding a duplicate. */
+        hub_key = xasprintf(ZX_STATE_HUBID "%s", hub_id);
+        rc = zx_store_get_state(txn, hub_key, &prev_id, err);
+        if (rc == ZX_ENOTFOUND)
+            rc = ZX_OK;
+        if (!rc && prev_id && strcmp(prev_id, src->id)) {
+            /* A light record of the weights the old name's full record
+             * describes takes over its full descriptors. */
+            if (new_light &&
+                zx_store_get_model(txn, prev_id, &renamed, NULL) == ZX_OK &&
+                (!zx_json_str(renamed, ZX_REC_WEIGHTS_DIGEST) ||
+                 !same_weights(txn, prev_id, renamed, rec, NULL, d))) {
+                json_decref(renamed);
+                renamed = NULL;
+            }
+            rc = remove_in_txn(txn, prev_id, err);
+            *res = ZX_ADD_UPDATED;
+        }
+        if (!rc)
+            rc = zx_store_put_state(txn, hub_key, src->id, err);
+        if (rc)
+            goto out;
+    }
+    rc = zx_store_get_model(txn, src->id, &old, err);
+    if (rc && rc != ZX_ENOTFOUND)
+        goto out;
+    rc = ZX_OK;
     if (old) {
         old_light = !zx_json_str(old, ZX_REC_WEIGHTS_DIGEST);
         same = same_weights(
@@ -852,6 +883,8 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                                   : json_null());
     if (same)
         keep_from_old(rec, old, old_light);
+    else if (renamed && !old)
+        take_full(rec, renamed);
     if (same && old_light && !new_light)
         *res = ZX_ADD_UPDATED; /* a light record made full: an update */
     else if (old &&
@@ -888,6 +921,7 @@ out:
     json_decref(old);
     json_decref(rec);
     json_decref(merged);
+    json_decref(renamed);
     free(hub_key);
     free(prev_id);
     return rc;

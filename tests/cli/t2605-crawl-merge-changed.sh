@@ -80,4 +80,26 @@ grep_ok '"kurtosis": -?[0-9]' "$T/out"
 grep_ok '"createdAt"' "$T/out"
 ok "$ZX" --db "$T/s" crawl --since 2000-01-01 --json
 grep_ok '"unchanged": 17,' "$T/out"
+
+# A repository renamed on the Hub (same _id) keeps its full descriptors
+# under the new name.
+id=$("$ZX" --db "$T/s" show --json other-lab/minibert-spam | sed -n 's/.*"_id": "\([0-9a-f]*\)".*/\1/p' | head -1)
+check test -n "$id"
+mv "$T/repos/other-lab/minibert-spam" "$T/repos/other-lab/minibert-spam-v2"
+printf '{"_id": "%s", "renamed_from": ["other-lab/minibert-spam"]}\n' "$id" \
+    >"$T/repos/other-lab/minibert-spam-v2/.hub.json"
+: >"$T/repos/.reload"
+ok "$ZX" --db "$T/s" crawl --since 2000-01-01 --json
+grep_ok '"updated": 1$' "$T/out"
+ok "$ZX" --db "$T/s" list
+grep_ok '^other-lab/minibert-spam-v2 ' "$T/out"
+grep_not '^other-lab/minibert-spam ' "$T/out"
+ok "$ZX" --db "$T/s" show --json other-lab/minibert-spam-v2
+grep_ok '"kurtosis": -?[0-9]' "$T/out"
+grep_ok '"weights_digest": "[0-9a-f]{64}"' "$T/out"
+grep_not '"light": true' "$T/out"
+ok "$ZX" --db "$T/s" verify
+grep_ok '^ok: 17 models, 17 vectors' "$T/out"
+ok "$ZX" --db "$T/s" crawl --since 2000-01-01 --json
+grep_ok '"unchanged": 17,' "$T/out"
 done_testing
