@@ -881,7 +881,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     json_object_set_new(rec, ZX_REC_VID,
                         d->has_fp ? json_integer((json_int_t)vid)
                                   : json_null());
-    if (same)
+    if (same && !(old_light && new_light)) /* light over light replaces */
         keep_from_old(rec, old, old_light);
     else if (renamed && !old)
         take_full(rec, renamed);
