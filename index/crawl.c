@@ -171,6 +171,48 @@ static int record_skip(struct zx_index *ix, struct zx_remote *m,
     return rc;
 }
 
+/* When the index holds m in full, described from local files it knows
+ * neither the commit nor the Hub's file digests of, and those files are
+ * still as described (the record's stamp): their SHA-256, named as the
+ * Hub names m's weight files ([{name, sha256}], owned), so that
+ * zx_index_put() can tell exactly whether the Hub's files are those
+ * weights.  NULL when that cannot be known.  This reads the local weights
+ * once; the merge then records the commit, and later crawls skip the
+ * model as unchanged. */
+static json_t *local_files(struct zx_index *ix, struct zx_remote *m)
+{
+    struct zx_txn *txn = NULL;
+    struct zx_model_src *src = NULL;
+    json_t *old = NULL, *out = NULL;
+    const char *source, *stamp, *rev;
+    size_t i;
+
+    if (!m->n_files || !m->file_sha256)
+        return NULL;
+    for (i = 0; i < m->n_files; i++)
+        if (!m->file_sha256[i])
+            return NULL;
+    if (zx_txn_begin(zx_index_store(ix), 0, &txn, NULL))
+        return NULL;
+    zx_store_get_model(txn, m->id, &old, NULL);
+    zx_txn_abort(txn);
+    source = zx_json_str(old, ZX_REC_SOURCE);
+    stamp = zx_json_str(old, ZX_REC_STAMP);
+    rev = zx_json_str(old, ZX_REC_REVISION);
+    if (!zx_json_str(old, ZX_REC_WEIGHTS_DIGEST) || !source || !stamp ||
+        (rev && !strcmp(rev, m->rev)) ||
+        json_array_size(json_object_get(old, ZX_REC_FILES)) ||
+        zx_model_src_open(source, m->id, &src, NULL) ||
+        strcmp(src->stamp, stamp) || (!zx_is_dir(source) && m->n_files != 1))
+        goto out;
+    out =
+        zx_index_hash_files(source, (const char *const *)m->files, m->n_files);
+out:
+    zx_model_src_free(src);
+    json_decref(old);
+    return out;
+}
+
 /* Describe and store one fetched model. */
 static int store_remote(struct zx_index *ix, struct zx_remote *m,
                         enum zx_add_result *res, struct zx_error *err)
@@ -217,6 +259,12 @@ static int store_remote(struct zx_index *ix, struct zx_remote *m,
     extra = json_pack("{s:o,s:o,s:o,s:b,s:I}", ZX_REC_HUB, hub, "parents",
                       zx_remote_hub_parents(m->id, m->info), "files", files,
                       "light", 1, "bytes_fetched", (json_int_t)m->bytes);
+    {
+        json_t *local = local_files(ix, m);
+
+        if (local)
+            json_object_set_new(extra, ZX_PUT_LOCAL_FILES, local);
+    }
     rc = zx_index_put(ix, &m->src, d, NULL, extra, res, err);
     json_decref(extra);
     free(d);
@@ -303,6 +351,8 @@ static int run_batch(struct zx_index *ix, struct zx_hub *hub,
             rep->updated++;
         else
             rep->unchanged++;
+        if (res == ZX_ADD_MERGED) /* same weights as a full record */
+            rep->merged++;
     }
 out:
     for (i = 0; i < n; i++)

@@ -48,6 +48,9 @@ struct zx_crawl_opts {
 
 struct zx_crawl_report {
     uint64_t seen, indexed_new, updated, unchanged, skipped, failed;
+    uint64_t merged; /* of the unchanged: fetched, found to be the weights
+                        of a full record, whose record then took the
+                        Hub's metadata (zx_index_put, ZX_ADD_MERGED) */
     uint64_t bytes, requests, retries, pages;
     double elapsed;
     uint64_t max_anon_kb; /* largest anonymous resident set seen between

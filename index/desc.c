@@ -360,6 +360,24 @@ int zx_desc_layout(const struct zx_ckpt *ck, struct zx_desc *d,
             bb[nbb++] = i; /* the table is sorted by name already */
     }
     d->n_tensors = n;
+    {
+        struct zx_sha256 *ld = zx_sha256_new();
+
+        for (i = 0; i < n; i++) { /* the table is sorted by strcmp */
+            const struct zx_tensor *t = zx_ckpt_tensor(ck, i);
+            int k;
+
+            zx_buf_reset(&sig);
+            zx_buf_printf(&sig, "%s\t%s\t", t->name, zx_dtype_name(t->dtype));
+            for (k = 0; k < t->ndim; k++)
+                zx_buf_printf(&sig, "%s%" PRIu64, k ? "," : "", t->shape[k]);
+            zx_buf_addc(&sig, '\n');
+            zx_sha256_update(ld, sig.data, sig.len);
+        }
+        zx_sha256_final_hex(ld, d->layout_digest);
+        zx_sha256_free(ld);
+        zx_buf_reset(&sig);
+    }
     for (i = 0; i < nbb; i++) {
         const struct zx_tensor *t = zx_ckpt_tensor(ck, bb[i]);
         int k;
@@ -388,6 +406,56 @@ int zx_desc_layout(const struct zx_ckpt *ck, struct zx_desc *d,
     zx_buf_release(&sig);
     free(bb);
     return ZX_OK;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int zx_desc_layout_digest_json(const json_t *tensors, char hex[65])
+{
+    size_t n = json_object_size(tensors), i = 0, k;
+    const char **names, *name;
+    struct zx_sha256 *ld;
+    struct zx_buf line = {0};
+    json_t *t, *dim;
+    int rc = 0;
+
+    hex[0] = '\0';
+    if (!json_is_object(tensors) || n == 0)
+        return -1;
+    names = xcalloc(n, sizeof(*names));
+    json_object_foreach((json_t *)tensors, name, t) names[i++] = name;
+    qsort(names, n, sizeof(*names), cmp_cstr);
+    ld = zx_sha256_new();
+    for (i = 0; i < n && !rc; i++) {
+        json_t *shape;
+
+        t = json_object_get(tensors, names[i]);
+        shape = json_object_get(t, "shape");
+        if (!zx_json_str(t, "dtype") || !json_is_array(shape)) {
+            rc = -1;
+            break;
+        }
+        zx_buf_reset(&line);
+        zx_buf_printf(&line, "%s\t%s\t", names[i], zx_json_str(t, "dtype"));
+        json_array_foreach(shape, k, dim)
+        {
+            if (!json_is_integer(dim))
+                rc = -1;
+            zx_buf_printf(&line, "%s%" JSON_INTEGER_FORMAT, k ? "," : "",
+                          json_integer_value(dim));
+        }
+        zx_buf_addc(&line, '\n');
+        zx_sha256_update(ld, line.data, line.len);
+    }
+    if (!rc)
+        zx_sha256_final_hex(ld, hex);
+    zx_sha256_free(ld);
+    zx_buf_release(&line);
+    free(names);
+    return rc;
 }
 
 /* ===== The pass ===== */

@@ -54,8 +54,9 @@ struct zx_desc {
     uint64_t n_backbone; /* tensors in the signature */
     uint64_t params_by_dtype[ZX_DTYPE_COUNT];
     char weights_digest[65];
-    char main_dtype[16]; /* dtype holding most parameters */
-    uint32_t lfp_dim;    /* 0 when there is no lineage descriptor */
+    char layout_digest[65]; /* the tensor table alone, see below */
+    char main_dtype[16];    /* dtype holding most parameters */
+    uint32_t lfp_dim;       /* 0 when there is no lineage descriptor */
     float lfp[ZX_LFP_DIM];
 };
 
@@ -66,12 +67,18 @@ struct zx_fp_point {
 };
 
 /* What the tensor table alone gives (no tensor bytes are read): the
- * signature, counts, main dtype and, when the model has backbone tensors,
+ * signature, counts, main dtype, the layout digest (SHA-256 of the lines
+ * "name TAB dtype TAB d0,d1,... LF" of every tensor in name order, see
+ * zx_desc_layout_digest_json) and, when the model has backbone tensors,
  * the ZX_FP_DIM coordinates of its fingerprint in pts (has_fp = 1).
  * kurtosis is NAN and weights_digest empty.  Returns ZX_OK or ZX_EFORMAT
  * (no tensors).  This is what a crawl computes from Range reads. */
 int zx_desc_layout(const struct zx_ckpt *ck, struct zx_desc *d,
                    struct zx_fp_point *pts);
+/* The layout digest of a stored tensor table {name: {"dtype", "shape"}}
+ * (zx_desc_compute's `tensors`) into hex; 0 on success, -1 when the table
+ * is missing or malformed. */
+int zx_desc_layout_digest_json(const json_t *tensors, char hex[65]);
 /* Store the values at those coordinates as the fingerprint (non-finite
  * values become 0). */
 void zx_desc_fill_fp(struct zx_desc *d, const float *vals);

@@ -260,6 +260,9 @@ static json_t *build_record(const struct zx_model_src *src,
     json_object_set_new(rec, ZX_REC_WEIGHTS_DIGEST,
                         d->weights_digest[0] ? json_string(d->weights_digest)
                                              : json_null());
+    if (d->layout_digest[0])
+        json_object_set_new(rec, ZX_REC_LAYOUT_DIGEST,
+                            json_string(d->layout_digest));
     if (tensors)
         json_object_set(rec, ZX_REC_TENSORS, tensors);
     free(ts);
@@ -503,66 +506,295 @@ out:
     return rc;
 }
 
+/* ===== Merging a model's records =====
+ *
+ * Two records of one model may describe the same weights from two sides:
+ * an ingest reads every byte (kurtosis, per-tensor digests), a crawl only
+ * the tensor table and the sampled coordinates (fingerprint, lineage
+ * descriptor).  What one side knows and the other does not is kept
+ * (zoodex-store(5), "Merging"). */
+
+/* The weight files two records name, with the Hub's sha256 of each: 1
+ * the same, 0 different, -1 unknown (either side does not know them). */
+static int same_files(json_t *a, json_t *b)
+{
+    json_t *x;
+    size_t i;
+
+    if (!json_array_size(a) || !json_array_size(b))
+        return -1;
+    json_array_foreach(a, i, x) if (!zx_json_str(x, "sha256")) return -1;
+    json_array_foreach(b, i, x) if (!zx_json_str(x, "sha256")) return -1;
+    return json_equal(a, b);
+}
+
+/* 1 when the fingerprint and the lineage descriptor stored for old (model
+ * id) are bit for bit those of d: the values both sides read at the same
+ * coordinates. */
+static int same_samples(struct zx_txn *txn, const char *id, json_t *old,
+                        const struct zx_desc *d)
+{
+    struct zx_vec v;
+    const void *lv = NULL;
+    uint32_t lver = 0, ldim = 0;
+    int64_t vid;
+    int rc;
+
+    if (!d->has_fp || !zx_json_int(old, ZX_REC_VID, &vid) ||
+        zx_store_get_vec(txn, d->arch, (uint64_t)vid, &v, NULL) ||
+        v.dim != ZX_FP_DIM || memcmp(v.data, d->fp, sizeof(d->fp)))
+        return 0;
+    rc = zx_store_get_lfp(txn, id, &lver, &lv, &ldim, NULL);
+    if (rc == ZX_ENOTFOUND)
+        return d->lfp_dim == 0;
+    return rc == ZX_OK && lver == ZX_DESC_VERSION && ldim == d->lfp_dim &&
+           !memcmp(lv, d->lfp, (size_t)ldim * sizeof(float));
+}
+
+/* 1 when the stored record old (model id) describes the weights that d
+ * (and the new record rec) describe.  Descriptors of another version are
+ * never compared.  Exact evidence first: both weights digests (every
+ * byte), both file lists with their sha256, the same commit; else what
+ * both an ingest and a crawl compute: the signature, the layout digest
+ * (every tensor's name, dtype and shape) and the sampled values. */
+static int same_weights(struct zx_txn *txn, const char *id, json_t *old,
+                        json_t *rec, json_t *local, const struct zx_desc *d)
+{
+    const char *od = zx_json_str(old, ZX_REC_WEIGHTS_DIGEST);
+    const char *orev = zx_json_str(old, ZX_REC_REVISION);
+    const char *nrev = zx_json_str(rec, ZX_REC_REVISION);
+    const char *oarch = zx_json_str(old, ZX_REC_ARCH);
+    const char *ol = zx_json_str(old, ZX_REC_LAYOUT_DIGEST);
+    char layout[65];
+    int64_t ver = -1;
+    int f;
+
+    zx_json_int(json_object_get(old, ZX_REC_ALGO), "version", &ver);
+    if (ver != ZX_DESC_VERSION)
+        return 0;
+    if (od && d->weights_digest[0])
+        return !strcmp(od, d->weights_digest);
+    f = same_files(json_object_get(old, ZX_REC_FILES),
+                   json_object_get(rec, ZX_REC_FILES));
+    if (f >= 0)
+        return f;
+    if (orev && nrev && !strcmp(orev, nrev))
+        return 1;
+    /* the full side's local files against the Hub's */
+    f = same_files(local, json_object_get(rec, ZX_REC_FILES)
+                              ? json_object_get(rec, ZX_REC_FILES)
+                              : json_object_get(old, ZX_REC_FILES));
+    if (f >= 0)
+        return f;
+    if (!oarch || strcmp(oarch, d->arch) || !d->layout_digest[0])
+        return 0;
+    if (ol)
+        snprintf(layout, sizeof(layout), "%s", ol);
+    else if (zx_desc_layout_digest_json(json_object_get(old, ZX_REC_TENSORS),
+                                        layout))
+        return 0;
+    if (strcmp(layout, d->layout_digest))
+        return 0;
+    return same_samples(txn, id, old, d);
+}
+
+/* SHA-256 of a local file into hex; 0 on success. */
+static int hash_file(const char *path, char hex[65])
+{
+    FILE *f = fopen(path, "rb");
+    struct zx_sha256 *h;
+    char *buf;
+    size_t n;
+    int bad;
+
+    if (!f)
+        return -1;
+    h = zx_sha256_new();
+    buf = xmalloc(1 << 20);
+    while ((n = fread(buf, 1, 1 << 20, f)) > 0)
+        zx_sha256_update(h, buf, n);
+    bad = ferror(f);
+    fclose(f);
+    free(buf);
+    zx_sha256_final_hex(h, hex);
+    zx_sha256_free(h);
+    return bad ? -1 : 0;
+}
+
+json_t *zx_index_hash_files(const char *source, const char *const *names,
+                            size_t n)
+{
+    json_t *out = json_array();
+    int dir = source && zx_is_dir(source);
+    char hex[65];
+    size_t i;
+
+    if (!source || !n || (!dir && (n != 1 || !zx_is_file(source)))) {
+        json_decref(out);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        char *path;
+        int bad;
+
+        if (!names[i] || strstr(names[i], "..") || names[i][0] == '/') {
+            json_decref(out);
+            return NULL;
+        }
+        path = dir ? zx_path_join(source, names[i]) : xstrdup(source);
+        bad = hash_file(path, hex);
+        free(path);
+        if (bad) {
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(
+            out, json_pack("{s:s,s:s}", "name", names[i], "sha256", hex));
+    }
+    return out;
+}
+
+/* The declared parents of `first`, then those of `more` whose parent
+ * `first` does not name (owned). */
+static json_t *union_parents(json_t *first, json_t *more)
+{
+    json_t *out = json_is_array(first) ? json_deep_copy(first) : json_array();
+    json_t *p, *x;
+    size_t i, j;
+
+    json_array_foreach(more, i, p)
+    {
+        const char *name = zx_json_str(p, ZX_EDGE_PARENT);
+        int dup = !name;
+
+        json_array_foreach(out, j, x) dup |=
+            name && zx_json_str(x, ZX_EDGE_PARENT) &&
+            !strcmp(zx_json_str(x, ZX_EDGE_PARENT), name);
+        if (!dup)
+            json_array_append(out, p);
+    }
+    return out;
+}
+
+/* Member `key` of dst: a copy of base's object updated with over's
+ * members (over wins); left alone when neither has one. */
+static void merge_object(json_t *dst, const char *key, json_t *base,
+                         json_t *over)
+{
+    json_t *b = json_object_get(base, key), *o = json_object_get(over, key);
+    json_t *m;
+
+    if (!json_is_object(b) && !json_is_object(o))
+        return;
+    m = json_is_object(b) ? json_deep_copy(b) : json_object();
+    if (json_is_object(o))
+        json_object_update(m, o);
+    json_object_set_new(dst, key, m);
+}
+
+/* Member `key` of dst from src when dst has none. */
+static void keep_missing(json_t *dst, json_t *src, const char *key)
+{
+    json_t *v = json_object_get(dst, key);
+
+    if ((!v || json_is_null(v)) && json_object_get(src, key))
+        json_object_set(dst, key, json_object_get(src, key));
+}
+
+/* The full record old, with what the crawl's light record rec says of
+ * the same weights merged in: the Hub's metadata, files and commit; the
+ * card and config metadata and declared parents, the Hub's winning where
+ * both say something.  Owned. */
+static json_t *merge_into_full(json_t *old, json_t *rec)
+{
+    json_t *m = json_deep_copy(old);
+
+    merge_object(m, ZX_REC_HUB, old, rec);
+    merge_object(m, ZX_REC_META, old, rec);
+    if (json_object_get(rec, ZX_REC_FILES))
+        json_object_set(m, ZX_REC_FILES, json_object_get(rec, ZX_REC_FILES));
+    if (zx_json_str(rec, ZX_REC_REVISION))
+        json_object_set(m, ZX_REC_REVISION,
+                        json_object_get(rec, ZX_REC_REVISION));
+    json_object_set_new(
+        m, ZX_REC_DECLARED_PARENTS,
+        union_parents(json_object_get(rec, ZX_REC_DECLARED_PARENTS),
+                      json_object_get(old, ZX_REC_DECLARED_PARENTS)));
+    return m;
+}
+
+/* A new full record rec of the weights old describes too: it keeps the
+ * Hub's metadata, files and commit old had; over a light record also its
+ * card/config metadata and declared parents where rec says nothing. */
+static void keep_from_old(json_t *rec, json_t *old, int old_light)
+{
+    json_t *dp;
+
+    merge_object(rec, ZX_REC_HUB, old, rec);
+    keep_missing(rec, old, ZX_REC_FILES);
+    keep_missing(rec, old, ZX_REC_REVISION);
+    if (old_light) {
+        merge_object(rec, ZX_REC_META, old, rec);
+        dp = union_parents(json_object_get(rec, ZX_REC_DECLARED_PARENTS),
+                           json_object_get(old, ZX_REC_DECLARED_PARENTS));
+    } else { /* the Hub's declared parents, which only a crawl reads */
+        json_t *hub = json_array(), *p;
+        size_t i;
+
+        json_array_foreach(json_object_get(old, ZX_REC_DECLARED_PARENTS), i,
+                           p) if (zx_json_str(p, ZX_EDGE_SOURCE) &&
+                                  !strcmp(zx_json_str(p, ZX_EDGE_SOURCE),
+                                          "hub")) json_array_append(hub, p);
+        dp = union_parents(json_object_get(rec, ZX_REC_DECLARED_PARENTS), hub);
+        json_decref(hub);
+    }
+    json_object_set_new(rec, ZX_REC_DECLARED_PARENTS, dp);
+}
+
+/* A light record rec of the weights that the full record `full`,
+ * stored under another name, describes: it takes the descriptors and the
+ * local source only a full description has. */
+static void take_full(json_t *rec, json_t *full)
+{
+    static const char *const keys[] = {ZX_REC_KURTOSIS,
+                                       ZX_REC_KURTOSIS_LAYERS,
+                                       ZX_REC_WEIGHTS_DIGEST,
+                                       ZX_REC_TENSORS,
+                                       "lora",
+                                       ZX_REC_SOURCE,
+                                       ZX_REC_WEIGHTS,
+                                       ZX_REC_STAMP};
+    size_t i;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (json_object_get(full, keys[i]))
+            json_object_set(rec, keys[i], json_object_get(full, keys[i]));
+    json_object_del(rec, ZX_REC_LIGHT);
+    json_object_del(rec, "bytes_fetched");
+}
+
 int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
                  enum zx_add_result *res, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
-    json_t *old = NULL, *rec = NULL, *p, *hub;
+    json_t *old = NULL, *rec = NULL, *merged = NULL, *renamed = NULL, *p, *hub;
     const char *hub_id = NULL;
     char *hub_key = NULL, *prev_id = NULL;
     int64_t vid = 0;
     size_t i;
-    int rc;
+    int rc, same = 0, old_light = 0, new_light = !d->weights_digest[0];
 
     *res = ZX_ADD_NEW;
     hub = extra ? json_object_get(extra, ZX_REC_HUB) : NULL;
     hub_id = hub ? zx_json_str(hub, ZX_HUB_ID) : NULL;
-    rc = zx_txn_begin(ix->st, 1, &txn, err);
-    if (rc)
-        goto out;
-    if (hub_id) {
-        /* Models are keyed by the Hub's stable _id: a renamed repo
-         * replaces its old record instead of adding a duplicate. */
-        hub_key = xasprintf(ZX_STATE_HUBID "%s", hub_id);
-        rc = zx_store_get_state(txn, hub_key, &prev_id, err);
-        if (rc == ZX_ENOTFOUND)
-            rc = ZX_OK;
-        if (!rc && prev_id && strcmp(prev_id, src->id)) {
-            rc = remove_in_txn(txn, prev_id, err);
-            *res = ZX_ADD_UPDATED;
-        }
-        if (!rc)
-            rc = zx_store_put_state(txn, hub_key, src->id, err);
-        if (rc)
-            goto out;
-    }
-    rc = zx_store_get_model(txn, src->id, &old, err);
-    if (rc && rc != ZX_ENOTFOUND)
-        goto out;
-    rc = ZX_OK;
-    if (old) {
-        *res = ZX_ADD_UPDATED;
-        if (!zx_json_int(old, ZX_REC_VID, &vid) || !d->has_fp)
-            vid = 0;
-        rc = drop_old_vector(txn, old, err);
-        if (rc)
-            goto out;
-    }
-    if (d->has_fp && vid == 0) {
-        uint64_t v;
-
-        rc = zx_store_next_vid(txn, &v, err);
-        if (rc)
-            goto out;
-        vid = (int64_t)v;
-    }
-    rec = build_record(src, d, tensors, (uint64_t)vid);
+    rec = build_record(src, d, tensors, 0);
     if (extra) {
         json_t *more = json_object_get(extra, "parents"), *dp;
 
         json_object_update_missing(rec, extra);
         json_object_del(rec, "parents");
+        json_object_del(rec, ZX_PUT_LOCAL_FILES);
         dp = json_object_get(rec, ZX_REC_DECLARED_PARENTS);
         json_array_foreach(more, i, p)
         {
@@ -579,13 +811,101 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                 json_array_append(dp, p);
         }
     }
-    if (old &&
-        json_equal(json_object_get(old, ZX_REC_WEIGHTS_DIGEST),
-                   json_object_get(rec, ZX_REC_WEIGHTS_DIGEST)) &&
-        same_json(json_object_get(old, ZX_REC_REVISION),
-                  json_object_get(rec, ZX_REC_REVISION)) &&
-        json_equal(json_object_get(old, ZX_REC_META),
-                   json_object_get(rec, ZX_REC_META)))
+    rc = zx_txn_begin(ix->st, 1, &txn, err);
+    if (rc)
+        goto out;
+    if (hub_id) {
+        /* Models are keyed by the Hub's stable _id: a renamed repo
+         * replaces its old record instead of adding a duplicate. */
+        hub_key = xasprintf(ZX_STATE_HUBID "%s", hub_id);
+        rc = zx_store_get_state(txn, hub_key, &prev_id, err);
+        if (rc == ZX_ENOTFOUND)
+            rc = ZX_OK;
+        if (!rc && prev_id && strcmp(prev_id, src->id)) {
+            /* A light record of the weights the old name's full record
+             * describes takes over its full descriptors. */
+            if (new_light &&
+                zx_store_get_model(txn, prev_id, &renamed, NULL) == ZX_OK &&
+                (!zx_json_str(renamed, ZX_REC_WEIGHTS_DIGEST) ||
+                 !same_weights(txn, prev_id, renamed, rec, NULL, d))) {
+                json_decref(renamed);
+                renamed = NULL;
+            }
+            rc = remove_in_txn(txn, prev_id, err);
+            *res = ZX_ADD_UPDATED;
+        }
+        if (!rc)
+            rc = zx_store_put_state(txn, hub_key, src->id, err);
+        if (rc)
+            goto out;
+    }
+    rc = zx_store_get_model(txn, src->id, &old, err);
+    if (rc && rc != ZX_ENOTFOUND)
+        goto out;
+    rc = ZX_OK;
+    if (old) {
+        old_light = !zx_json_str(old, ZX_REC_WEIGHTS_DIGEST);
+        same = same_weights(
+            txn, src->id, old, rec,
+            extra ? json_object_get(extra, ZX_PUT_LOCAL_FILES) : NULL, d);
+    }
+    if (same && !old_light && new_light) {
+        /* A crawl of weights the index holds in full: the record keeps
+         * its descriptors, vector and lineage descriptor, and takes what
+         * the Hub says. */
+        merged = merge_into_full(old, rec);
+        *res = json_equal(merged, old) ? ZX_ADD_UNCHANGED : ZX_ADD_MERGED;
+        if (*res == ZX_ADD_MERGED)
+            rc = zx_store_put_model(txn, src->id, merged, err);
+        if (!rc && !json_equal(json_object_get(merged, ZX_REC_DECLARED_PARENTS),
+                               json_object_get(old, ZX_REC_DECLARED_PARENTS)))
+            rc = put_declared_edges(
+                txn, src->id, json_object_get(merged, ZX_REC_DECLARED_PARENTS),
+                err);
+        /* Lineage reads the Hub's creation dates and declared parents:
+         * the group is charted again (and its vector file rewritten, as
+         * after any change of the group). */
+        if (!rc && *res == ZX_ADD_MERGED && zx_json_str(old, ZX_REC_ARCH) &&
+            zx_json_int(old, ZX_REC_VID, &vid))
+            rc = touch_group(txn, zx_json_str(old, ZX_REC_ARCH), 0, err);
+        if (rc)
+            goto out;
+        rc = zx_txn_commit(txn, err);
+        txn = NULL;
+        goto out;
+    }
+    if (old) {
+        *res = ZX_ADD_UPDATED;
+        if (!zx_json_int(old, ZX_REC_VID, &vid) || !d->has_fp)
+            vid = 0;
+        rc = drop_old_vector(txn, old, err);
+        if (rc)
+            goto out;
+    }
+    if (d->has_fp && vid == 0) {
+        uint64_t v;
+
+        rc = zx_store_next_vid(txn, &v, err);
+        if (rc)
+            goto out;
+        vid = (int64_t)v;
+    }
+    json_object_set_new(rec, ZX_REC_VID,
+                        d->has_fp ? json_integer((json_int_t)vid)
+                                  : json_null());
+    if (same && !(old_light && new_light)) /* light over light replaces */
+        keep_from_old(rec, old, old_light);
+    else if (renamed && !old)
+        take_full(rec, renamed);
+    if (same && old_light && !new_light)
+        *res = ZX_ADD_UPDATED; /* a light record made full: an update */
+    else if (old &&
+             json_equal(json_object_get(old, ZX_REC_WEIGHTS_DIGEST),
+                        json_object_get(rec, ZX_REC_WEIGHTS_DIGEST)) &&
+             same_json(json_object_get(old, ZX_REC_REVISION),
+                       json_object_get(rec, ZX_REC_REVISION)) &&
+             json_equal(json_object_get(old, ZX_REC_META),
+                        json_object_get(rec, ZX_REC_META)))
         *res = ZX_ADD_UNCHANGED; /* touched files, same content */
     rc = zx_store_put_model(txn, src->id, rec, err);
     if (!rc && d->has_fp)
@@ -612,6 +932,8 @@ out:
     zx_txn_abort(txn);
     json_decref(old);
     json_decref(rec);
+    json_decref(merged);
+    json_decref(renamed);
     free(hub_key);
     free(prev_id);
     return rc;
@@ -658,6 +980,22 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
         if (rc) {
             *bad_input = 1;
             goto out;
+        }
+    }
+    /* Over a crawled record that knows the Hub's file digests: the local
+     * files' digests tell exactly whether these are the Hub's weights. */
+    if (old && !zx_json_str(old, ZX_REC_WEIGHTS_DIGEST)) {
+        json_t *files = json_object_get(old, ZX_REC_FILES), *f, *local;
+        size_t n = json_array_size(files), i;
+        const char **names = xcalloc(n + 1, sizeof(*names));
+
+        json_array_foreach(files, i, f) names[i] = zx_json_str(f, "name");
+        local = n ? zx_index_hash_files(src->path, names, n) : NULL;
+        free(names);
+        if (local) {
+            if (!extra)
+                extra = json_object();
+            json_object_set_new(extra, ZX_PUT_LOCAL_FILES, local);
         }
     }
     rc = zx_index_put(ix, src, d, tensors, extra, res, err);

@@ -57,7 +57,10 @@
 #define ZX_REC_N_BACKBONE "n_backbone"
 #define ZX_REC_WEIGHTS_DIGEST "weights_digest"
 #define ZX_REC_TENSORS "tensors"
-#define ZX_REC_HUB "hub" /* a crawled model's Hub metadata: */
+#define ZX_REC_LAYOUT_DIGEST "layout_digest"
+#define ZX_REC_FILES "files" /* the Hub's weight files [{name, sha256}] */
+#define ZX_REC_LIGHT "light" /* true: crawled by Range reads */
+#define ZX_REC_HUB "hub"     /* a crawled model's Hub metadata: */
 /* members of "hub", named as the Hub's API names them */
 #define ZX_HUB_ID "_id"
 #define ZX_HUB_SHA "sha"
@@ -93,6 +96,9 @@ enum zx_add_result {
     ZX_ADD_NEW,
     ZX_ADD_UPDATED,
     ZX_ADD_UNCHANGED,
+    ZX_ADD_MERGED, /* a light description of the weights a full record
+                      already describes: the record kept its descriptors
+                      and took the Hub's metadata (counts as unchanged) */
 };
 
 /* Index one model.  Unchanged (same id and stamp) models are skipped unless
@@ -107,7 +113,27 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
  * members of `extra` added: "hub" {_id, sha, ...} keys the model by the
  * Hub's _id so a rename replaces the old record; "parents" adds declared
  * parents), its vector, its group counter and its declared edges.
- * `tensors` may be NULL.  Returns ZX_OK or a store error. */
+ * `tensors` may be NULL.  Never loses what the index knows: when the
+ * model's record describes the same weights (zoodex-store(5), "Merging":
+ * same descriptor version and the same weights digest, or the same files
+ * (ZX_PUT_LOCAL_FILES), or the same commit, or the same tensor table,
+ * fingerprint and lineage samples), a light description (d->weights_digest
+ * empty) of a full record only merges its Hub metadata in (*res ZX_ADD_MERGED,
+ * or ZX_ADD_UNCHANGED when that changes nothing), and a full one over a light
+ * one keeps the Hub metadata (ZX_ADD_UPDATED).  Different weights replace the
+ * record.  Returns ZX_OK or a store error. */
+/* The SHA-256 of the n weight files `names` of a model found locally at
+ * `source` (names relative to that folder; a file when n is 1), to
+ * compare with the Hub's LFS sha256: owned [{"name", "sha256"}], or NULL
+ * when one cannot be read.  Reads every byte. */
+json_t *zx_index_hash_files(const char *source, const char *const *names,
+                            size_t n);
+
+/* Member of zx_index_put()'s `extra` (not stored): [{name, sha256}] of
+ * the local files of the full side (the stored record's, found as it
+ * was described; or the new record's), named as the other side's "files"
+ * name the Hub's (zx_index_hash_files). */
+#define ZX_PUT_LOCAL_FILES "local_files"
 int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
                  enum zx_add_result *res, struct zx_error *err);

@@ -232,15 +232,16 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     }
     if (json) {
         json_t *r = json_pack(
-            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:b,s:b,s:b,"
-            "s:b,s:b,s:O,s:O,s:i}",
+            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:b,s:b,"
+            "s:b,s:b,s:b,s:O,s:O,s:i}",
             "seen", (json_int_t)rep.seen, "new", (json_int_t)rep.indexed_new,
             "updated", (json_int_t)rep.updated, "unchanged",
-            (json_int_t)rep.unchanged, "skipped", (json_int_t)rep.skipped,
-            "failed", (json_int_t)rep.failed, "bytes", (json_int_t)rep.bytes,
-            "requests", (json_int_t)rep.requests, "retries",
-            (json_int_t)rep.retries, "pages", (json_int_t)rep.pages, "elapsed",
-            rep.elapsed, "max_rss_kb", max_rss_kb(), "max_anon_kb",
+            (json_int_t)rep.unchanged, "merged", (json_int_t)rep.merged,
+            "skipped", (json_int_t)rep.skipped, "failed",
+            (json_int_t)rep.failed, "bytes", (json_int_t)rep.bytes, "requests",
+            (json_int_t)rep.requests, "retries", (json_int_t)rep.retries,
+            "pages", (json_int_t)rep.pages, "elapsed", rep.elapsed,
+            "max_rss_kb", max_rss_kb(), "max_anon_kb",
             (json_int_t)rep.max_anon_kb, "complete", rep.complete,
             "reached_mark", rep.reached_mark, "interrupted", rep.interrupted,
             "limited", rep.limited, "dry_run", o.dry_run, "failures",
@@ -252,28 +253,34 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
         zx_print_json(r);
         json_decref(r);
     } else {
-        char size[ZX_SIZE_LEN], rate[ZX_SIZE_LEN];
+        char size[ZX_SIZE_LEN], rate[ZX_SIZE_LEN], merged[64] = "";
 
-        printf(
-            "crawl%s: %llu seen, %llu new, %llu updated, %llu unchanged, "
-            "%llu skipped, %llu failed; %s in %llu %s "
-            "(%llu %s), %.1f s, %s/s%s\n",
-            o.dry_run ? " (dry run)" : "", (unsigned long long)rep.seen,
-            (unsigned long long)rep.indexed_new,
-            (unsigned long long)rep.updated, (unsigned long long)rep.unchanged,
-            (unsigned long long)rep.skipped, (unsigned long long)rep.failed,
-            zx_format_size(rep.bytes, size), (unsigned long long)rep.requests,
-            zx_plural(rep.requests, "request", "requests"),
-            (unsigned long long)rep.retries,
-            zx_plural(rep.retries, "retry", "retries"), rep.elapsed,
-            zx_format_size(rep.elapsed > 0
-                               ? (uint64_t)((double)rep.bytes / rep.elapsed)
-                               : rep.bytes,
-                           rate),
-            rc == ZX_ENOSPACE ? " (stopped: no space left on device)"
-            : rep.interrupted ? " (interrupted)"
-            : rep.limited     ? " (stopped at a limit)"
-                              : "");
+        /* Hub metadata merged into full records (counted as unchanged) */
+        if (rep.merged)
+            snprintf(merged, sizeof(merged), "%llu merged into full records; ",
+                     (unsigned long long)rep.merged);
+
+        printf("crawl%s: %llu seen, %llu new, %llu updated, %llu unchanged, "
+               "%llu skipped, %llu failed; %s%s in %llu %s "
+               "(%llu %s), %.1f s, %s/s%s\n",
+               o.dry_run ? " (dry run)" : "", (unsigned long long)rep.seen,
+               (unsigned long long)rep.indexed_new,
+               (unsigned long long)rep.updated,
+               (unsigned long long)rep.unchanged,
+               (unsigned long long)rep.skipped, (unsigned long long)rep.failed,
+               merged, zx_format_size(rep.bytes, size),
+               (unsigned long long)rep.requests,
+               zx_plural(rep.requests, "request", "requests"),
+               (unsigned long long)rep.retries,
+               zx_plural(rep.retries, "retry", "retries"), rep.elapsed,
+               zx_format_size(rep.elapsed > 0
+                                  ? (uint64_t)((double)rep.bytes / rep.elapsed)
+                                  : rep.bytes,
+                              rate),
+               rc == ZX_ENOSPACE ? " (stopped: no space left on device)"
+               : rep.interrupted ? " (interrupted)"
+               : rep.limited     ? " (stopped at a limit)"
+                                 : "");
     }
     {
         json_t *f;

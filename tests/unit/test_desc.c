@@ -264,6 +264,71 @@ static void fingerprint_ignores_head_and_embeddings(void)
     free(d4);
 }
 
+/* The layout digest: the same from the tensor table (what a crawl reads)
+ * as from the stored per-tensor table of a full description; it tells
+ * tables apart by name, dtype and shape, not by values. */
+static void layout_digest_both_paths(void)
+{
+    float a[6 * 4], b[6 * 4], c[2 * 3];
+    struct zx_desc *d1 = xcalloc(1, sizeof(*d1));
+    struct zx_desc *d2 = xcalloc(1, sizeof(*d2));
+    struct zx_desc *d3 = xcalloc(1, sizeof(*d3));
+    struct zx_fp_point *pts = xcalloc(ZX_FP_DIM, sizeof(*pts));
+    struct zx_ckpt *ck = NULL;
+    struct zx_error err = {0};
+    json_t *tensors = NULL, *bad;
+    char hex[65], *p1, *p2, *p3;
+    size_t i;
+
+    for (i = 0; i < 24; i++) {
+        a[i] = (float)rnd();
+        b[i] = a[i] + 1.0f;
+    }
+    for (i = 0; i < 6; i++)
+        c[i] = (float)rnd();
+    {
+        struct wt m1[] = {{"z.w", "F32", 2, {6, 4}, a, sizeof(a)},
+                          {"a.b", "F32", 2, {2, 3}, c, sizeof(c)}};
+        struct wt m2[] = {{"z.w", "F32", 2, {6, 4}, b, sizeof(b)},
+                          {"a.b", "F32", 2, {2, 3}, c, sizeof(c)}};
+        struct wt m3[] = {{"z.w", "F32", 2, {4, 6}, a, sizeof(a)},
+                          {"a.b", "F32", 2, {2, 3}, c, sizeof(c)}};
+
+        p1 = write_st(tmp, "l1.safetensors", m1, 2);
+        p2 = write_st(tmp, "l2.safetensors", m2, 2);
+        p3 = write_st(tmp, "l3.safetensors", m3, 2);
+    }
+    CHECK_INT(zx_ckpt_open(p1, &ck, &err), ==, 0);
+    CHECK_INT(zx_desc_layout(ck, d1, pts), ==, 0);
+    CHECK_INT(strlen(d1->layout_digest), ==, 64);
+    CHECK_INT(zx_desc_compute(ck, d2, &tensors, &err), ==, 0);
+    CHECK_STR(d1->layout_digest, d2->layout_digest);
+    CHECK_INT(zx_desc_layout_digest_json(tensors, hex), ==, 0);
+    CHECK_STR(hex, d1->layout_digest);
+    zx_ckpt_close(ck);
+    /* other values, same table: same digest; another shape: another */
+    CHECK_INT(describe_file(p2, d2), ==, 0);
+    CHECK_STR(d2->layout_digest, d1->layout_digest);
+    CHECK(strcmp(d2->weights_digest, d1->weights_digest) != 0);
+    CHECK_INT(describe_file(p3, d3), ==, 0);
+    CHECK(strcmp(d3->layout_digest, d1->layout_digest) != 0);
+    /* a malformed stored table has no digest */
+    bad = json_deep_copy(tensors);
+    json_object_set_new(json_object_get(bad, "z.w"), "shape",
+                        json_string("6x4"));
+    CHECK_INT(zx_desc_layout_digest_json(bad, hex), ==, -1);
+    CHECK_INT(zx_desc_layout_digest_json(NULL, hex), ==, -1);
+    json_decref(bad);
+    json_decref(tensors);
+    free(pts);
+    free(p1);
+    free(p2);
+    free(p3);
+    free(d1);
+    free(d2);
+    free(d3);
+}
+
 /* ===== The sample zoo against its MANIFEST ===== */
 
 static void zoo_matches_manifest(void)
@@ -375,6 +440,7 @@ int main(void)
     RUN(kurtosis_blocks_match_two_pass);
     RUN(backbone_rule);
     RUN(fingerprint_ignores_head_and_embeddings);
+    RUN(layout_digest_both_paths);
     RUN(zoo_matches_manifest);
     RUN(zoo_groups_and_duplicates);
     {
