@@ -1534,8 +1534,10 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
         }
     }
     for (i = 0; i < old.n && !rc; i++)
-        if (!keys_has(&cur, old.k[i]))
+        if (!keys_has(&cur, old.k[i])) {
             rc = zx_store_del_state(txn, old.k[i], err);
+            rc = rc == ZX_ENOTFOUND ? ZX_OK : rc; /* gone is gone */
+        }
     for (i = 0; i < cur.n && !rc; i++)
         if (!keys_has(&old, cur.k[i]))
             rc = zx_store_put_state(txn, cur.k[i], "1", err);
@@ -1597,10 +1599,10 @@ static int finish_pending(struct zx_index *ix, size_t groups, int all,
 
     if (rc)
         return rc;
-    rc = zx_store_get_state(txn, ZX_STATE_LINEAGE_PENDING, &v, NULL);
-    if (rc == ZX_ENOTFOUND) { /* nothing charted */
+    rc = zx_store_get_state(txn, ZX_STATE_LINEAGE_PENDING, &v, err);
+    if (rc) { /* nothing charted, or a damaged store */
         zx_txn_abort(txn);
-        return ZX_OK;
+        return rc == ZX_ENOTFOUND ? ZX_OK : rc;
     }
     if (!rc &&
         zx_json_parse(v, strlen(v), (size_t)-1, ZX_STATE_LINEAGE_PENDING, &j,
@@ -1632,8 +1634,10 @@ static int finish_pending(struct zx_index *ix, size_t groups, int all,
     } else {
         rc = ZX_OK; /* unreadable, or nothing charted: dropped */
     }
-    if (!rc)
+    if (!rc) {
         rc = zx_store_del_state(txn, ZX_STATE_LINEAGE_PENDING, err);
+        rc = rc == ZX_ENOTFOUND ? ZX_OK : rc;
+    }
     if (!rc)
         rc = zx_txn_commit(txn, err);
     else
