@@ -588,8 +588,11 @@ out:
         struct zx_error fe = {0};
 
         /* Vector files follow the store even after a failure. */
-        if (zx_index_flush(ix, 0, NULL, &fe) && !rc)
-            rc = zx_fail(err, fe.code, "%s", fe.msg);
+        if (zx_index_flush(ix, 0, NULL, &fe) && !rc) {
+            rc = fe.code;
+            if (err)
+                *err = fe;
+        }
     }
     rep->bytes = zx_hub_stats(hub)->bytes;
     rep->requests = zx_hub_stats(hub)->requests;

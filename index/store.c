@@ -58,6 +58,8 @@ struct zx_store {
     size_t file_size;    /* data.mdb's size when last looked at */
     unsigned psize;      /* LMDB's page size */
     char fault_msg[640]; /* zx_store_fault_message() */
+    char lock_fault_msg[600];      /* the same, while LMDB opens the store */
+    volatile sig_atomic_t opening; /* mdb_env_open is running */
 };
 
 struct zx_txn {
@@ -107,11 +109,18 @@ static void register_store(struct zx_store *st, int on)
     }
 }
 
+int zx_store_fault_nospace(void)
+{
+    return in_lmdb > 0 && lmdb_store && lmdb_store->opening;
+}
+
 const char *zx_store_fault_message(const void *addr)
 {
     const char *a = addr;
     int i;
 
+    if (in_lmdb > 0 && lmdb_store && lmdb_store->opening)
+        return lmdb_store->lock_fault_msg;
     if (in_lmdb > 0 && lmdb_store)
         return lmdb_store->fault_msg;
     for (i = 0; i < MAX_OPEN; i++) {
@@ -223,10 +232,13 @@ static int lmdb_fail(const struct zx_store *st, struct zx_error *err, int rc,
         MDB_envinfo info;
 
         mdb_env_info(st->env, &info);
-        return zx_fail(err, ZX_ENOSPACE,
-                       "index '%s' is full: its store 'data.mdb' reached its "
-                       "map size of %zu bytes (set ZOODEX_MAP_SIZE to more)",
-                       st->dir, info.me_mapsize);
+        zx_fail(err, ZX_ENOSPACE,
+                "index '%s' is full: its store 'data.mdb' reached its map "
+                "size of %zu bytes (set ZOODEX_MAP_SIZE to more)",
+                st->dir, info.me_mapsize);
+        if (err)
+            err->map_full = 1;
+        return ZX_ENOSPACE;
     }
     if (is_damage(rc) && table)
         return damaged(st->dir, err, "table '%s': %s", table, mdb_strerror(rc));
@@ -538,16 +550,36 @@ static int access_fail(const char *dir, int writable, struct zx_error *err)
     return rc;
 }
 
-/* Bytes of lock.mdb a writer allocates: LMDB 0.9's lock file for 256
- * readers is 16,512 bytes. */
+/* Bytes of lock.mdb to allocate: LMDB 0.9's lock file for 256 readers is
+ * 16,512 bytes. */
 #define LOCK_RESERVE 20480
+
+/* 1 when lock.mdb in `dir` may have pages without blocks: it is missing,
+ * empty, or has fewer blocks allocated than its size or LMDB's size. */
+static int lock_has_holes(const char *dir)
+{
+    char *lock = zx_path_join(dir, "lock.mdb");
+    struct stat sb;
+    int holes = 1;
+
+    if (stat(lock, &sb) == 0) {
+        off_t want = sb.st_size > 16512 ? sb.st_size : 16512;
+
+        holes = (off_t)sb.st_blocks * 512 < want;
+    }
+    free(lock);
+    return holes;
+}
 
 /* LMDB writes lock.mdb's header and reader slots through a shared map of
  * it, and a write to a page the file system has no block for (a new
- * file's, on a full file system) raises SIGBUS.  So a writer allocates
- * the file's blocks first (its size unchanged: LMDB sizes it), and a full
- * file system is an error here, not a signal later.  Where fallocate is
- * not supported nothing changes. */
+ * file's, on a full file system) raises SIGBUS.  So the file's blocks are
+ * allocated first (its size unchanged: LMDB sizes it), and a full file
+ * system is an error here, not a signal later.  A writer always does it;
+ * a reader when the file is missing or has holes (a restored backup holds
+ * only data.mdb; a writer that found no room left an empty one).  A
+ * reader that may not create or write the file goes on: LMDB's open says
+ * why it fails.  Where fallocate is not supported nothing changes. */
 static int reserve_lock(const char *dir, struct zx_error *err)
 {
     char *lock = zx_path_join(dir, "lock.mdb");
@@ -600,9 +632,14 @@ static int open_env(struct zx_store *st, unsigned flags, struct zx_error *err)
         mflags |= MDB_RDONLY;
     if (flags & ZX_STORE_PRIVATE)
         mflags |= MDB_NOLOCK;
-    else if (writable && (rc = reserve_lock(st->dir, err)) != ZX_OK)
+    else if ((writable || lock_has_holes(st->dir)) &&
+             (rc = reserve_lock(st->dir, err)) != ZX_OK)
         return rc;
-    rc = mdb_env_open(st->env, st->dir, mflags, 0644);
+    /* A fault in here is a write through the map of lock.mdb (LMDB reads
+     * data.mdb's header with read(2)): the handler names that file. */
+    st->opening = 1;
+    rc = LMDB(st, mdb_env_open(st->env, st->dir, mflags, 0644));
+    st->opening = 0;
     if (rc == EACCES)
         return access_fail(st->dir, writable, err);
     if (rc == ENOENT || rc == EROFS || rc == EPERM)
@@ -640,6 +677,10 @@ int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
              "index '%s' is damaged: a page of 'data.mdb' points outside "
              "itself (reading it faulted); %s",
              dir, ZX_STORE_RECOVERY);
+    snprintf(st->lock_fault_msg, sizeof(st->lock_fault_msg),
+             "cannot write '%s/lock.mdb': No space left on device (a write "
+             "through its map faulted)",
+             dir);
     register_store(st, 1);
     if (writable) {
         rc = zx_mkdirs(dir, err);

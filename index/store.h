@@ -54,10 +54,14 @@ enum zx_store_flags {
  * or a record malformed.
  * A full file system: the open, and every call that writes (puts, deletes
  * and zx_txn_commit), return ZX_ENOSPACE, "cannot write 'DIR/data.mdb': No
- * space left on device" (or lock.mdb); LMDB's EIO for a short write counts
+ * space left on device" (or lock.mdb, which every opener but a
+ * ZX_STORE_PRIVATE one writes: a reader's open fails so too when the
+ * file is missing or has holes); LMDB's EIO for a short write counts
  * when less than 1 MiB is left free in `dir`.  The failed transaction is not
  * committed; a store created by this open is removed again.  A store that
- * reached its map size (ZOODEX_MAP_SIZE) is ZX_ENOSPACE as well. */
+ * reached its map size (ZOODEX_MAP_SIZE) is ZX_ENOSPACE as well, with
+ * err->map_full set: "index 'DIR' is full: its store 'data.mdb' reached
+ * its map size of N bytes (set ZOODEX_MAP_SIZE to more)". */
 int zx_store_open(const char *dir, unsigned flags, struct zx_store **out,
                   struct zx_error *err);
 void zx_store_close(struct zx_store *st); /* NULL-safe */
@@ -159,8 +163,15 @@ int zx_store_each_state(struct zx_txn *txn, const char *prefix,
 /* For a SIGSEGV or SIGBUS handler: the damage message ("index 'DIR' is
  * damaged: ...") of the open store whose pages the fault came from (a call
  * into LMDB was running, or `addr` lies in a store's map), or NULL when
- * the fault is not the store's.  Async-signal-safe. */
+ * the fault is not the store's; while LMDB opens the store, the message
+ * of zx_store_fault_nospace.  Async-signal-safe. */
 const char *zx_store_fault_message(const void *addr);
+/* For the same handler, after zx_store_fault_message: 1 when the fault
+ * came while LMDB opened the store, writing lock.mdb through its map (the
+ * file system had no block for a page of it; the message says "cannot
+ * write 'DIR/lock.mdb': No space left on device"), else 0.
+ * Async-signal-safe. */
+int zx_store_fault_nospace(void);
 
 /* Entries per table and the map's size in bytes, for `stats`. */
 int zx_store_counts(struct zx_txn *txn, json_t **out, struct zx_error *err);

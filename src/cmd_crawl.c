@@ -215,8 +215,12 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
     } else if (rc == ZX_ENOSPACE) { /* then what was committed before */
         fprintf(stderr,
                 "zoodex crawl: %s (the models committed before stay "
-                "indexed: free some space and run the crawl again)\n",
-                ctx->err.msg);
+                "indexed: %s)\n",
+                ctx->err.msg,
+                ctx->err.map_full ? "run the crawl again with a larger "
+                                    "ZOODEX_MAP_SIZE"
+                                  : "free some space and run the crawl "
+                                    "again");
         status = ZX_EXIT_NOSPACE;
     } else if (rc) {
         status = zx_report(ctx, rc);
@@ -277,10 +281,12 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
                                   ? (uint64_t)((double)rep.bytes / rep.elapsed)
                                   : rep.bytes,
                               rate),
-               rc == ZX_ENOSPACE ? " (stopped: no space left on device)"
-               : rep.interrupted ? " (interrupted)"
-               : rep.limited     ? " (stopped at a limit)"
-                                 : "");
+               rc == ZX_ENOSPACE && ctx->err.map_full
+                   ? " (stopped: the index reached its map size)"
+               : rc == ZX_ENOSPACE ? " (stopped: no space left on device)"
+               : rep.interrupted   ? " (interrupted)"
+               : rep.limited       ? " (stopped at a limit)"
+                                   : "");
     }
     {
         json_t *f;

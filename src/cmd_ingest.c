@@ -197,13 +197,18 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                                                      : zx_exit_for(rc));
         goto out;
     }
-    /* No space left: say so, then what was committed before (below). */
+    /* No space left, or the store reached its map size: say so, then what
+     * was committed before (below). */
     if (rc == ZX_ENOSPACE) {
         status = ZX_EXIT_NOSPACE;
         fprintf(stderr,
                 "zoodex ingest: %s (the models committed before stay "
-                "indexed: free some space and run the command again)\n",
-                ctx->err.msg);
+                "indexed: %s)\n",
+                ctx->err.msg,
+                ctx->err.map_full ? "run the command again with a larger "
+                                    "ZOODEX_MAP_SIZE"
+                                  : "free some space and run the command "
+                                    "again");
     } else if (rc) {
         status = zx_report(ctx, rc);
         goto out;
@@ -252,7 +257,9 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                                       : hs->bytes,
                                   rate));
         }
-        printf("%s\n", rc                ? " (stopped: no space left on device)"
+        printf("%s\n", rc && ctx->err.map_full
+                           ? " (stopped: the index reached its map size)"
+                       : rc              ? " (stopped: no space left on device)"
                        : rep.interrupted ? " (interrupted)"
                                          : "");
     }

@@ -249,6 +249,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
     say(": ");
     say(m);
     say("\n");
+    if (zx_store_fault_nospace()) /* writing lock.mdb: a full disk */
+        zx_fault_status = ZX_EXIT_NOSPACE;
     if (fault_json) {
         char st[] = "0\n}\n";
 

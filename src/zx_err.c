@@ -27,6 +27,7 @@ int zx_fail(struct zx_error *err, int code, const char *fmt, ...)
     if (!err)
         return code;
     err->code = code;
+    err->map_full = 0;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
@@ -44,6 +45,7 @@ int zx_fail_errno(struct zx_error *err, int code, const char *fmt, ...)
     if (!err)
         return code;
     err->code = code;
+    err->map_full = 0;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);

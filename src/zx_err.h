@@ -36,7 +36,11 @@ enum zx_err {
 };
 
 struct zx_error {
-    int code;      /* ZX_OK or a ZX_E* value */
+    int code; /* ZX_OK or a ZX_E* value */
+    /* With ZX_ENOSPACE: 1 when the index store reached its map size
+     * (ZOODEX_MAP_SIZE), which freeing disk space does not help, 0 for a
+     * full file system or quota.  zx_fail and zx_fail_errno set it to 0. */
+    int map_full;
     char msg[512]; /* "cannot open 'x': No such file or directory" */
 };
 
