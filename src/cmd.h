@@ -25,9 +25,10 @@ enum zx_exit {
     ZX_EXIT_NOTHING = 7,     /* crawl --exit-code: nothing new or changed */
     ZX_EXIT_OFFLINE = 8,     /* HF_HUB_OFFLINE: needs the network, or the
                                 model is not (whole) in the HF cache */
-    ZX_EXIT_NOSPACE = 9,     /* no space left on device (ZX_ENOSPACE): what
-                                was committed stays; ingest and crawl print
-                                their summary first */
+    ZX_EXIT_NOSPACE = 9,     /* no space left on device (ZX_ENOSPACE), or
+                                the store reached ZOODEX_MAP_SIZE (with
+                                err.map_full): what was committed stays;
+                                ingest and crawl print their summary first */
     ZX_EXIT_INTERRUPTED = 130,
 };
 

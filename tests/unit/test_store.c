@@ -217,6 +217,42 @@ static void state_and_counts(void)
     zx_store_close(st);
 }
 
+/* A store whose map (ZOODEX_MAP_SIZE, 1 MiB) is full: ZX_ENOSPACE with
+ * err.map_full set and the map size named; a later zx_fail clears it. */
+static void map_full(void)
+{
+    struct zx_store *st;
+    struct zx_txn *txn = NULL;
+    struct zx_error err = {0};
+    char val[4000];
+    int i, rc = 0;
+
+    setenv("ZOODEX_MAP_SIZE", "1048576", 1);
+    st = open_rw("mapfull");
+    unsetenv("ZOODEX_MAP_SIZE");
+    memset(val, 'x', sizeof(val) - 1);
+    val[sizeof(val) - 1] = '\0';
+    for (i = 0; i < 1000 && !rc; i++) { /* 4 MB: more than the map */
+        char key[32];
+
+        snprintf(key, sizeof(key), "k%04d", i);
+        rc = zx_txn_begin(st, 1, &txn, &err);
+        if (!rc)
+            rc = zx_store_put_state(txn, key, val, &err);
+        if (!rc)
+            rc = zx_txn_commit(txn, &err);
+        else
+            zx_txn_abort(txn);
+    }
+    CHECK_INT(rc, ==, ZX_ENOSPACE);
+    CHECK_INT(err.map_full, ==, 1);
+    CHECK_MSG(err, "reached its map size of 1048576 bytes");
+    CHECK(i > 100); /* most of the map was filled first */
+    zx_fail(&err, ZX_ENOSPACE, "cannot write 'x': No space left on device");
+    CHECK_INT(err.map_full, ==, 0);
+    zx_store_close(st);
+}
+
 /* ===== Damage, lock mode, check and backup ===== */
 
 static void put_some(struct zx_store *st, int n)
@@ -565,6 +601,7 @@ int main(void)
     RUN(edges_both_ways);
     RUN(readonly_open);
     RUN(state_and_counts);
+    RUN(map_full);
     RUN(damaged_data_file);
     RUN(check_and_backup);
     RUN(vindex_search_save_load);
