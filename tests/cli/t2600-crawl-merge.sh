@@ -123,10 +123,13 @@ mkdir -p "$T/zoo2"
 cp -r "$ZOO"/* "$T/zoo2/"
 ok "$ZX" --db "$T/db3" ingest "$T/zoo2"
 ok "$ZX" --db "$T/db3" crawl
-cp "$T/repos/zoodex-demo/tinybert-base/README.md" "$T/zoo2/zoodex-demo/tinybert-base/README.md"
+DB0=$DB DB=$T/db3
+check test "$(tags)" = "meta hub apache-2.0"
 touch "$T/zoo2/zoodex-demo/tinybert-base/model.safetensors"
 ok "$ZX" --db "$T/db3" ingest "$T/zoo2"
 grep_ok '^17 models: 0 new, 0 updated, 17 unchanged, 0 failed' "$T/out"
+check test "$(tags)" = "meta hub apache-2.0"
+DB=$DB0
 # A field only the local card gives follows the local card; one the Hub
 # gives keeps the Hub's value.
 sed -i 's/^license: .*/license: mit\nlibrary_name: zoodex-local/' \
