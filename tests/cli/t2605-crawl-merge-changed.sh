@@ -109,6 +109,13 @@ grep_ok '"unchanged": 17,' "$T/out"
 # under the new name.
 id=$("$ZX" --db "$T/s" show --json other-lab/minibert-spam | sed -n 's/.*"_id": "\([0-9a-f]*\)".*/\1/p' | head -1)
 check test -n "$id"
+# (and in an index that holds the new name already, in full, with the
+# same weights: the old name goes, and that is an update)
+mkdir -p "$T/spam2"
+cp -r "$ZOO/other-lab/minibert-spam/." "$T/spam2/"
+ok "$ZX" --db "$T/r" ingest "$ZOO"
+ok "$ZX" --db "$T/r" ingest --id other-lab/minibert-spam-v2 "$T/spam2"
+ok "$ZX" --db "$T/r" crawl
 mv "$T/repos/other-lab/minibert-spam" "$T/repos/other-lab/minibert-spam-v2"
 printf '{"_id": "%s", "renamed_from": ["other-lab/minibert-spam"]}\n' "$id" \
     >"$T/repos/other-lab/minibert-spam-v2/.hub.json"
@@ -126,4 +133,17 @@ ok "$ZX" --db "$T/s" verify
 grep_ok '^ok: 17 models, 17 vectors' "$T/out"
 ok "$ZX" --db "$T/s" crawl --since 2000-01-01 --json
 grep_ok '"unchanged": 17,' "$T/out"
+ok "$ZX" --db "$T/r" crawl --since 2000-01-01 --json
+grep_ok '"updated": 1$' "$T/out"
+grep_ok '"new": 0,' "$T/out"
+ok "$ZX" --db "$T/r" list
+grep_ok '^other-lab/minibert-spam-v2 ' "$T/out"
+grep_not '^other-lab/minibert-spam ' "$T/out"
+ok "$ZX" --db "$T/r" show --json other-lab/minibert-spam-v2
+grep_ok "\"source\": \"$T/spam2\"" "$T/out"
+grep_ok '"createdAt"' "$T/out"
+ok "$ZX" --db "$T/r" verify
+grep_ok '^ok: 17 models, 17 vectors' "$T/out"
+ok "$ZX" --db "$T/r" crawl --since 2000-01-01 --json
+grep_ok '"updated": 0$' "$T/out"
 done_testing
