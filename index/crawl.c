@@ -106,6 +106,28 @@ static char *list_url(const struct zx_crawl_opts *o, char **mark_key)
 /* What the store already knows of a listed model. */
 enum known { K_NEW, K_SAME, K_CHANGED, K_SKIPPED };
 
+/* A skip recorded because a local model held the id (its "held" member:
+ * the local record's weights digest) stands while that record is still
+ * there, unchanged, and its source exists; other skips always stand. */
+static int still_held(struct zx_txn *txn, json_t *sk)
+{
+    const char *held = zx_json_str(sk, "held"), *source, *digest;
+    json_t *rec = NULL;
+    int ok;
+
+    if (!held)
+        return 1;
+    if (!zx_json_str(sk, "model") ||
+        zx_store_get_model(txn, zx_json_str(sk, "model"), &rec, NULL))
+        return 0;
+    source = zx_json_str(rec, ZX_REC_SOURCE);
+    digest = zx_json_str(rec, ZX_REC_WEIGHTS_DIGEST);
+    ok = digest && !strcmp(digest, held) && source && source[0] == '/' &&
+         (zx_is_dir(source) || zx_is_file(source));
+    json_decref(rec);
+    return ok;
+}
+
 static enum known classify(struct zx_txn *txn, const char *id,
                            const char *hub_id, const char *sha)
 {
@@ -120,7 +142,7 @@ static enum known classify(struct zx_txn *txn, const char *id,
             zx_json_parse(skip, strlen(skip), 1 << 16, "skip", &sk, NULL) ==
                 ZX_OK &&
             sha && zx_json_str(sk, "sha") &&
-            !strcmp(zx_json_str(sk, "sha"), sha))
+            !strcmp(zx_json_str(sk, "sha"), sha) && still_held(txn, sk))
             k = K_SKIPPED;
         free(key);
         free(skip);
@@ -144,7 +166,8 @@ static enum known classify(struct zx_txn *txn, const char *id,
 }
 
 static int record_skip(struct zx_index *ix, struct zx_remote *m,
-                       const char *reason, struct zx_error *err)
+                       const char *reason, const char *held,
+                       struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
     json_t *v;
@@ -157,8 +180,8 @@ static int record_skip(struct zx_index *ix, struct zx_remote *m,
     if (rc)
         return rc;
     key = xasprintf(ZX_STATE_SKIP "%s", m->hub_id);
-    v = json_pack("{s:s,s:s,s:s}", "model", m->id, "reason", reason, "sha",
-                  m->rev);
+    v = json_pack("{s:s,s:s,s:s,s:s?}", "model", m->id, "reason", reason, "sha",
+                  m->rev, "held", held);
     s = zx_json_dump(v);
     rc = zx_store_put_state(txn, key, s, err);
     if (!rc)
@@ -272,6 +295,34 @@ static int store_remote(struct zx_index *ix, struct zx_remote *m,
     return rc;
 }
 
+/* m's id holds a full record of other weights whose local source still
+ * exists (zx_index_put: ZX_ADD_HELD): the model is skipped, with the
+ * local path in the report, and recorded as skipped at this commit
+ * while that record stays as it is. */
+static int skip_held(struct zx_index *ix, struct zx_remote *m,
+                     struct zx_crawl_report *rep, struct zx_error *err)
+{
+    struct zx_txn *txn = NULL;
+    json_t *old = NULL;
+    const char *source = NULL, *digest = NULL;
+    int rc = zx_txn_begin(zx_index_store(ix), 0, &txn, err);
+
+    if (rc)
+        return rc;
+    if (zx_store_get_model(txn, m->id, &old, NULL) == ZX_OK) {
+        source = zx_json_str(old, ZX_REC_SOURCE);
+        digest = zx_json_str(old, ZX_REC_WEIGHTS_DIGEST);
+    }
+    zx_txn_abort(txn);
+    rep->skipped++;
+    json_array_append_new(rep->skips,
+                          json_pack("{s:s,s:s,s:s?}", "model", m->id, "reason",
+                                    ZX_CRAWL_HELD, "path", source));
+    rc = record_skip(ix, m, ZX_CRAWL_HELD, digest, err);
+    json_decref(old);
+    return rc;
+}
+
 /* Fetch and index one batch of listed models. */
 static int run_batch(struct zx_index *ix, struct zx_hub *hub,
                      struct zx_remote **ms, size_t n,
@@ -330,7 +381,7 @@ static int run_batch(struct zx_index *ix, struct zx_hub *hub,
             json_array_append_new(
                 rep->skips,
                 json_pack("{s:s,s:s}", "model", m->id, "reason", m->skip));
-            rc = record_skip(ix, m, m->skip, err);
+            rc = record_skip(ix, m, m->skip, NULL, err);
             if (rc)
                 goto out;
             continue;
@@ -345,6 +396,12 @@ static int run_batch(struct zx_index *ix, struct zx_hub *hub,
         rc = store_remote(ix, m, &res, err);
         if (rc)
             goto out;
+        if (res == ZX_ADD_HELD) {
+            rc = skip_held(ix, m, rep, err);
+            if (rc)
+                goto out;
+            continue;
+        }
         if (res == ZX_ADD_NEW)
             rep->indexed_new++;
         else if (res == ZX_ADD_UPDATED)
@@ -497,7 +554,7 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
                     rep->skips,
                     json_pack("{s:s,s:s}", "model", id, "reason", "private"));
                 if (!o->dry_run)
-                    rc = record_skip(ix, m, "private", err);
+                    rc = record_skip(ix, m, "private", NULL, err);
                 zx_remote_free(m);
                 if (rc)
                     break;

@@ -18,11 +18,16 @@
 #include "index.h"
 
 /* State keys (store.h's state table, zoodex-store(5)): "skip:" then a
- * Hub _id holds {"model","reason","sha"} of a model recorded as skipped;
+ * Hub _id holds {"model","reason","sha"} of a model recorded as skipped
+ * (and "held", the weights digest of the local record that made it
+ * ZX_CRAWL_HELD: the skip stands while that record does);
  * "crawl.mark:" then 16 hex digits of the query's SHA-256 holds the
  * newest lastModified that the query's last complete run listed. */
 #define ZX_STATE_SKIP "skip:"
 #define ZX_STATE_CRAWL_MARK "crawl.mark:"
+/* The reason of a model skipped because its id holds a full record of
+ * other weights whose local source still exists (the skip's "path"). */
+#define ZX_CRAWL_HELD "held-by-local-model"
 
 struct zx_crawl_report;
 
@@ -61,7 +66,7 @@ struct zx_crawl_report {
     int interrupted;
     int limited;      /* --max-models or --max-bytes stopped it */
     json_t *failures; /* [{"model","error"}] */
-    json_t *skips;    /* [{"model","reason"}] */
+    json_t *skips;    /* [{"model","reason"[,"path"]}] */
 };
 
 void zx_crawl_default_opts(struct zx_crawl_opts *o);

@@ -701,6 +701,22 @@ static void keep_missing(json_t *dst, json_t *src, const char *key)
         json_object_set(dst, key, json_object_get(src, key));
 }
 
+/* Record in rec's "hub" which "meta" members the Hub's files gave (the
+ * keys of `meta`), so that a later ingest of the same weights knows which
+ * members are the Hub's (keep_from_old). */
+static void set_meta_keys(json_t *rec, json_t *meta)
+{
+    json_t *hub = json_object_get(rec, ZX_REC_HUB), *keys = json_array(), *v;
+    const char *k;
+
+    if (!json_is_object(hub)) {
+        json_decref(keys);
+        return;
+    }
+    json_object_foreach(meta, k, v) json_array_append_new(keys, json_string(k));
+    json_object_set_new(hub, ZX_HUB_META_KEYS, keys);
+}
+
 /* The full record old, with what the crawl's light record rec says of
  * the same weights merged in: the Hub's metadata, files and commit; the
  * card and config metadata and declared parents, the Hub's winning where
@@ -711,6 +727,7 @@ static json_t *merge_into_full(json_t *old, json_t *rec)
 
     merge_object(m, ZX_REC_HUB, old, rec);
     merge_object(m, ZX_REC_META, old, rec);
+    set_meta_keys(m, json_object_get(rec, ZX_REC_META));
     if (json_object_get(rec, ZX_REC_FILES))
         json_object_set(m, ZX_REC_FILES, json_object_get(rec, ZX_REC_FILES));
     if (zx_json_str(rec, ZX_REC_REVISION))
@@ -721,6 +738,36 @@ static json_t *merge_into_full(json_t *old, json_t *rec)
         union_parents(json_object_get(rec, ZX_REC_DECLARED_PARENTS),
                       json_object_get(old, ZX_REC_DECLARED_PARENTS)));
     return m;
+}
+
+/* A full record rec over the full record old of the same weights, old
+ * holding what a crawl merged in: the meta members the Hub gave
+ * (old's hub.meta_keys; every member of old's meta when it does not say)
+ * keep old's values, as in the crawl's merge; the others are rec's. */
+static void keep_hub_meta(json_t *rec, json_t *old)
+{
+    json_t *om = json_object_get(old, ZX_REC_META), *m, *keys, *k, *v;
+    const char *name;
+    size_t i;
+
+    if (!json_is_object(json_object_get(old, ZX_REC_HUB)) ||
+        !json_is_object(om))
+        return;
+    m = json_object_get(rec, ZX_REC_META);
+    if (!json_is_object(m)) {
+        m = json_object();
+        json_object_set_new(rec, ZX_REC_META, m);
+    }
+    keys = json_object_get(json_object_get(old, ZX_REC_HUB), ZX_HUB_META_KEYS);
+    if (json_is_array(keys)) {
+        json_array_foreach(keys, i,
+                           k) if (json_is_string(k) &&
+                                  json_object_get(om, json_string_value(k)))
+            json_object_set(m, json_string_value(k),
+                            json_object_get(om, json_string_value(k)));
+    } else {
+        json_object_foreach(om, name, v) json_object_set(m, name, v);
+    }
 }
 
 /* A new full record rec of the weights old describes too: it keeps the
@@ -735,11 +782,15 @@ static void keep_from_old(json_t *rec, json_t *old, int old_light)
     keep_missing(rec, old, ZX_REC_REVISION);
     if (old_light) {
         merge_object(rec, ZX_REC_META, old, rec);
+        /* every member of a light record's meta is the Hub's */
+        set_meta_keys(rec, json_object_get(old, ZX_REC_META));
         dp = union_parents(json_object_get(rec, ZX_REC_DECLARED_PARENTS),
                            json_object_get(old, ZX_REC_DECLARED_PARENTS));
     } else { /* the Hub's declared parents, which only a crawl reads */
         json_t *hub = json_array(), *p;
         size_t i;
+
+        keep_hub_meta(rec, old);
 
         json_array_foreach(json_object_get(old, ZX_REC_DECLARED_PARENTS), i,
                            p) if (zx_json_str(p, ZX_EDGE_SOURCE) &&
@@ -773,6 +824,16 @@ static void take_full(json_t *rec, json_t *full)
     json_object_del(rec, "bytes_fetched");
 }
 
+/* 1 when the full record old was described from local files that still
+ * exist (its source is a path, not "hub:..."). */
+static int held_locally(json_t *old)
+{
+    const char *source = zx_json_str(old, ZX_REC_SOURCE);
+
+    return source && source[0] == '/' &&
+           (zx_is_dir(source) || zx_is_file(source));
+}
+
 int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
                  enum zx_add_result *res, struct zx_error *err)
@@ -784,6 +845,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
     int64_t vid = 0;
     size_t i;
     int rc, same = 0, old_light = 0, new_light = !d->weights_digest[0];
+    int moved = 0;
 
     *res = ZX_ADD_NEW;
     hub = extra ? json_object_get(extra, ZX_REC_HUB) : NULL;
@@ -833,6 +895,7 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
             }
             rc = remove_in_txn(txn, prev_id, err);
             *res = ZX_ADD_UPDATED;
+            moved = 1;
         }
         if (!rc)
             rc = zx_store_put_state(txn, hub_key, src->id, err);
@@ -848,6 +911,12 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
         same = same_weights(
             txn, src->id, old, rec,
             extra ? json_object_get(extra, ZX_PUT_LOCAL_FILES) : NULL, d);
+    }
+    if (old && !same && !old_light && new_light && held_locally(old)) {
+        /* Other weights than a local model's under the same id: a crawl
+         * never replaces it (the ingest would put it back, and so on). */
+        *res = ZX_ADD_HELD;
+        goto out; /* nothing written */
     }
     if (same && !old_light && new_light) {
         /* A crawl of weights the index holds in full: the record keeps
@@ -870,6 +939,8 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
             rc = touch_group(txn, zx_json_str(old, ZX_REC_ARCH), 0, err);
         if (rc)
             goto out;
+        if (moved) /* the old name went: an update */
+            *res = ZX_ADD_UPDATED;
         rc = zx_txn_commit(txn, err);
         txn = NULL;
         goto out;
@@ -906,7 +977,8 @@ int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                        json_object_get(rec, ZX_REC_REVISION)) &&
              json_equal(json_object_get(old, ZX_REC_META),
                         json_object_get(rec, ZX_REC_META)))
-        *res = ZX_ADD_UNCHANGED; /* touched files, same content */
+        *res = moved ? ZX_ADD_UPDATED
+                     : ZX_ADD_UNCHANGED; /* touched files, same content */
     rc = zx_store_put_model(txn, src->id, rec, err);
     if (!rc && d->has_fp)
         rc = zx_store_put_vec(txn, d->arch, (uint64_t)vid, src->id, d->fp,

@@ -66,6 +66,9 @@
 #define ZX_HUB_SHA "sha"
 #define ZX_HUB_CREATED "createdAt"
 #define ZX_HUB_DOWNLOADS "downloads"
+/* zoodex's own member of "hub" in a full record a crawl merged into: the
+ * "meta" members the Hub's files gave */
+#define ZX_HUB_META_KEYS "meta_keys"
 /* A group record (groups table). */
 #define ZX_GROUP_GEN "gen"
 #define ZX_GROUP_N_MODELS "n_models"
@@ -99,6 +102,9 @@ enum zx_add_result {
     ZX_ADD_MERGED, /* a light description of the weights a full record
                       already describes: the record kept its descriptors
                       and took the Hub's metadata (counts as unchanged) */
+    ZX_ADD_HELD,   /* a light description of other weights than the full
+                      record under that id, whose local source still
+                      exists: nothing written (a crawl skips the model) */
 };
 
 /* Index one model.  Unchanged (same id and stamp) models are skipped unless
@@ -108,6 +114,19 @@ enum zx_add_result {
  * the index (stop). */
 int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
                  enum zx_add_result *res, int *bad_input, struct zx_error *err);
+
+/* The SHA-256 of the n weight files `names` of a model found locally at
+ * `source` (names relative to that folder; a file when n is 1), to
+ * compare with the Hub's LFS sha256: owned [{"name", "sha256"}], or NULL
+ * when one cannot be read.  Reads every byte. */
+json_t *zx_index_hash_files(const char *source, const char *const *names,
+                            size_t n);
+
+/* Member of zx_index_put()'s `extra` (not stored): [{name, sha256}] of
+ * the local files of the full side (the stored record's, found as it
+ * was described; or the new record's), named as the other side's "files"
+ * name the Hub's (zx_index_hash_files). */
+#define ZX_PUT_LOCAL_FILES "local_files"
 
 /* Store a described model in one transaction: its record (with the
  * members of `extra` added: "hub" {_id, sha, ...} keys the model by the
@@ -121,19 +140,10 @@ int zx_index_add(struct zx_index *ix, const struct zx_model_src *src, int force,
  * empty) of a full record only merges its Hub metadata in (*res ZX_ADD_MERGED,
  * or ZX_ADD_UNCHANGED when that changes nothing), and a full one over a light
  * one keeps the Hub metadata (ZX_ADD_UPDATED).  Different weights replace the
- * record.  Returns ZX_OK or a store error. */
-/* The SHA-256 of the n weight files `names` of a model found locally at
- * `source` (names relative to that folder; a file when n is 1), to
- * compare with the Hub's LFS sha256: owned [{"name", "sha256"}], or NULL
- * when one cannot be read.  Reads every byte. */
-json_t *zx_index_hash_files(const char *source, const char *const *names,
-                            size_t n);
-
-/* Member of zx_index_put()'s `extra` (not stored): [{name, sha256}] of
- * the local files of the full side (the stored record's, found as it
- * was described; or the new record's), named as the other side's "files"
- * name the Hub's (zx_index_hash_files). */
-#define ZX_PUT_LOCAL_FILES "local_files"
+ * record, except that a light description never replaces a full record
+ * whose local source still exists (*res ZX_ADD_HELD, nothing written).
+ * A rename (the Hub _id known under another id) is ZX_ADD_UPDATED.
+ * Returns ZX_OK or a store error. */
 int zx_index_put(struct zx_index *ix, const struct zx_model_src *src,
                  const struct zx_desc *d, json_t *tensors, json_t *extra,
                  enum zx_add_result *res, struct zx_error *err);

@@ -297,6 +297,17 @@ int cmd_crawl(int argc, char **argv, struct zx_ctx *ctx)
             fprintf(stderr, "zoodex crawl: %s: %s\n", zx_json_str(f, "model"),
                     zx_json_str(f, "error"));
         }
+        /* A model the crawl does not overwrite: the user decides. */
+        json_array_foreach(rep.skips, i, f)
+        {
+            if (zx_json_str(f, "path"))
+                fprintf(stderr,
+                        "zoodex crawl: %s: skipped: held by a local model "
+                        "with other weights at %s (zoodex rm %s, or ingest "
+                        "that folder with --id another id)\n",
+                        zx_json_str(f, "model"), zx_json_str(f, "path"),
+                        zx_json_str(f, "model"));
+        }
     }
 out:
     zx_crawl_report_release(&rep);

@@ -98,6 +98,52 @@ grep_ok '^17 models: 0 new, 0 updated, 17 unchanged, 0 failed' "$T/out"
 ok "$ZX" --db "$DB" show --json "$M"
 grep_ok '"createdAt"' "$T/out"
 grep_ok '"kurtosis": -?[0-9]' "$T/out"
+# The Hub's card metadata survives a re-ingest of the same weights
+# (--force, or touched files): the Hub's tag stays in meta and hub, the
+# model is unchanged, and the next crawl has nothing to do.
+sed 's/^- tiny$/- tiny\n- edited-on-the-hub/' "$ZOO/zoodex-demo/tinybert-base/README.md" \
+    >"$T/repos/zoodex-demo/tinybert-base/README.md"
+: >"$T/repos/.reload"
+ok "$ZX" --db "$DB" crawl --since 2000-01-01 --json
+grep_ok '"merged": 1,' "$T/out"
+grep_ok '"updated": 0$' "$T/out"
+tags() { # where the Hub's tag is: meta, hub
+    "$ZX" --db "$DB" show --json zoodex-demo/tinybert-base >"$T/show.json" &&
+        python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(k for k in ("meta", "hub")
+               if "edited-on-the-hub" in d[k].get("tags", [])),
+      d["meta"].get("license"))' "$T/show.json"
+}
+check test "$(tags)" = "meta hub apache-2.0"
+ok "$ZX" --db "$DB" ingest --force "$ZOO/zoodex-demo/tinybert-base"
+grep_ok '^1 model: 0 new, 0 updated, 1 unchanged, 0 failed' "$T/out"
+check test "$(tags)" = "meta hub apache-2.0"
+mkdir -p "$T/zoo2"
+cp -r "$ZOO"/* "$T/zoo2/"
+ok "$ZX" --db "$T/db3" ingest "$T/zoo2"
+ok "$ZX" --db "$T/db3" crawl
+DB0=$DB DB=$T/db3
+check test "$(tags)" = "meta hub apache-2.0"
+touch "$T/zoo2/zoodex-demo/tinybert-base/model.safetensors"
+ok "$ZX" --db "$T/db3" ingest "$T/zoo2"
+grep_ok '^17 models: 0 new, 0 updated, 17 unchanged, 0 failed' "$T/out"
+check test "$(tags)" = "meta hub apache-2.0"
+DB=$DB0
+# A field only the local card gives follows the local card; one the Hub
+# gives keeps the Hub's value.
+sed -i 's/^license: .*/license: mit\nlibrary_name: zoodex-local/' \
+    "$T/zoo2/zoodex-demo/tinybert-base/README.md"
+ok "$ZX" --db "$T/db3" ingest "$T/zoo2"
+grep_ok '^17 models: 0 new, 1 updated, 16 unchanged, 0 failed' "$T/out"
+ok "$ZX" --db "$T/db3" show --json zoodex-demo/tinybert-base
+grep_ok '"library_name": "zoodex-local"' "$T/out"
+grep_ok '"license": "apache-2.0"' "$T/out"
+grep_ok '"edited-on-the-hub"' "$T/out"
+ok "$ZX" --db "$T/db3" crawl --since 2000-01-01
+grep_ok '^crawl: 17 seen, 0 new, 0 updated, 17 unchanged, 0 skipped, 0 failed; [0-9.]+ [KM]?i?B in 1 request ' "$T/out"
+ok "$ZX" --db "$DB" crawl --since 2000-01-01
+grep_ok '^crawl: 17 seen, 0 new, 0 updated, 17 unchanged, 0 skipped, 0 failed; [0-9.]+ [KM]?i?B in 1 request ' "$T/out"
 # The text summary names the merges.
 ok "$ZX" --db "$T/db2" ingest "$ZOO"
 ok "$ZX" --db "$T/db2" crawl

@@ -27,15 +27,19 @@ grep_ok '"kurtosis": -?[0-9]' "$T/full.json"
 grep_ok '"weights_digest": "[0-9a-f]{64}"' "$T/full.json"
 grep_ok '"xxh3": "[0-9a-f]{32}"' "$T/full.json"
 grep_ok '"stamp": "[0-9a-f]{64}"' "$T/full.json"
-# The Hub's metadata stays: the same hub object, files and revision.
+# The Hub's metadata stays: the same hub object (plus meta_keys, the
+# names of the light record's meta members, all the Hub's), files and
+# revision.
 python3 -c 'import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
+keys = b["hub"].pop("meta_keys", None)
+print("meta_keys", "same" if keys == list(a["meta"]) else "wrong")
 for k in ("hub", "files", "revision", "layout_digest", "group"):
     print(k, "same" if a.get(k) is not None and a[k] == b.get(k) else "lost")
 print("bytes_fetched", "gone" if "bytes_fetched" not in b else "kept")' \
     "$T/light.json" "$T/full.json" >"$T/keep"
 grep_ok '^hub same$' "$T/keep"
-grep_not 'lost|kept' "$T/keep"
+grep_not 'lost|kept|wrong' "$T/keep"
 ok "$ZX" --db "$DB" stats --json
 grep_ok '"models_light": 0' "$T/out"
 ok "$ZX" --db "$DB" verify
