@@ -165,4 +165,24 @@ mkdir -p "$T/plain/acme/foo"
 cp "$ZOO/other-lab/minibert-base/"* "$T/plain/acme/foo/"
 fails 1 "$ZX" --db "$T/hf" ingest "$T/plain/acme/foo"
 grep_ok "\(revision none\) gets the id 'acme/foo', which '$T/c2/models--acme--foo/snapshots/abc123' \(revision abc123\) already has; refused" "$T/err"
+# Only a source that is gone moved: one that cannot be seen (EACCES, as a
+# user who may not enter its folder) still holds its id, and the refusal
+# says why.  (Needs root and runuser to act as user nobody.)
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null 2>&1; then
+    as_nobody() { runuser -u nobody -- "$@"; }
+    chmod 755 "$T"
+    mkdir -p "$T/p/lock/acme/m" "$T/p/open/acme/m" "$T/pdb"
+    cp "$ZOO/acme-nlp/tinybert-emotion/"* "$T/p/lock/acme/m/"
+    cp "$ZOO/other-lab/minibert-base/"* "$T/p/open/acme/m/"
+    chmod -R a+rX "$T/p"
+    chown nobody "$T/pdb"
+    ok as_nobody "$ZX" --db "$T/pdb" ingest "$T/p/lock/acme/m"
+    chmod 700 "$T/p/lock"
+    fails 1 as_nobody "$ZX" --db "$T/pdb" ingest "$T/p/open/acme/m"
+    grep_ok "^zoodex ingest: '$T/p/open/acme/m' gets the id 'acme/m', which '$T/p/lock/acme/m' has, and whether that is still there cannot be told: Permission denied; refused" "$T/err"
+    check test "$(src_of "$T/pdb" acme/m)" = "$T/p/lock/acme/m"
+    chmod 755 "$T/p/lock"
+else
+    echo "t1500: EACCES case skipped (needs root and runuser)" >&2
+fi
 done_testing
