@@ -32,13 +32,14 @@ struct run {
     struct zx_error e; /* the current model's error, or the run's */
     const char *arg;   /* the archive being ingested, as given */
     struct zx_zoo *za;
-    int since; /* changed models since the last flush */
+    int since;   /* changed models since the last flush */
+    int skipped; /* the current model is skipped (r->e says why) */
 };
 
 static void emit(const struct zx_batch *b, enum zx_batch_event_type type,
                  uint64_t n, const char *name, int rc)
 {
-    struct zx_batch_event ev = {type, n, name, rc, ZX_ADD_UNCHANGED, NULL};
+    struct zx_batch_event ev = {type, n, name, rc, ZX_ADD_UNCHANGED, NULL, 0};
 
     if (b->o.event)
         b->o.event(b->o.arg, &ev);
@@ -219,11 +220,22 @@ static int record(struct run *r, const char *shown, int rc, int bad,
     struct zx_batch_report *rep = r->rep;
 
     rep->done++;
+    if (rc == ZX_OK && r->skipped) { /* an older snapshot (model.h) */
+        r->skipped = 0;
+        rep->n_skipped++;
+        if (r->b->o.event) {
+            struct zx_batch_event ev = {
+                ZX_BATCH_RESULT, rep->done, shown, ZX_OK, res, &r->e, 1};
+
+            r->b->o.event(r->b->o.arg, &ev);
+        }
+        return ZX_OK;
+    }
     if (rc && (!bad || rc == ZX_ENOSPACE))
         return rc;
     if (r->b->o.event) {
-        struct zx_batch_event ev = {ZX_BATCH_RESULT,  rep->done, shown, rc, res,
-                                    rc ? &r->e : NULL};
+        struct zx_batch_event ev = {
+            ZX_BATCH_RESULT, rep->done, shown, rc, res, rc ? &r->e : NULL, 0};
 
         r->b->o.event(r->b->o.arg, &ev);
     }
@@ -244,14 +256,25 @@ static int record(struct run *r, const char *shown, int rc, int bad,
     return ZX_OK;
 }
 
-/* Refuse a model whose id another model on disk holds (model.h's
- * zx_model_id_taken()): *bad stays 1 for that, 0 for a store error. */
-static int id_free(struct run *r, const struct zx_model_src *src, int *bad)
+/* Whether `src` gets its id: an older snapshot of a Hugging Face cache
+ * (model.h's zx_model_older_snapshot(), ids derived from the path only) is
+ * skipped (r->skipped, with the note in r->e); a model whose id another
+ * model on disk holds is refused (zx_model_id_taken()): *bad stays 1 for
+ * that, 0 for a store error; a copy of the record's Hub revision sets
+ * *copy (nothing to read or write). */
+static int id_free(struct run *r, const struct zx_model_src *src, int *bad,
+                   int *copy)
 {
     struct zx_txn *txn = NULL;
     json_t *old = NULL;
-    int rc = zx_txn_begin(zx_index_store(r->ix), 0, &txn, &r->e);
+    int rc;
 
+    *copy = 0;
+    if (!r->b->o.id && zx_model_older_snapshot(src, &r->e)) {
+        r->skipped = 1;
+        return ZX_OK;
+    }
+    rc = zx_txn_begin(zx_index_store(r->ix), 0, &txn, &r->e);
     if (!rc)
         rc = zx_store_get_model(txn, src->id, &old, &r->e);
     zx_txn_abort(txn);
@@ -261,7 +284,7 @@ static int id_free(struct run *r, const struct zx_model_src *src, int *bad)
     if (!rc)
         rc = zx_model_id_taken(src, zx_json_str(old, ZX_REC_SOURCE),
                                zx_json_str(old, ZX_REC_WEIGHTS),
-                               zx_json_str(old, ZX_REC_REVISION), &r->e);
+                               zx_json_str(old, ZX_REC_REVISION), copy, &r->e);
     json_decref(old);
     return rc;
 }
@@ -273,7 +296,7 @@ static int archive_model(void *arg, size_t i, struct zx_model_src *src,
     struct run *r = arg;
     enum zx_add_result res = ZX_ADD_UNCHANGED;
     char *shown = xasprintf("%s!/%s", r->arg, zx_zoo_model(r->za, i));
-    int rc, bad = 1;
+    int rc, bad = 1, copy = 0;
 
     emit(r->b, ZX_BATCH_MODEL, r->rep->done, shown, ZX_OK);
     memset(&r->e, 0, sizeof(r->e));
@@ -281,8 +304,8 @@ static int archive_model(void *arg, size_t i, struct zx_model_src *src,
         r->e = *merr;
         rc = merr->code ? merr->code : ZX_EFORMAT;
     } else {
-        rc = id_free(r, src, &bad);
-        if (!rc)
+        rc = id_free(r, src, &bad, &copy);
+        if (!rc && !copy && !r->skipped)
             rc = zx_index_add(r->ix, src, r->b->o.force, &res, &bad, &r->e);
         if (rc)
             zx_zoo_explain(r->za, &r->e);
@@ -299,7 +322,7 @@ static int run_one(struct run *r, size_t i)
     struct zx_batch *b = r->b;
     struct zx_model_src *src = NULL;
     enum zx_add_result res = ZX_ADD_UNCHANGED;
-    int rc, bad = 1;
+    int rc, bad = 1, copy = 0;
 
     memset(&r->e, 0, sizeof(r->e));
     if (b->za[i]) {
@@ -321,8 +344,8 @@ static int run_one(struct run *r, size_t i)
     } else {
         rc = zx_model_src_open_as(b->paths[i], b->o.id, b->o.org, &src, &r->e);
         if (!rc)
-            rc = id_free(r, src, &bad);
-        if (!rc)
+            rc = id_free(r, src, &bad, &copy);
+        if (!rc && !copy && !r->skipped)
             rc = zx_index_add(r->ix, src, b->o.force, &res, &bad, &r->e);
     }
     zx_model_src_free(src);

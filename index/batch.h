@@ -53,7 +53,11 @@ struct zx_batch_event {
     const char *name;
     int rc;
     enum zx_add_result res;     /* ZX_BATCH_RESULT with rc == ZX_OK */
-    const struct zx_error *err; /* ZX_BATCH_RESULT with rc != ZX_OK */
+    const struct zx_error *err; /* ZX_BATCH_RESULT with rc != ZX_OK, or
+                                   with skipped: why */
+    int skipped; /* ZX_BATCH_RESULT, rc == ZX_OK: the model was skipped,
+                    not indexed: an older snapshot of a Hugging Face cache
+                    (model.h's zx_model_older_snapshot()) */
 };
 
 struct zx_batch_opts {
@@ -74,11 +78,12 @@ struct zx_batch_report {
     size_t found; /* models in the batch */
     size_t done;  /* models tried */
     size_t n_new, n_updated, n_unchanged, n_failed;
-    int interrupted; /* *stop was set: the rest was not tried */
-    int unreachable; /* the only input was a Hub model, and the Hub could
-                        not be reached (zx_batch_run returned ZX_ENET) or,
-                        offline, the model is not in the cache
-                        (ZX_EOFFLINE) */
+    size_t n_skipped; /* older snapshots of a Hugging Face cache */
+    int interrupted;  /* *stop was set: the rest was not tried */
+    int unreachable;  /* the only input was a Hub model, and the Hub could
+                         not be reached (zx_batch_run returned ZX_ENET) or,
+                         offline, the model is not in the cache
+                         (ZX_EOFFLINE) */
 };
 
 /* No id, no force, the zoo archives' default limits, no stop flag and no

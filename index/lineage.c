@@ -1387,45 +1387,38 @@ int zx_lineage_charted(struct zx_txn *txn, const char *arch, int64_t gen)
     return yes;
 }
 
-/* Add what charting one group did (now - before) to the "lineage:pending"
- * counts, in the transaction that commits the group's chart: an update
- * that is killed between groups leaves them for the next update, which
- * goes on from there and so records what one whole update would have. */
-static int add_pending(struct zx_txn *txn, const struct zx_lineage_stats *now,
+static const char *const pending_keys[] = {"components", "recharted", "edges",
+                                           "contradictions"};
+
+/* Record what charting the group `arch` did (now - before) in its
+ * "lineage:pending:<arch>" counts, in the transaction that commits the
+ * group's chart, replacing what an earlier chart of the group left there:
+ * an update that is killed between groups leaves them for the next update,
+ * which goes on from there and so records what one whole update would
+ * have, each group counted once (its last chart). */
+static int put_pending(struct zx_txn *txn, const char *arch,
+                       const struct zx_lineage_stats *now,
                        const struct zx_lineage_stats *before, int all,
                        struct zx_error *err)
 {
-    static const char *const keys[] = {"components", "recharted", "edges",
-                                       "contradictions"};
     const size_t add[] = {now->components - before->components,
                           now->recharted - before->recharted,
                           now->edges - before->edges,
                           now->contradictions - before->contradictions};
-    char *v = NULL;
-    json_t *j = NULL;
+    char *key = xasprintf(ZX_STATE_LINEAGE_PENDING ":%s", arch), *v;
+    json_t *j = json_object();
     size_t i;
     int rc;
 
-    if (zx_store_get_state(txn, ZX_STATE_LINEAGE_PENDING, &v, NULL) != ZX_OK ||
-        zx_json_parse(v, strlen(v), (size_t)-1, ZX_STATE_LINEAGE_PENDING, &j,
-                      NULL) != ZX_OK ||
-        !json_is_object(j)) {
-        json_decref(j);
-        j = json_object();
-    }
-    free(v);
-    for (i = 0; i < 4; i++) {
-        int64_t had = 0;
-
-        zx_json_int(j, keys[i], &had);
-        json_object_set_new(j, keys[i],
-                            json_integer((json_int_t)(had + (int64_t)add[i])));
-    }
+    for (i = 0; i < 4; i++)
+        json_object_set_new(j, pending_keys[i],
+                            json_integer((json_int_t)add[i]));
     if (all)
         json_object_set_new(j, "all", json_true());
     v = zx_json_dump(j);
-    rc = zx_store_put_state(txn, ZX_STATE_LINEAGE_PENDING, v, err);
+    rc = zx_store_put_state(txn, key, v, err);
     free(v);
+    free(key);
     json_decref(j);
     return rc;
 }
@@ -1543,11 +1536,8 @@ static int update_group(struct zx_index *ix, const char *arch, int64_t gen,
             rc = zx_store_put_state(txn, cur.k[i], "1", err);
     if (!rc)
         rc = zx_store_put_state(txn, skey, genval, err);
-    if (!rc &&
-        (st->components != before.components ||
-         st->recharted != before.recharted || st->edges != before.edges ||
-         st->contradictions != before.contradictions))
-        rc = add_pending(txn, st, &before, all, err);
+    if (!rc)
+        rc = put_pending(txn, arch, st, &before, all, err);
     if (!rc) {
         rc = zx_txn_commit(txn, err);
         txn = NULL;
@@ -1583,67 +1573,102 @@ static int glist_cb(const char *arch, json_t *rec, void *arg)
     return 0;
 }
 
-/* Turn the counts that charting gathered in "lineage:pending" (in this
- * update, and in an earlier one that was killed before it ended) into
- * "lineage:last", with the groups looked at and the time. */
+struct pending {
+    char **key, **val;
+    size_t n, cap;
+};
+
+static int pending_cb(const char *key, const char *val, void *arg)
+{
+    struct pending *p = arg;
+
+    ZX_GROW(p->n + 1, p->cap, p->key, p->val);
+    p->key[p->n] = xstrdup(key);
+    p->val[p->n++] = xstrdup(val);
+    return 0;
+}
+
+/* Turn the counts that charting gathered in "lineage:pending:<group>" (in
+ * this update, and in an earlier one that was killed before it ended)
+ * into "lineage:last", with the groups looked at and the time, and delete
+ * them all.  A value that cannot be read (a damaged store) is left out of
+ * the sum and deleted too; the others still count (*unreadable says how
+ * many were left out; "lineage:last" then says so in "pending_unreadable"). */
 static int finish_pending(struct zx_index *ix, size_t groups, int all,
-                          struct zx_error *err)
+                          size_t *unreadable, struct zx_error *err)
 {
     struct zx_txn *txn = NULL;
+    struct pending p = {0};
     char *v = NULL, when[32];
-    json_t *j = NULL;
-    int64_t comps = 0;
+    int64_t sum[4] = {0, 0, 0, 0};
     time_t t = time(NULL);
     struct tm tm;
+    size_t i, k;
     int rc = zx_txn_begin(zx_index_store(ix), 1, &txn, err);
 
+    *unreadable = 0;
     if (rc)
         return rc;
-    rc = zx_store_get_state(txn, ZX_STATE_LINEAGE_PENDING, &v, err);
-    if (rc) { /* nothing charted, or a damaged store */
-        zx_txn_abort(txn);
-        return rc == ZX_ENOTFOUND ? ZX_OK : rc;
-    }
-    if (!rc &&
-        zx_json_parse(v, strlen(v), (size_t)-1, ZX_STATE_LINEAGE_PENDING, &j,
-                      NULL) == ZX_OK &&
-        json_is_object(j) && zx_json_int(j, "components", &comps) &&
-        comps > 0) {
-        static const char *const keys[] = {"components", "recharted", "edges",
-                                           "contradictions"};
-        json_t *last = json_pack("{s:I}", "groups", (json_int_t)groups);
-        size_t i;
+    /* (the prefix also finds the single "lineage:pending" of older
+     * versions, summed the same way) */
+    rc =
+        zx_store_each_state(txn, ZX_STATE_LINEAGE_PENDING, pending_cb, &p, err);
+    for (i = 0; i < p.n && !rc; i++) {
+        json_t *j = NULL;
+        int64_t n[4] = {0, 0, 0, 0};
+        int good = zx_json_parse(p.val[i], strlen(p.val[i]), (size_t)-1,
+                                 p.key[i], &j, NULL) == ZX_OK &&
+                   json_is_object(j);
 
-        for (i = 0; i < 4; i++) {
-            int64_t n = 0;
+        for (k = 0; k < 4 && good; k++) {
+            json_t *x = json_object_get(j, pending_keys[k]);
 
-            zx_json_int(j, keys[i], &n);
-            json_object_set_new(last, keys[i], json_integer((json_int_t)n));
+            good = json_is_integer(x) && json_integer_value(x) >= 0;
+            n[k] = good ? (int64_t)json_integer_value(x) : 0;
         }
-        json_object_set_new(
-            last, "all",
-            json_boolean(all || json_is_true(json_object_get(j, "all"))));
+        if (good) {
+            for (k = 0; k < 4; k++)
+                sum[k] += n[k];
+            all |= json_is_true(json_object_get(j, "all"));
+        } else {
+            ++*unreadable;
+        }
+        json_decref(j);
+    }
+    if (!rc && sum[0] > 0) {
+        json_t *last = json_pack("{s:I}", "groups", (json_int_t)groups);
 
-        free(v);
+        for (k = 0; k < 4; k++)
+            json_object_set_new(last, pending_keys[k],
+                                json_integer((json_int_t)sum[k]));
+        json_object_set_new(last, "all", json_boolean(all));
+        if (*unreadable) /* shown by `zoodex stats --json` */
+            json_object_set_new(last, "pending_unreadable",
+                                json_integer((json_int_t)*unreadable));
         gmtime_r(&t, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
         json_object_set_new(last, "time", json_string(when));
         v = zx_json_dump(last);
         json_decref(last);
         rc = zx_store_put_state(txn, ZX_STATE_LINEAGE_LAST, v, err);
-    } else {
-        rc = ZX_OK; /* unreadable, or nothing charted: dropped */
     }
-    if (!rc) {
-        rc = zx_store_del_state(txn, ZX_STATE_LINEAGE_PENDING, err);
-        rc = rc == ZX_ENOTFOUND ? ZX_OK : rc;
+    for (i = 0; i < p.n && !rc; i++) {
+        rc = zx_store_del_state(txn, p.key[i], err);
+        rc = rc == ZX_ENOTFOUND ? ZX_OK : rc; /* gone is gone */
     }
-    if (!rc)
+    if (!rc && p.n + (sum[0] > 0) == 0)
+        zx_txn_abort(txn); /* nothing charted: nothing to write */
+    else if (!rc)
         rc = zx_txn_commit(txn, err);
     else
         zx_txn_abort(txn);
+    for (i = 0; i < p.n; i++) {
+        free(p.key[i]);
+        free(p.val[i]);
+    }
+    free(p.key);
+    free(p.val);
     free(v);
-    json_decref(j);
     return rc;
 }
 
@@ -1666,7 +1691,7 @@ int zx_lineage_update(struct zx_index *ix, int all,
         rc = update_group(ix, l.arch[i], l.gen[i], all, st, err);
     }
     if (!rc) /* for `zoodex stats` */
-        rc = finish_pending(ix, st->groups, all, err);
+        rc = finish_pending(ix, st->groups, all, &st->pending_unreadable, err);
     for (i = 0; i < l.n; i++)
         free(l.arch[i]);
     free(l.arch);

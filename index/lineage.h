@@ -178,18 +178,22 @@ int zx_lineage_chart_group(struct zx_index *ix, const char *arch,
  * `zoodex stats` shows. */
 #define ZX_STATE_CHART "chart:"
 #define ZX_STATE_LINEAGE_LAST "lineage:last"
-/* What the groups charted so far by an update that has not finished did
- * (the counts of "lineage:last" without groups and time); the update's
- * end turns it into "lineage:last". */
+/* "lineage:pending:" then a group's arch: what the last chart of that
+ * group by an update that has not finished did (the counts of
+ * "lineage:last" without groups and time), replaced when the group is
+ * charted again; the update's end sums them into "lineage:last" and
+ * deletes them. */
 #define ZX_STATE_LINEAGE_PENDING "lineage:pending"
 
 /* What zx_lineage_update() did. */
 struct zx_lineage_stats {
-    size_t groups;         /* groups looked at */
-    size_t components;     /* components in those groups */
-    size_t recharted;      /* components charted again */
-    size_t edges;          /* inferred edges written */
-    size_t contradictions; /* declared edges flagged */
+    size_t groups;             /* groups looked at */
+    size_t components;         /* components in those groups */
+    size_t recharted;          /* components charted again */
+    size_t edges;              /* inferred edges written */
+    size_t contradictions;     /* declared edges flagged */
+    size_t pending_unreadable; /* "lineage:pending:" values that could not
+                                  be read (left out of "lineage:last") */
 };
 
 /* Bring the stored inferred edges up to date (index opened for writing).

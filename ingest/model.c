@@ -356,30 +356,125 @@ static void derive_id(struct zx_model_src *m, int is_file)
     free(p);
 }
 
+/* The Hugging Face cache folder (".../models--org--name") of a path in
+ * one of its snapshots (".../snapshots/<rev>[/...]"), owned, or NULL. */
+static char *cache_folder(const char *path)
+{
+    const char *hub = strstr(path, "/models--"), *end, *snap;
+
+    if (!hub)
+        return NULL;
+    end = strchr(hub + 9, '/');
+    snap = end ? strstr(end, "/snapshots/") : NULL;
+    if (!end || snap != end)
+        return NULL;
+    return xstrndup(path, (size_t)(end - path));
+}
+
+/* The commit refs/main of the cache folder `folder` names (whitespace
+ * stripped), owned, or NULL when there is none. */
+static char *ref_main(const char *folder)
+{
+    char *p = zx_path_join(folder, "refs/main"), *data = NULL, *c;
+    size_t len = 0;
+
+    if (zx_read_file(p, 256, &data, &len, NULL) != 0) {
+        free(p);
+        free(data);
+        return NULL;
+    }
+    free(p);
+    for (c = data; *c && !strchr(" \t\r\n", *c); c++)
+        ;
+    *c = '\0';
+    if (!data[0] || strchr(data, '/') || !strcmp(data, ".") ||
+        !strcmp(data, "..")) {
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
+int zx_model_older_snapshot(const struct zx_model_src *src,
+                            struct zx_error *note)
+{
+    char *folder, *cur, *snap;
+    struct stat st;
+    int older = 0;
+
+    if (!src->revision || !(folder = cache_folder(src->path)))
+        return 0;
+    cur = ref_main(folder);
+    if (cur && strcmp(cur, src->revision)) {
+        snap = xasprintf("%s/snapshots/%s", folder, cur);
+        older = stat(snap, &st) == 0 && S_ISDIR(st.st_mode);
+        free(snap);
+    }
+    if (older)
+        zx_fail(note, ZX_EUSAGE,
+                "'%s' is an older snapshot of %s: %s/refs/main names %s; "
+                "skipped (--id gives it an id of its own)",
+                src->path, src->id, folder, cur);
+    free(cur);
+    free(folder);
+    return older;
+}
+
 int zx_model_id_taken(const struct zx_model_src *src, const char *held_source,
-                      const char *held_weights, const char *held_rev,
+                      const char *held_weights, const char *held_rev, int *copy,
                       struct zx_error *err)
 {
     const char *w = src->weights_shown ? src->weights_shown : src->weights;
     const char *bang;
-    char *held_path;
+    char *held_path, *folder, *cur;
     struct stat st;
-    int exists;
+    int newer;
 
+    *copy = 0;
     if (!held_source || !strcmp(held_source, src->path) ||
         (held_weights && w && !strcmp(held_weights, w)))
         return ZX_OK; /* the same model */
-    if (src->revision || held_rev || !strncmp(held_source, "hub:", 4))
-        return ZX_OK; /* the Hub's id: copies of one Hub model */
+    if (!strncmp(held_source, "hub:", 4))
+        return ZX_OK; /* a record from the Hub: the ingest completes it */
     /* An archive's model ("<archive>!/<folder>") lives while its archive
      * does. */
     bang = strstr(held_source, "!/");
     held_path = bang ? xstrndup(held_source, (size_t)(bang - held_source))
                      : xstrdup(held_source);
-    exists = lstat(held_path, &st) == 0;
+    if (lstat(held_path, &st) != 0) {
+        int e = errno;
+
+        free(held_path);
+        if (e == ENOENT || e == ENOTDIR)
+            return ZX_OK; /* moved or renamed: this is its new place */
+        return zx_fail(err, ZX_EIO,
+                       "'%s' gets the id '%s', which '%s' has, and whether "
+                       "that is still there cannot be told: %s; refused",
+                       src->path, src->id, held_source, strerror(e));
+    }
     free(held_path);
-    if (!exists)
-        return ZX_OK; /* moved or renamed: this is its new place */
+    if (src->revision && held_rev && !strcmp(src->revision, held_rev)) {
+        *copy = 1; /* another copy of the same Hub revision */
+        return ZX_OK;
+    }
+    /* A revision that the held snapshot's own cache now names as main. */
+    newer = 0;
+    if (src->revision && held_rev && (folder = cache_folder(held_source))) {
+        cur = ref_main(folder);
+        newer = cur && !strcmp(cur, src->revision);
+        free(cur);
+        free(folder);
+    }
+    if (newer)
+        return ZX_OK;
+    if (src->revision || held_rev)
+        return zx_fail(err, ZX_EUSAGE,
+                       "'%s' (revision %s) gets the id '%s', which '%s' "
+                       "(revision %s) already has; refused (one id, one "
+                       "revision: remove the other with zoodex rm, or give "
+                       "this one another id with --id)",
+                       src->path, src->revision ? src->revision : "none",
+                       src->id, held_source, held_rev ? held_rev : "none");
     return zx_fail(err, ZX_EUSAGE,
                    "'%s' gets the id '%s', which '%s' already has; refused "
                    "(ids are unique: rename one, give it another with --id, "

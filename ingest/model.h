@@ -105,14 +105,27 @@ int zx_valid_model_id(const char *s);
 /* Whether model `src` may take its id from the indexed record of that id,
  * whose source, weights and revision are `held_source`, `held_weights` and
  * `held_rev` (each may be NULL).  An id belongs to one model on disk: it
- * is free when the record is of the same source or weights file, when
- * either side's id is the Hub's (a Hugging Face cache path with its
- * revision, or a record from the Hub: source "hub:..." or a revision), or
- * when the record's source no longer exists (the folder, file or archive
- * was moved or renamed).  Returns ZX_OK, or ZX_EUSAGE with a message
- * naming both paths when another source still holds the id. */
+ * is free when the record is of the same source or weights file, when the
+ * record is from the Hub (source "hub:..."), or when the record's source
+ * no longer exists (lstat fails with ENOENT or ENOTDIR: the folder, file
+ * or archive was moved or renamed; another failure, such as EACCES,
+ * refuses with its reason).  Copies of one Hub model share its id only
+ * when their revisions are equal: then *copy is set to 1 (the record
+ * stays as it is, its source the first copy's); a different revision takes
+ * the id only when the held snapshot's own cache now names it in
+ * refs/main (it is newer).  Returns ZX_OK, or ZX_EUSAGE with a message
+ * naming both paths (and both revisions when either has one) when another
+ * source still holds the id. */
 int zx_model_id_taken(const struct zx_model_src *src, const char *held_source,
-                      const char *held_weights, const char *held_rev,
+                      const char *held_weights, const char *held_rev, int *copy,
                       struct zx_error *err);
+
+/* 1 when `src` is a snapshot of a Hugging Face cache
+ * (models--org--name/snapshots/<rev>) whose refs/main names another
+ * revision whose snapshot is in the same cache: an older revision, which
+ * an ingest skips; `note` then says so, naming both.  0 otherwise (no
+ * refs/main, or it names this revision or a snapshot not there). */
+int zx_model_older_snapshot(const struct zx_model_src *src,
+                            struct zx_error *note);
 
 #endif

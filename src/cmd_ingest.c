@@ -54,6 +54,11 @@ static void on_event(void *arg, const struct zx_batch_event *ev)
         zx_progress_update(&sh->prog, ev->n, ev->name);
         break;
     case ZX_BATCH_RESULT:
+        if (!ev->rc && ev->skipped) { /* a note, not a failure */
+            zx_progress_end(&sh->prog);
+            fprintf(stderr, "zoodex ingest: %s\n", ev->err->msg);
+            break;
+        }
         if (!ev->rc)
             break;
         zx_progress_end(&sh->prog);
@@ -72,7 +77,8 @@ static void on_event(void *arg, const struct zx_batch_event *ev)
 /* The models a run that stopped early did not index or count as failed. */
 static size_t not_indexed(const struct zx_batch_report *rep)
 {
-    size_t n = rep->n_new + rep->n_updated + rep->n_unchanged + rep->n_failed;
+    size_t n = rep->n_new + rep->n_updated + rep->n_unchanged + rep->n_failed +
+               rep->n_skipped;
 
     return rep->found > n ? rep->found - n : 0;
 }
@@ -221,6 +227,9 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
             (json_int_t)rep.n_failed, "failures", sh.failures, "elapsed",
             zx_now() - t0, "interrupted", rep.interrupted);
 
+        json_object_set_new(o, "skipped",
+                            json_integer((json_int_t)rep.n_skipped));
+
         if (hub) {
             json_object_set_new(
                 o, "bytes", json_integer((json_int_t)zx_hub_stats(hub)->bytes));
@@ -241,6 +250,8 @@ int cmd_ingest(int argc, char **argv, struct zx_ctx *ctx)
                "failed",
                total, zx_plural(total, "model", "models"), rep.n_new,
                rep.n_updated, rep.n_unchanged, rep.n_failed);
+        if (rep.n_skipped)
+            printf(", %zu skipped", rep.n_skipped);
         if (rc && not_indexed(&rep))
             printf(", %zu not indexed", not_indexed(&rep));
         if (hub) {

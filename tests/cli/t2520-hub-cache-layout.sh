@@ -98,4 +98,24 @@ one_line "$T/err"
 grep_ok "revision 'deadbeef' not found in zoodex-demo/tinybert-base" "$T/err"
 fails 1 "$ZX" --db "$T/db7" ingest nobody/nothing@main
 grep_ok "no model 'nobody/nothing' on the Hub" "$T/err"
+# The downloaded cache ingested as a path, and a copy of it elsewhere at
+# the same revision: unchanged, neither read nor written (the record keeps
+# the first source; the vector files stay).  A second snapshot that
+# refs/main does not name is skipped as older.
+F=models--zoodex-demo--tinybert-base
+rev=$(cat "$H/$F/refs/main")
+src=$("$ZX" --db "$DB" show --json zoodex-demo/tinybert-base | python3 -c 'import json,sys; print(json.load(sys.stdin)["source"])')
+check test "$src" = "$H/$F/snapshots/$rev"
+mkdir "$T/copy"
+cp -a "$H/$F" "$T/copy/"
+cp -a "$T/copy/$F/snapshots/$rev" "$T/copy/$F/snapshots/0123abc"
+v0=$(ls "$DB/vectors")
+for run in 1 2 3; do
+    ok "$ZX" --db "$DB" ingest "$H/$F" "$T/copy/$F"
+    grep_ok '^3 models: 0 new, 0 updated, 2 unchanged, 0 failed, 1 skipped$' "$T/out"
+    grep_ok "'$T/copy/$F/snapshots/0123abc' is an older snapshot of zoodex-demo/tinybert-base: $T/copy/$F/refs/main names $rev; skipped" "$T/err"
+    check test "$(ls "$DB/vectors")" = "$v0"
+done
+ok "$ZX" --db "$DB" show --json zoodex-demo/tinybert-base
+grep_ok "\"source\": \"$H/$F/snapshots/$rev\"" "$T/out"
 done_testing

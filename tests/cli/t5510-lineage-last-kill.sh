@@ -25,14 +25,15 @@ stats "$T/ref" "$T/ref.stats"
 grep_ok '"components": [1-9]' "$T/ref.stats"
 grep_ok '"groups": 2,' "$T/ref.stats"
 # kill_at NAME KEY SKIP: ingest the zoo into $T/NAME under gdb, killed at
-# the (SKIP+1)-th write of state KEY, before its transaction commits.
+# the (SKIP+1)-th write of a state key KEY starts with (a group's
+# "lineage:pending:<arch>"), before its transaction commits.
 kill_at() {
-    gdb -q -batch -ex "break zx_store_put_state if \$_streq(key, \"$2\")" \
+    gdb -q -batch -ex "break zx_store_put_state if \$_regex(key, \"^$2\")" \
         -ex "ignore 1 $3" -ex run -ex kill \
         --args "$ZX" --db "$T/$1" ingest "$ZOO" >"$T/gdb.out" 2>&1
     grep_ok 'hit Breakpoint 1' "$T/gdb.out"
 }
-for c in "first lineage:pending 0" "between lineage:pending 1" \
+for c in "first lineage:pending: 0" "between lineage:pending: 1" \
          "last lineage:last 0"; do
     set -- $c
     kill_at "$@"
@@ -48,6 +49,23 @@ for c in "first lineage:pending 0" "between lineage:pending 1" \
     ok "$ZX" --db "$T/$1" ingest "$ZOO"
     stats "$T/$1" "$T/$1.stats"
     same "$T/ref.stats" "$T/$1.stats"
+done
+# Killed after the first group's chart, then a run that changes both
+# groups (a copy of a model of each) before it ends: each group counts once
+# (its last chart), as in one uninterrupted run over the same models.
+mkdir -p "$T/extra/org"
+cp -r "$ZOO/acme-nlp/tinybert-emotion" "$T/extra/org/bert-copy"
+cp -r "$ZOO/vision-demo/tinyresnet-base" "$T/extra/org/resnet-copy"
+ok "$ZX" --db "$T/ref2" ingest "$ZOO" "$T/extra"
+stats "$T/ref2" "$T/ref2.stats"
+kill_at twice lineage:pending: 1
+ok "$ZX" --db "$T/twice" ingest "$ZOO" "$T/extra"
+grep_ok '^19 models: 2 new, 0 updated, 17 unchanged, 0 failed$' "$T/out"
+stats "$T/twice" "$T/twice.stats"
+for k in groups components; do
+    grep "\"$k\":" "$T/ref2.stats" >"$T/ref2.$k"
+    grep "\"$k\":" "$T/twice.stats" >"$T/twice.$k"
+    same "$T/ref2.$k" "$T/twice.$k"
 done
 # A run that charts nothing keeps the last update's record.
 ok "$ZX" --db "$T/ref" ingest "$ZOO"

@@ -1,6 +1,7 @@
 /* test_model.c - model sources on disk: ids, metadata, declared parents,
  * change stamps and scanning (on temp layouts and fixtures/zoo).
  * SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -780,10 +781,11 @@ static void test_sniff(void)
  * replace. */
 static void test_id_taken(void)
 {
-    char *tmp = make_tmp(), *a = zx_path_join(tmp, "a"), *b, *arch;
+    char *tmp = make_tmp(), *a = zx_path_join(tmp, "a"), *b, *arch, *p;
     struct zx_model_src src = {0};
     struct zx_error err = {0};
     char id[] = "org/x", w[] = "/w/model.safetensors", rev[] = "abc";
+    int copy = 0;
 
     CHECK_INT(zx_mkdirs(a, &err), ==, ZX_OK);
     b = zx_path_join(tmp, "b");
@@ -792,29 +794,122 @@ static void test_id_taken(void)
     src.path = b;
     src.weights = w;
     /* no record, its own record, the same weights file */
-    CHECK_INT(zx_model_id_taken(&src, NULL, NULL, NULL, &err), ==, ZX_OK);
-    CHECK_INT(zx_model_id_taken(&src, b, NULL, NULL, &err), ==, ZX_OK);
-    CHECK_INT(zx_model_id_taken(&src, a, "/w/model.safetensors", NULL, &err),
-              ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, NULL, NULL, NULL, &copy, &err), ==,
+              ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, b, NULL, NULL, &copy, &err), ==, ZX_OK);
+    CHECK_INT(
+        zx_model_id_taken(&src, a, "/w/model.safetensors", NULL, &copy, &err),
+        ==, ZX_OK);
+    CHECK_INT(copy, ==, 0);
     /* another source that exists holds it: refused, naming both */
-    CHECK_INT(zx_model_id_taken(&src, a, "/v/model.safetensors", NULL, &err),
-              ==, ZX_EUSAGE);
+    CHECK_INT(
+        zx_model_id_taken(&src, a, "/v/model.safetensors", NULL, &copy, &err),
+        ==, ZX_EUSAGE);
     CHECK_MSG(err, "which '");
     CHECK(strstr(err.msg, a) && strstr(err.msg, b) && strstr(err.msg, "org/x"));
-    CHECK_INT(zx_model_id_taken(&src, arch, NULL, NULL, &err), ==, ZX_EUSAGE);
-    /* the Hub's ids are shared; a source that is gone moved */
-    CHECK_INT(zx_model_id_taken(&src, a, NULL, "abc", &err), ==, ZX_OK);
-    CHECK_INT(zx_model_id_taken(&src, "hub:org/x@abc", NULL, NULL, &err), ==,
-              ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, arch, NULL, NULL, &copy, &err), ==,
+              ZX_EUSAGE);
+    /* a record from the Hub is completed */
+    CHECK_INT(zx_model_id_taken(&src, "hub:org/x@abc", NULL, NULL, &copy, &err),
+              ==, ZX_OK);
+    /* one revision only: a copy of the same one is a copy; another one,
+     * or none on either side, is refused */
     src.revision = rev;
-    CHECK_INT(zx_model_id_taken(&src, a, NULL, NULL, &err), ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, "abc", &copy, &err), ==, ZX_OK);
+    CHECK_INT(copy, ==, 1);
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, "abd", &copy, &err), ==,
+              ZX_EUSAGE);
+    CHECK_INT(copy, ==, 0);
+    CHECK_MSG(err, "(revision abd) already has");
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, NULL, &copy, &err), ==,
+              ZX_EUSAGE);
+    CHECK_MSG(err, "(revision none) already has");
     src.revision = NULL;
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, "abc", &copy, &err), ==,
+              ZX_EUSAGE);
+    CHECK_MSG(err, "(revision none) gets the id");
+    /* a revision the held snapshot's own cache names in refs/main is newer */
+    put(tmp, "c/models--org--x/refs/main", "abc\n", 0);
+    put(tmp, "c/models--org--x/snapshots/old/config.json", "{}", 0);
+    p = zx_path_join(tmp, "c/models--org--x/snapshots/old");
+    src.revision = rev;
+    CHECK_INT(zx_model_id_taken(&src, p, NULL, "old", &copy, &err), ==, ZX_OK);
+    CHECK_INT(copy, ==, 0);
+    src.revision = NULL;
+    free(p);
+    /* only a source that is gone (ENOENT, ENOTDIR) moved: another reason
+     * not to see it refuses, with the reason */
+    p = zx_path_join(a, "gone");
+    CHECK_INT(zx_model_id_taken(&src, p, NULL, NULL, &copy, &err), ==, ZX_OK);
+    free(p);
+    put(tmp, "file", "x", 0);
+    p = zx_path_join(tmp, "file/x");
+    CHECK_INT(zx_model_id_taken(&src, p, NULL, NULL, &copy, &err), ==, ZX_OK);
+    free(p);
+    p = zx_path_join(tmp, "loop");
+    CHECK_INT(symlink("loop", p), ==, 0);
+    free(p);
+    p = zx_path_join(tmp, "loop/x");
+    CHECK_INT(zx_model_id_taken(&src, p, NULL, NULL, &copy, &err), ==, ZX_EIO);
+    CHECK_MSG(err, "cannot be told");
+    CHECK(strstr(err.msg, strerror(ELOOP)) != NULL);
+    free(p);
+    if (geteuid() != 0) { /* root reads any folder */
+        char *locked = zx_path_join(tmp, "locked");
+
+        CHECK_INT(mkdir(locked, 0), ==, 0);
+        p = zx_path_join(locked, "x");
+        CHECK_INT(zx_model_id_taken(&src, p, NULL, NULL, &copy, &err), ==,
+                  ZX_EIO);
+        CHECK(strstr(err.msg, strerror(EACCES)) != NULL);
+        chmod(locked, 0700);
+        free(p);
+        free(locked);
+    }
     h_rm_rf(tmp);
-    CHECK_INT(zx_model_id_taken(&src, a, NULL, NULL, &err), ==, ZX_OK);
-    CHECK_INT(zx_model_id_taken(&src, arch, NULL, NULL, &err), ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, a, NULL, NULL, &copy, &err), ==, ZX_OK);
+    CHECK_INT(zx_model_id_taken(&src, arch, NULL, NULL, &copy, &err), ==,
+              ZX_OK);
     free(arch);
     free(a);
     free(b);
+    free(tmp);
+}
+
+/* zx_model_older_snapshot(): a snapshot that refs/main does not name, when
+ * the one it names is there. */
+static void test_older_snapshot(void)
+{
+    char *tmp = make_tmp(), *c = zx_path_join(tmp, "models--org--x"), *p;
+    struct zx_model_src *m = NULL;
+    struct zx_error err = {0};
+    static const char *const revs[] = {"aaa", "bbb"};
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        p = xasprintf("snapshots/%s/config.json", revs[i]);
+        put(c, p, "{}", 0);
+        free(p);
+        p = xasprintf("%s/snapshots/%s", c, revs[i]);
+        put_weights(p, "model.safetensors");
+        free(p);
+    }
+    p = zx_path_join(c, "snapshots/aaa");
+    CHECK_INT(zx_model_src_open(p, NULL, &m, &err), ==, ZX_OK);
+    CHECK_STR(m->revision, "aaa");
+    CHECK_INT(zx_model_older_snapshot(m, &err), ==, 0); /* no refs/main */
+    put(c, "refs/main", "aaa", 0);
+    CHECK_INT(zx_model_older_snapshot(m, &err), ==, 0);
+    put(c, "refs/main", "bbb\n", 0);
+    CHECK_INT(zx_model_older_snapshot(m, &err), ==, 1);
+    CHECK_MSG(err, "is an older snapshot of org/x");
+    CHECK(strstr(err.msg, "refs/main names bbb; skipped") != NULL);
+    put(c, "refs/main", "ccc", 0); /* its snapshot is not there */
+    CHECK_INT(zx_model_older_snapshot(m, &err), ==, 0);
+    zx_model_src_free(m);
+    free(p);
+    h_rm_rf(tmp);
+    free(c);
     free(tmp);
 }
 
@@ -833,6 +928,7 @@ int main(void)
     RUN(test_scan_layout);
     RUN(test_valid_model_id);
     RUN(test_id_taken);
+    RUN(test_older_snapshot);
     RUN(test_sniff);
     return DONE();
 }
