@@ -1746,11 +1746,77 @@ static int verify_vec(const struct zx_vec *vec, void *arg)
     return ZX_OK;
 }
 
-static int cmp_i64(const void *a, const void *b)
+struct idrow {
+    int64_t id;
+    size_t row;
+};
+
+static int cmp_idrow(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = ((const struct idrow *)a)->id,
+            y = ((const struct idrow *)b)->id;
 
     return (x > y) - (x < y);
+}
+
+/* ids[0..n) with their rows, by id. */
+static struct idrow *by_id(const int64_t *ids, size_t n)
+{
+    struct idrow *r = xcalloc(n + 1, sizeof(*r));
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        r[i].id = ids[i];
+        r[i].row = i;
+    }
+    qsort(r, n, sizeof(*r), cmp_idrow);
+    return r;
+}
+
+/* The vector file vi holds the group's vectors c: the same ids, and, when
+ * `values` (its checksum matches the record, so it holds what the writer
+ * built from the store), bit for bit the same vectors.  A difference then
+ * means the store's copy changed after the file was written: damage in
+ * data.mdb that LMDB cannot see. */
+static void verify_file_vectors(struct verify_ctx *v, const char *arch,
+                                const struct zx_vindex *vi,
+                                const struct collect *c, int values)
+{
+    size_t n = c->n, i, bad = 0, row = ZX_FP_DIM * sizeof(float);
+    int64_t *ids = xcalloc(n + 1, sizeof(*ids));
+    float *x = xcalloc(n * (size_t)zx_vindex_dim(vi) + 1, sizeof(*x));
+    struct idrow *a, *b;
+
+    zx_vindex_vectors(vi, ids, x);
+    a = by_id(ids, n);
+    b = by_id(c->ids, n);
+    for (i = 0; i < n && a[i].id == b[i].id; i++)
+        ;
+    if (i < n) {
+        problem(v, "group %s: vector file ids differ from the store", arch);
+        values = 0;
+    }
+    for (i = 0; values && i < n; i++) {
+        if (!memcmp(x + a[i].row * ZX_FP_DIM, c->x + b[i].row * ZX_FP_DIM, row))
+            continue;
+        if (++bad <= 5)
+            problem(v,
+                    "group %s: the fingerprint of '%s' (vector %" PRId64
+                    ") in the store differs from the one in the vector "
+                    "file, which matches its checksum: the store's copy "
+                    "changed after the file was written (damage in "
+                    "data.mdb); ingest the model again with --force",
+                    arch, c->models[b[i].row], b[i].id);
+    }
+    if (bad > 5)
+        problem(v,
+                "group %s: %zu more fingerprints in the store differ from "
+                "the vector file",
+                arch, bad - 5);
+    free(a);
+    free(b);
+    free(ids);
+    free(x);
 }
 
 static int verify_group(const char *arch, json_t *g, void *arg)
@@ -1822,17 +1888,9 @@ static int verify_group(const char *arch, json_t *g, void *arg)
         problem(v, "group %s: vector file holds %zu vectors, the store %zu",
                 arch, zx_vindex_size(vi), c.n);
     } else {
-        int64_t *a = xcalloc(c.n + 1, sizeof(*a));
-        int64_t *b = xcalloc(c.n + 1, sizeof(*b));
-
-        zx_vindex_ids(vi, a);
-        memcpy(b, c.ids, c.n * sizeof(*b));
-        qsort(a, c.n, sizeof(*a), cmp_i64);
-        qsort(b, c.n, sizeof(*b), cmp_i64);
-        if (memcmp(a, b, c.n * sizeof(*a)))
-            problem(v, "group %s: vector file ids differ from the store", arch);
-        free(a);
-        free(b);
+        verify_file_vectors(v, arch, vi, &c,
+                            has_sum && vsum_match(&s, bytes, hex) &&
+                                zx_vindex_dim(vi) == ZX_FP_DIM);
     }
 out:
     zx_vindex_free(vi);

@@ -11,7 +11,8 @@
 # recorded stat identity is compared); a copied index, a flipped byte with
 # its mtime put back, a record of an older zoodex without the identity and
 # a record that announces a pending rename are each handled (strace and
-# mdb_dump/mdb_load, skipped without them).
+# mdb_dump/mdb_load, skipped without them).  A fingerprint changed inside
+# data.mdb is found by verify against the file that matches its checksum.
 . "${0%/*}/lib.sh"
 ok "$ZX" --db "$DB" ingest "$ZOO"
 ok "$ZX" --db "$DB" verify
@@ -131,6 +132,38 @@ f=$(ls "$D"/vectors/*.faiss | head -1)
 flip "$f" 100
 fails 3 "$ZX" --db "$D" verify
 ok "$ZX" --db "$D" ingest "$ZOO"
+ok "$ZX" --db "$D" verify
+grep_ok '^ok: ' "$T/out"
+
+# A byte flipped inside a fingerprint in data.mdb (LMDB has no page
+# checksums): verify compares the vectors of each file that matches its
+# checksum with the store's and reports the model; ingest --force of the
+# models describes them again and verify passes.
+D=$T/store-vector
+rm -rf "$D" && cp -r "$DB" "$D"
+f=$(ls "$D"/vectors/*.faiss | head -1)
+grp=$(basename "$f" | sed 's/\..*//')
+python3 -c 'import sys
+f, db = sys.argv[1], sys.argv[2]
+b = open(f, "rb").read()
+assert b[37:41] == b"IxF2", "not a flat file"
+vec = b[82:82 + 1024]  # the first fingerprint: 256 little-endian f32
+m = bytearray(open(db, "rb").read())
+i, n = m.find(vec), 0
+while i >= 0:  # every copy: the live page, and any freed ones
+    m[i + 500] ^= 0x5a
+    n += 1
+    i = m.find(vec, i + 1)
+assert n > 0, "fingerprint not found in data.mdb"
+open(db, "r+b").write(m)' "$f" "$D/data.mdb"
+check test $? -eq 0
+fails 3 "$ZX" --db "$D" verify
+grep_ok "^problem: group $grp: the fingerprint of '[^']+' \(vector [0-9]+\) in the store differs from the one in the vector file, which matches its checksum: .*data\.mdb.*--force$" "$T/out"
+grep_ok '^INCONSISTENT: ' "$T/out"
+fails 3 "$ZX" --db "$D" verify --json
+grep_ok '"ok": false' "$T/out"
+grep_ok 'the fingerprint of' "$T/out"
+ok "$ZX" --db "$D" ingest --force "$ZOO"
 ok "$ZX" --db "$D" verify
 grep_ok '^ok: ' "$T/out"
 
