@@ -1095,53 +1095,137 @@ static char *vec_path(const struct zx_index *ix, const char *arch, int64_t gen)
  * transaction committed after the file is renamed into place.  A kill in
  * between leaves a current file with no record for its generation: it is
  * not trusted (searches answer from the store, as for a missing file) and
- * the next flush writes and records it again, so a re-run converges. */
+ * the next flush writes and records it again, so a re-run converges.
+ *
+ * The record also holds the file's identity as stat(2) gave it once in
+ * place (device, inode, mtime and ctime in ns): a flush compares that
+ * instead of reading the file, so a run with nothing to write reads no
+ * vector file; only a file whose identity differs (or a record without
+ * one, from an older zoodex) is hashed again.  Searches and verify hash.
+ *
+ * Rewriting a file of a generation that already has a record (reindex, or
+ * the repair of a damaged file) cannot be atomic with the record: a reader
+ * whose snapshot holds the old record could read the new bytes.  So the
+ * new file's size and checksum are committed first as the record's
+ * ZX_VFILE_PENDING, then the file is renamed into place, then the record
+ * proper is committed: a file that matches either is what a writer wrote. */
 
 struct vsum {
     int64_t gen;
     uint64_t bytes;
     char xxh[33];
+    int has_id; /* the identity fields below were recorded */
+    int64_t dev, ino, mtime_ns, ctime_ns;
+    int has_pending;
+    uint64_t p_bytes;
+    char p_xxh[33];
 };
+
+/* Parse one {bytes, xxh3_128} pair; 1 when both are well-formed. */
+static int parse_sum(json_t *o, uint64_t *bytes, char xxh[33])
+{
+    const char *x = o ? zx_json_str(o, ZX_VFILE_XXH3) : NULL;
+    int64_t b = -1;
+
+    if (!x || strlen(x) != 32 || !zx_json_int(o, ZX_VFILE_BYTES, &b) || b < 0)
+        return 0;
+    *bytes = (uint64_t)b;
+    memcpy(xxh, x, 33);
+    return 1;
+}
+
+/* The group's record as stored (NULL when none): a string to compare. */
+static char *vsum_raw(struct zx_txn *txn, const char *arch)
+{
+    char *key = xasprintf(ZX_STATE_VFILE "%s", arch), *val = NULL;
+
+    if (zx_store_get_state(txn, key, &val, NULL) != ZX_OK)
+        val = NULL;
+    free(key);
+    return val;
+}
 
 /* 1 when the store records a checksum for group arch's generation gen. */
 static int get_vsum(struct zx_txn *txn, const char *arch, int64_t gen,
                     struct vsum *s)
 {
-    char *key = xasprintf(ZX_STATE_VFILE "%s", arch), *val = NULL;
-    json_t *o = NULL;
-    const char *x;
-    int64_t bytes = -1;
+    char *val = vsum_raw(txn, arch);
+    json_t *o = val ? json_loads(val, 0, NULL) : NULL;
     int ok = 0;
 
     memset(s, 0, sizeof(*s));
-    if (zx_store_get_state(txn, key, &val, NULL) == ZX_OK)
-        o = json_loads(val, 0, NULL);
-    x = o ? zx_json_str(o, ZX_VFILE_XXH3) : NULL;
-    if (x && strlen(x) == 32 && zx_json_int(o, ZX_VFILE_GEN, &s->gen) &&
-        zx_json_int(o, ZX_VFILE_BYTES, &bytes) && bytes >= 0 && s->gen == gen) {
-        s->bytes = (uint64_t)bytes;
-        memcpy(s->xxh, x, 33);
+    if (o && zx_json_int(o, ZX_VFILE_GEN, &s->gen) && s->gen == gen &&
+        parse_sum(o, &s->bytes, s->xxh)) {
         ok = 1;
+        s->has_id = zx_json_int(o, ZX_VFILE_DEV, &s->dev) &&
+                    zx_json_int(o, ZX_VFILE_INO, &s->ino) &&
+                    zx_json_int(o, ZX_VFILE_MTIME, &s->mtime_ns) &&
+                    zx_json_int(o, ZX_VFILE_CTIME, &s->ctime_ns);
+        s->has_pending = parse_sum(json_object_get(o, ZX_VFILE_PENDING),
+                                   &s->p_bytes, s->p_xxh);
     }
     json_decref(o);
     free(val);
-    free(key);
     return ok;
 }
 
-static int put_vsum(struct zx_txn *txn, const char *arch, const char *file,
-                    int64_t gen, uint64_t bytes, const char *xxh,
+/* 1 when a file of `bytes` bytes hashing to hex is the one recorded, or
+ * the one a writer was renaming into place (pending). */
+static int vsum_match(const struct vsum *s, uint64_t bytes, const char *hex)
+{
+    return (bytes == s->bytes && !strcmp(hex, s->xxh)) ||
+           (s->has_pending && bytes == s->p_bytes && !strcmp(hex, s->p_xxh));
+}
+
+/* The record of a file: its name, generation, size, checksum and, when
+ * path can be stat'ed, its identity. */
+static json_t *vsum_json(const char *path, int64_t gen, uint64_t bytes,
+                         const char *xxh)
+{
+    json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "file", strrchr(path, '/') + 1,
+                          ZX_VFILE_GEN, (json_int_t)gen, ZX_VFILE_BYTES,
+                          (json_int_t)bytes, ZX_VFILE_XXH3, xxh);
+    struct stat st;
+
+    if (stat(path, &st) == 0) {
+        json_object_set_new(o, ZX_VFILE_DEV,
+                            json_integer((json_int_t)st.st_dev));
+        json_object_set_new(o, ZX_VFILE_INO,
+                            json_integer((json_int_t)st.st_ino));
+        json_object_set_new(
+            o, ZX_VFILE_MTIME,
+            json_integer((json_int_t)st.st_mtim.tv_sec * 1000000000 +
+                         st.st_mtim.tv_nsec));
+        json_object_set_new(
+            o, ZX_VFILE_CTIME,
+            json_integer((json_int_t)st.st_ctim.tv_sec * 1000000000 +
+                         st.st_ctim.tv_nsec));
+    }
+    return o;
+}
+
+/* 1 when the file at path has the identity s records (no read of it). */
+static int same_identity(const struct vsum *s, const char *path)
+{
+    struct stat st;
+
+    return s->has_id && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           (uint64_t)st.st_size == s->bytes && (int64_t)st.st_dev == s->dev &&
+           (int64_t)st.st_ino == s->ino &&
+           (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+               s->mtime_ns &&
+           (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec ==
+               s->ctime_ns;
+}
+
+static int put_vsum(struct zx_txn *txn, const char *arch, json_t *o,
                     struct zx_error *err)
 {
     char *key = xasprintf(ZX_STATE_VFILE "%s", arch);
-    json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "file", file, ZX_VFILE_GEN,
-                          (json_int_t)gen, ZX_VFILE_BYTES, (json_int_t)bytes,
-                          ZX_VFILE_XXH3, xxh);
     char *val = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     int rc = zx_store_put_state(txn, key, val, err);
 
     free(val);
-    json_decref(o);
     free(key);
     return rc;
 }
@@ -1251,49 +1335,120 @@ struct flush_ctx {
     struct zx_txn *txn;
     int all;
     int written;
-    json_t *sums; /* arch -> {file, gen, bytes, xxh3_128} to record */
+    json_t *sums; /* arch -> the vfile record to write */
     struct zx_error *err;
 };
 
-/* 1 when group arch's current file is there and matches its record. */
+/* 1 when group arch's current file is there and is the file recorded: by
+ * its identity (no read), else by its checksum; *rec then gets a record
+ * to write again, with the file's identity, when the one stored lacks it
+ * (an older zoodex), holds another (a copied or restored index) or still
+ * announces a rename (a writer stopped before its record). */
 static int file_current(struct zx_txn *txn, const char *arch, int64_t gen,
-                        const char *path)
+                        const char *path, json_t **rec)
 {
     struct vsum s;
     uint64_t bytes;
     char hex[33];
 
-    return get_vsum(txn, arch, gen, &s) && file_sum(path, &bytes, hex) == 0 &&
-           bytes == s.bytes && !strcmp(hex, s.xxh);
+    *rec = NULL;
+    if (!get_vsum(txn, arch, gen, &s))
+        return 0;
+    if (same_identity(&s, path)) {
+        if (s.has_pending)
+            *rec = vsum_json(path, gen, s.bytes, s.xxh);
+        return 1;
+    }
+    if (file_sum(path, &bytes, hex) != ZX_OK || !vsum_match(&s, bytes, hex))
+        return 0;
+    *rec = vsum_json(path, gen, bytes, hex);
+    return 1;
+}
+
+/* Commit, as group arch's record's pending entry, the size and checksum
+ * of the file about to replace the recorded one of the same generation. */
+static int put_pending(struct zx_index *ix, const char *arch, uint64_t bytes,
+                       const char *hex, struct zx_error *err)
+{
+    struct zx_txn *w = NULL;
+    char *val;
+    json_t *o;
+    int rc = zx_txn_begin(ix->st, 1, &w, err);
+
+    if (rc)
+        return rc;
+    val = vsum_raw(w, arch);
+    o = val ? json_loads(val, 0, NULL) : NULL;
+    free(val);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_object();
+    }
+    json_object_set_new(o, ZX_VFILE_PENDING,
+                        json_pack("{s:I,s:s}", ZX_VFILE_BYTES,
+                                  (json_int_t)bytes, ZX_VFILE_XXH3, hex));
+    rc = put_vsum(w, arch, o, err);
+    json_decref(o);
+    if (!rc)
+        return zx_txn_commit(w, err);
+    zx_txn_abort(w);
+    return rc;
+}
+
+/* Build group arch's file from the store and put it in place at path. */
+static int write_file(struct flush_ctx *f, const char *arch, int64_t gen,
+                      const char *path)
+{
+    struct zx_vindex *vi = NULL;
+    struct vsum s;
+    char hex[33], *tmp;
+    int rc = build_group(f->txn, arch, &vi, f->err);
+
+    if (rc)
+        return rc;
+    zx_vindex_digest(vi, hex);
+    if (!get_vsum(f->txn, arch, gen, &s)) {
+        /* no reader trusts a file of this generation yet */
+        rc = zx_vindex_save(vi, path, f->err);
+    } else {
+        /* readers may trust the file in place: announce its successor
+         * before it takes its place (see "Vector file checksums") */
+        tmp = xasprintf("%s.new", path);
+        rc = zx_vindex_save(vi, tmp, f->err);
+        if (!rc)
+            rc = put_pending(f->ix, arch, zx_vindex_bytes(vi), hex, f->err);
+        if (!rc && rename(tmp, path) != 0)
+            rc = zx_fail_errno(f->err, ZX_EIO, "cannot rename '%s'", tmp);
+        if (!rc)
+            rc = zx_fsync_dir(f->ix->vecdir, f->err);
+        if (rc)
+            unlink(tmp);
+        free(tmp);
+    }
+    if (!rc) {
+        f->written++;
+        json_object_set_new(f->sums, arch,
+                            vsum_json(path, gen, zx_vindex_bytes(vi), hex));
+    }
+    zx_vindex_free(vi);
+    return rc;
 }
 
 static int flush_cb(const char *arch, json_t *g, void *arg)
 {
     struct flush_ctx *f = arg;
-    struct zx_vindex *vi = NULL;
+    json_t *rec = NULL;
     int64_t gen = 0;
-    char *path, hex[33];
+    char *path;
     int rc = ZX_OK;
 
     zx_json_int(g, ZX_GROUP_GEN, &gen);
     path = vec_path(f->ix, arch, gen);
     /* Missing, damaged or never recorded: (re)write it. */
-    if (f->all || !file_current(f->txn, arch, gen, path)) {
-        rc = build_group(f->txn, arch, &vi, f->err);
-        if (!rc) {
-            zx_vindex_digest(vi, hex);
-            rc = zx_vindex_save(vi, path, f->err);
-        }
-        if (!rc) {
-            f->written++;
-            json_object_set_new(
-                f->sums, arch,
-                json_pack("{s:s,s:I,s:I,s:s}", "file", strrchr(path, '/') + 1,
-                          ZX_VFILE_GEN, (json_int_t)gen, ZX_VFILE_BYTES,
-                          (json_int_t)zx_vindex_bytes(vi), ZX_VFILE_XXH3, hex));
-        }
-        zx_vindex_free(vi);
-    }
+    if (f->all || !file_current(f->txn, arch, gen, path, &rec))
+        rc = write_file(f, arch, gen, path);
+    else if (rec)
+        json_object_set_new(f->sums, arch, rec);
     if (!rc)
         remove_other_gens(f->ix, arch, gen);
     free(path);
@@ -1330,11 +1485,7 @@ int zx_index_flush(struct zx_index *ix, int all, int *n_written,
         {
             if (rc2)
                 break;
-            rc2 = put_vsum(f.txn, arch, zx_json_str(s, "file"),
-                           json_integer_value(json_object_get(s, ZX_VFILE_GEN)),
-                           (uint64_t)json_integer_value(
-                               json_object_get(s, ZX_VFILE_BYTES)),
-                           zx_json_str(s, ZX_VFILE_XXH3), rc ? NULL : err);
+            rc2 = put_vsum(f.txn, arch, s, rc ? NULL : err);
         }
         if (!rc2)
             rc2 = zx_txn_commit(f.txn, rc ? NULL : err);
@@ -1443,9 +1594,36 @@ static void warn_once(struct zx_index *ix, const char *path, const char *fmt,
     "answering from the store's vectors instead (same answer, slower); "       \
     "'zoodex reindex' rewrites it"
 
+/* 1 when, in a snapshot newer than txn, group arch's generation or vector
+ * file record differs from txn's: a writer moved on since txn began, so
+ * a file that does not match txn's record is its work, not damage. */
+static int moved_on(struct zx_index *ix, struct zx_txn *txn, const char *arch,
+                    int64_t gen)
+{
+    struct zx_txn *now = NULL;
+    json_t *g = NULL;
+    char *was, *is;
+    int64_t gen_now = -1;
+    int moved;
+
+    if (zx_txn_begin(ix->st, 0, &now, NULL))
+        return 0;
+    if (zx_store_get_group(now, arch, &g, NULL) == ZX_OK)
+        zx_json_int(g, ZX_GROUP_GEN, &gen_now);
+    json_decref(g);
+    was = vsum_raw(txn, arch);
+    is = vsum_raw(now, arch);
+    moved = gen_now != gen || !was || !is || strcmp(was, is);
+    free(was);
+    free(is);
+    zx_txn_abort(now);
+    return moved;
+}
+
 /* Load group arch's current file if the store records its checksum and
  * the file matches it; otherwise *vi stays NULL (warned about when it was
- * recorded: then it was damaged, cut or deleted after it was written). */
+ * recorded: then it was damaged, cut or deleted after it was written,
+ * unless a writer replaced or removed it since txn began). */
 static void load_trusted(struct zx_index *ix, struct zx_txn *txn,
                          const char *arch, int64_t gen, struct zx_vindex **vi)
 {
@@ -1459,7 +1637,8 @@ static void load_trusted(struct zx_index *ix, struct zx_txn *txn,
         goto out; /* stale, or written but never recorded: not trusted */
     rc = zx_vindex_load(path, vi, NULL);
     if (rc == ZX_ENOTFOUND) {
-        warn_once(ix, path, "vector file '%s' is missing; " FALLBACK, path);
+        if (!moved_on(ix, txn, arch, gen))
+            warn_once(ix, path, "vector file '%s' is missing; " FALLBACK, path);
         goto out;
     }
     if (rc == ZX_OK) {
@@ -1468,12 +1647,13 @@ static void load_trusted(struct zx_index *ix, struct zx_txn *txn,
     } else if (file_sum(path, &bytes, hex) != ZX_OK) {
         snprintf(hex, sizeof(hex), "(unreadable)");
     }
-    if (rc != ZX_OK || bytes != s.bytes || strcmp(hex, s.xxh)) {
-        warn_once(ix, path,
-                  "vector file '%s' is damaged: xxh3-128 %s over %" PRIu64
-                  " bytes expected (recorded in the store), %s over %" PRIu64
-                  " found; " FALLBACK,
-                  path, s.xxh, s.bytes, hex, bytes);
+    if (rc != ZX_OK || !vsum_match(&s, bytes, hex)) {
+        if (!moved_on(ix, txn, arch, gen))
+            warn_once(ix, path,
+                      "vector file '%s' is damaged: xxh3-128 %s over %" PRIu64
+                      " bytes expected (recorded in the store), %s over "
+                      "%" PRIu64 " found; " FALLBACK,
+                      path, s.xxh, s.bytes, hex, bytes);
         zx_vindex_free(*vi);
         *vi = NULL;
     }
@@ -1638,11 +1818,77 @@ static int verify_vec(const struct zx_vec *vec, void *arg)
     return ZX_OK;
 }
 
-static int cmp_i64(const void *a, const void *b)
+struct idrow {
+    int64_t id;
+    size_t row;
+};
+
+static int cmp_idrow(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = ((const struct idrow *)a)->id,
+            y = ((const struct idrow *)b)->id;
 
     return (x > y) - (x < y);
+}
+
+/* ids[0..n) with their rows, by id. */
+static struct idrow *by_id(const int64_t *ids, size_t n)
+{
+    struct idrow *r = xcalloc(n + 1, sizeof(*r));
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        r[i].id = ids[i];
+        r[i].row = i;
+    }
+    qsort(r, n, sizeof(*r), cmp_idrow);
+    return r;
+}
+
+/* The vector file vi holds the group's vectors c: the same ids, and, when
+ * `values` (its checksum matches the record, so it holds what the writer
+ * built from the store), bit for bit the same vectors.  A difference then
+ * means the store's copy changed after the file was written: damage in
+ * data.mdb that LMDB cannot see. */
+static void verify_file_vectors(struct verify_ctx *v, const char *arch,
+                                const struct zx_vindex *vi,
+                                const struct collect *c, int values)
+{
+    size_t n = c->n, i, bad = 0, row = ZX_FP_DIM * sizeof(float);
+    int64_t *ids = xcalloc(n + 1, sizeof(*ids));
+    float *x = xcalloc(n * (size_t)zx_vindex_dim(vi) + 1, sizeof(*x));
+    struct idrow *a, *b;
+
+    zx_vindex_vectors(vi, ids, x);
+    a = by_id(ids, n);
+    b = by_id(c->ids, n);
+    for (i = 0; i < n && a[i].id == b[i].id; i++)
+        ;
+    if (i < n) {
+        problem(v, "group %s: vector file ids differ from the store", arch);
+        values = 0;
+    }
+    for (i = 0; values && i < n; i++) {
+        if (!memcmp(x + a[i].row * ZX_FP_DIM, c->x + b[i].row * ZX_FP_DIM, row))
+            continue;
+        if (++bad <= 5)
+            problem(v,
+                    "group %s: the fingerprint of '%s' (vector %" PRId64
+                    ") in the store differs from the one in the vector "
+                    "file, which matches its checksum: the store's copy "
+                    "changed after the file was written (damage in "
+                    "data.mdb); ingest the model again with --force",
+                    arch, c->models[b[i].row], b[i].id);
+    }
+    if (bad > 5)
+        problem(v,
+                "group %s: %zu more fingerprints in the store differ from "
+                "the vector file",
+                arch, bad - 5);
+    free(a);
+    free(b);
+    free(ids);
+    free(x);
 }
 
 static int verify_group(const char *arch, json_t *g, void *arg)
@@ -1674,7 +1920,7 @@ static int verify_group(const char *arch, json_t *g, void *arg)
     path = vec_path(v->ix, arch, gen);
     has_sum = get_vsum(v->txn, arch, gen, &s);
     rc = file_sum(path, &bytes, hex);
-    if (rc == ZX_OK && has_sum && (bytes != s.bytes || strcmp(hex, s.xxh))) {
+    if (rc == ZX_OK && has_sum && !vsum_match(&s, bytes, hex)) {
         char *file = xasprintf("vectors/%s", strrchr(path, '/') + 1);
 
         problem(v,
@@ -1692,7 +1938,8 @@ static int verify_group(const char *arch, json_t *g, void *arg)
         free(path);
         goto out;
     }
-    if (rc == ZX_OK && !has_sum) /* a kill before the record, or older */
+    /* a kill before the record, or while it announced the rename */
+    if (rc == ZX_OK && (!has_sum || bytes != s.bytes || strcmp(hex, s.xxh)))
         json_array_append_new(v->unrecorded, json_string(arch));
     rc = zx_vindex_load(path, &vi, v->err);
     free(path);
@@ -1713,17 +1960,9 @@ static int verify_group(const char *arch, json_t *g, void *arg)
         problem(v, "group %s: vector file holds %zu vectors, the store %zu",
                 arch, zx_vindex_size(vi), c.n);
     } else {
-        int64_t *a = xcalloc(c.n + 1, sizeof(*a));
-        int64_t *b = xcalloc(c.n + 1, sizeof(*b));
-
-        zx_vindex_ids(vi, a);
-        memcpy(b, c.ids, c.n * sizeof(*b));
-        qsort(a, c.n, sizeof(*a), cmp_i64);
-        qsort(b, c.n, sizeof(*b), cmp_i64);
-        if (memcmp(a, b, c.n * sizeof(*a)))
-            problem(v, "group %s: vector file ids differ from the store", arch);
-        free(a);
-        free(b);
+        verify_file_vectors(v, arch, vi, &c,
+                            has_sum && vsum_match(&s, bytes, hex) &&
+                                zx_vindex_dim(vi) == ZX_FP_DIM);
     }
 out:
     zx_vindex_free(vi);

@@ -26,13 +26,19 @@
  * (zoodex-store(5)). */
 #define ZX_STATE_HUBID "hubid:"
 /* State key of a group's vector file checksum: "vfile:" then the group
- * signature; the value is JSON {"file", "gen", "bytes", "xxh3_128"}: the
+ * signature; the value is JSON {"file", "gen", "bytes", "xxh3_128", "dev",
+ * "ino", "mtime_ns", "ctime_ns"[, "pending": {"bytes", "xxh3_128"}]}: the
  * file zx_index_flush() last wrote for the group (zoodex-store(5)).  A
  * file whose generation has no such record is not trusted (searched). */
 #define ZX_STATE_VFILE "vfile:"
 #define ZX_VFILE_GEN "gen"
 #define ZX_VFILE_BYTES "bytes"
 #define ZX_VFILE_XXH3 "xxh3_128"
+#define ZX_VFILE_DEV "dev"
+#define ZX_VFILE_INO "ino"
+#define ZX_VFILE_MTIME "mtime_ns"
+#define ZX_VFILE_CTIME "ctime_ns"
+#define ZX_VFILE_PENDING "pending"
 
 /* Field names of the records zx_index_put() writes (zoodex-store(5)),
  * defined once: every reader of a stored record uses these. */

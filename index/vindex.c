@@ -607,6 +607,29 @@ void zx_vindex_ids(const struct zx_vindex *vi, int64_t *out)
         out[i] = rd_i64(vi->ids + i * 8);
 }
 
+void zx_vindex_vectors(const struct zx_vindex *vi, int64_t *ids, float *x)
+{
+    size_t i, j, d = (size_t)vi->dim, stride = d * 4;
+
+    zx_vindex_ids(vi, ids);
+    if (!vi->nlist) {
+        memcpy(x, vi->vecs, vi->n * stride);
+        return;
+    }
+    memset(x, 0, vi->n * stride);
+    for (i = 0; i < vi->nlist; i++) {
+        const unsigned char *v = vi->map + vi->list_off[i];
+        const unsigned char *pos = v + vi->list_len[i] * stride;
+
+        for (j = 0; j < vi->list_len[i]; j++) {
+            int64_t p = rd_i64(pos + j * 8);
+
+            if (p >= 0 && (uint64_t)p < vi->n)
+                memcpy(x + (size_t)p * d, v + j * stride, stride);
+        }
+    }
+}
+
 int zx_vindex_search(const struct zx_vindex *vi, const float *q, int k,
                      float *dist, int64_t *ids, int *n_found,
                      struct zx_error *err)

@@ -52,6 +52,9 @@ int zx_vindex_dim(const struct zx_vindex *vi);
 size_t zx_vindex_size(const struct zx_vindex *vi);
 /* Copy the zx_vindex_size() ids held, in insertion order, into out. */
 void zx_vindex_ids(const struct zx_vindex *vi, int64_t *out);
+/* Copy the ids (as zx_vindex_ids) and, row for row, the vectors held
+ * (zx_vindex_size() x zx_vindex_dim() floats, bit for bit) into x. */
+void zx_vindex_vectors(const struct zx_vindex *vi, int64_t *ids, float *x);
 
 /* k nearest of one query: fills dist[k], ids[k]; missing slots get id -1.
  * *n_found receives how many were filled. */

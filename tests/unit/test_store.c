@@ -535,6 +535,20 @@ static void vindex_ivf_mapped(void)
     CHECK_INT(zx_vindex_load(path, &back, &err), ==, 0);
     CHECK_INT(zx_vindex_size(back), ==, n);
     CHECK_INT(zx_vindex_dim(back), ==, d);
+    { /* its vectors, read back from the cells, are those added, by id */
+        float *y = xcalloc((size_t)n * (size_t)d, sizeof(float));
+        int64_t *yid = xcalloc((size_t)n, sizeof(int64_t));
+        int bad = 0;
+
+        zx_vindex_vectors(back, yid, y);
+        for (i = 0; i < n; i++)
+            bad += (yid[i] - 5) % 3 != 0 || yid[i] < 5 ||
+                   memcmp(y + (size_t)i * d, x + (size_t)((yid[i] - 5) / 3) * d,
+                          (size_t)d * sizeof(float)) != 0;
+        CHECK_INT(bad, ==, 0);
+        free(y);
+        free(yid);
+    }
     for (t = 0; t < 20; t++) {
         const float *q = x + (size_t)((t * 997) % n) * d;
 
