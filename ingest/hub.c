@@ -30,6 +30,7 @@
 #define MAX_REDIRECTS 10
 #define MAX_HINT 600.0
 #define ERROR_BODY (64u << 10) /* kept of an error's body at least */
+#define GATHER_GAP (64u << 10) /* a 206 to pieces: at most this between */
 
 #ifndef ZX_VERSION
 #define ZX_VERSION "0.1.0"
@@ -207,6 +208,9 @@ static void clear_results(struct zx_req *r)
     r->range_ignored = 0;
     r->streamed = 0;
     r->limited = 0;
+    r->write_failed = 0;
+    r->split = 0;
+    r->cross = 0;
     r->err[0] = '\0';
 }
 
@@ -472,11 +476,32 @@ static int window_start(struct xfer *x, long code)
             x->need_end)
         x->need_end =
             r->pieces[r->n_pieces - 1][0] + r->pieces[r->n_pieces - 1][1];
-    if (x->crange_start >= 0) {
-        x->pos = (uint64_t)x->crange_start; /* 206, or a 200 that says
-                                                where it starts */
-    } else if (code == 206) {
-        x->pos = r->range_off;
+    if (x->crange_start >= 0 || code == 206) {
+        /* A 206, or a 200 that says where it starts. */
+        uint64_t want = r->n_pieces ? r->pieces[0][0] : r->range_off;
+        uint64_t sum = 0;
+        size_t i;
+
+        x->pos =
+            x->crange_start >= 0 ? (uint64_t)x->crange_start : r->range_off;
+        if (x->pos > want) { /* the body would be read at the wrong place */
+            snprintf(r->err, sizeof(r->err),
+                     "the file store answered a Range that starts at byte "
+                     "%llu with bytes from %llu on",
+                     (unsigned long long)want, (unsigned long long)x->pos);
+            x->limited = 1;
+            return 2;
+        }
+        for (i = 0; i < r->n_pieces; i++)
+            sum += r->pieces[i][1];
+        if (r->n_pieces > 1 && x->need_end - x->pos > sum + GATHER_GAP) {
+            /* Honoured after all: the bytes between the pieces would all
+             * come; the caller asks for each piece instead. */
+            snprintf(r->err, sizeof(r->err),
+                     "the file store honoured a Range over pieces far apart");
+            r->split = 1;
+            x->limited = 1;
+        }
     } else {
         char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
 
@@ -543,12 +568,25 @@ static size_t window_add(struct xfer *x, const char *p, size_t len, size_t cap)
             kept = hi - lo;
         }
     }
-    if (x->whole)
-        r->streamed += len - kept;
+    r->streamed += len - kept; /* not asked for: dropped, but counted */
     x->pos = b;
-    if (x->whole &&
-        (x->pos >= x->need_end || (r->n_pieces && x->piece >= r->n_pieces))) {
-        x->stopped = 1; /* all in: the rest of the file is not needed */
+    if (x->whole
+            ? x->pos >= x->need_end || (r->n_pieces && x->piece >= r->n_pieces)
+            : x->pos > x->need_end) {
+        /* All in: the rest of the file (or of a 206 longer than the range)
+         * is not needed.  A 206 that ends where the range ends is let
+         * end by itself. */
+        x->stopped = 1;
+        return 0;
+    }
+    if (!x->whole && r->streamed > max) { /* starts far before the range */
+        char m[ZX_SIZE_LEN];
+
+        snprintf(r->err, sizeof(r->err),
+                 "the file store's answer to a Range holds more than the %s "
+                 "of bytes not asked for a request may read",
+                 zx_format_size(max, m));
+        x->limited = 1;
         return 0;
     }
     if (x->whole && x->pos > max) { /* open-ended: too far */
@@ -587,6 +625,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
                          "cannot write the "
                          "download: %s",
                          strerror(errno));
+                x->r->write_failed = 1;
+                x->limited = 1; /* not the network: no retry */
                 return 0;
             }
             done += (size_t)w;
@@ -898,6 +938,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     long status = 0;
 
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    r->cross = x->cross;
     if (cc == CURLE_WRITE_ERROR && x->stopped)
         cc = CURLE_OK; /* stopped on purpose: the range is in */
     if (cc == CURLE_OK || x->limited)
@@ -940,6 +981,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
             snprintf(r->err, sizeof(r->err), "%s",
                      next ? "too many redirects" : "bad redirect location");
             r->status = 0;
+            r->limited = 1; /* the answers, not the network */
             return 0;
         }
         free(r->final_url);
