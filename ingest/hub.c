@@ -30,7 +30,6 @@
 #define MAX_REDIRECTS 10
 #define MAX_HINT 600.0
 #define ERROR_BODY (64u << 10) /* kept of an error's body at least */
-#define GATHER_GAP (64u << 10) /* a 206 to pieces: at most this between */
 
 #ifndef ZX_VERSION
 #define ZX_VERSION "0.1.0"
@@ -209,7 +208,7 @@ static void clear_results(struct zx_req *r)
     r->streamed = 0;
     r->limited = 0;
     r->write_failed = 0;
-    r->split = 0;
+    r->n_got = 0;
     r->cross = 0;
     r->err[0] = '\0';
 }
@@ -467,20 +466,18 @@ static int window_start(struct xfer *x, long code)
 {
     struct zx_req *r = x->r;
     uint64_t max = r->max_stream ? r->max_stream : DEFAULT_MAX_BODY;
+    uint64_t last = r->n_pieces ? r->pieces[r->n_pieces - 1][0] +
+                                      r->pieces[r->n_pieces - 1][1]
+                                : 0;
 
     if (!r->has_range || r->head || (code != 200 && code != 206))
         return 1;
     x->need_end = r->range_len ? r->range_off + r->range_len : UINT64_MAX;
-    if (r->n_pieces &&
-        r->pieces[r->n_pieces - 1][0] + r->pieces[r->n_pieces - 1][1] <
-            x->need_end)
-        x->need_end =
-            r->pieces[r->n_pieces - 1][0] + r->pieces[r->n_pieces - 1][1];
+    if (r->n_pieces && last < x->need_end)
+        x->need_end = last;
     if (x->crange_start >= 0 || code == 206) {
-        /* A 206, or a 200 that says where it starts. */
-        uint64_t want = r->n_pieces ? r->pieces[0][0] : r->range_off;
-        uint64_t sum = 0;
-        size_t i;
+        /* A 206, or a 200 that says where it starts: the range only. */
+        uint64_t want = r->range_off;
 
         x->pos =
             x->crange_start >= 0 ? (uint64_t)x->crange_start : r->range_off;
@@ -492,16 +489,6 @@ static int window_start(struct xfer *x, long code)
             x->limited = 1;
             return 2;
         }
-        for (i = 0; i < r->n_pieces; i++)
-            sum += r->pieces[i][1];
-        if (r->n_pieces > 1 && x->need_end - x->pos > sum + GATHER_GAP) {
-            /* Honoured after all: the bytes between the pieces would all
-             * come; the caller asks for each piece instead. */
-            snprintf(r->err, sizeof(r->err),
-                     "the file store honoured a Range over pieces far apart");
-            r->split = 1;
-            x->limited = 1;
-        }
     } else {
         char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
 
@@ -510,6 +497,8 @@ static int window_start(struct xfer *x, long code)
         x->pos = 0;
         x->whole = 1;
         r->range_ignored = 1;
+        if (r->n_pieces)
+            x->need_end = last; /* every piece, past the range too */
         if (x->need_end != UINT64_MAX && x->need_end > max) {
             snprintf(r->err, sizeof(r->err),
                      "the file store ignored Range and sent the whole file; "
@@ -715,6 +704,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     size_t len = size * n;
     char *v;
 
+    if ((len == 2 && p[0] == '\r') || (len == 1 && p[0] == '\n')) {
+        long code = 0;
+
+        /* The end of the headers: an answer to a Range that cannot be
+         * used (see window_start()) is dropped before its body comes. */
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (!x->mode && !x->location && r->sink_fd <= 0 &&
+            (code == 200 || code == 206)) {
+            x->mode = window_start(x, code);
+            if (x->limited)
+                return 0; /* aborts the transfer: after() sees ->limited */
+        }
+        return len;
+    }
     if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
         /* a new response (after 100-continue): reset what we collected */
         free(x->location);
@@ -1011,6 +1014,8 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     }
     if (status >= 400)
         s3_error(r);
+    if (x->mode == 2)
+        r->n_got = x->piece;
     if (x->mode == 2 && x->whole) {
         /* The server ignored Range: the body holds the range all the
          * same, as a 206 would.  A stream read to its end gives the

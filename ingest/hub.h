@@ -117,12 +117,13 @@ struct zx_req {
      * the first byte asked for is refused (status 0, ->limited). */
     uint64_t max_stream;
     /* With a range: only these pieces, n_pieces (offset, length) pairs,
-     * sorted and not overlapping, inside the range, go to the body, one
-     * after the other.  One request then gathers many small reads of a
-     * file from a single stream.  Not with sink_fd.  When the store
-     * honours the Range after all (206) and the pieces leave more than
-     * 64 KiB between them, nothing is read: status 0, ->split set; ask
-     * for the pieces one by one. */
+     * sorted and not overlapping, the first at the range's start, go to
+     * the body, one after the other.  Pieces may lie past the range's
+     * end: a store that ignores Range (200, the whole file) then serves
+     * them all from one stream, and one request gathers many small reads
+     * of a file; a 206 serves only the range.  ->n_got says how many
+     * pieces the body holds whole; ask for the others again.  Not with
+     * sink_fd. */
     const uint64_t (*pieces)[2];
     size_t n_pieces;
     /* out */
@@ -149,7 +150,7 @@ struct zx_req {
                           range, bad or too many redirects) or a failed
                           write to sink_fd: ->err says which */
     int write_failed;  /* writing to sink_fd failed (->err says why) */
-    int split;         /* see pieces: ask for them one by one */
+    size_t n_got;      /* see pieces: how many are in the body */
     int cross;         /* the final answer came from another host than the
                           endpoint's (the file store) */
     int reresolved;    /* the file store refused a signed URL (403) and

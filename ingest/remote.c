@@ -672,8 +672,8 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
         m->values = xcalloc(npts, sizeof(float));
     }
     /* Pass 0 reads every request; pass 1 the pieces of a gathered request
-     * that the store answered with a 206 after all (->split), one by one:
-     * the bytes between them are not read. */
+     * that the store answered with a 206 after all (only the first piece
+     * came), one by one: the bytes between them are never asked for. */
     for (pass = 0; pass < 2 && !rc && from < n_prs; pass++) {
         upto = n_prs;
         for (i = from; i < upto; i++) {
@@ -693,6 +693,11 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
                 r->pieces = (const uint64_t(*)[2])p->pc;
                 r->n_pieces = p->n;
                 r->max_bytes = body + 1;
+                /* Over the network the Range is the first piece: a store
+                 * that ignores it sends them all in one stream (read as
+                 * far as the last one, within max_stream), one that
+                 * honours it only that piece, and nothing in between. */
+                r->range_len = p->pc[0][1];
                 if (r->status) { /* answered from the HF cache: gather */
                     struct zx_buf g = {0};
 
@@ -702,6 +707,7 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
                                        (size_t)p->pc[j][1]);
                     zx_buf_release(&r->body);
                     r->body = g;
+                    r->n_got = p->n;
                 }
             }
         }
@@ -715,9 +721,13 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             size_t j = 0;
             uint64_t base = 0; /* the body offset of piece j */
 
-            if (r->split && !m->skip && !m->err[0]) {
-                /* One request per piece, from its first point on. */
-                for (j = 0, k = p->k0; j < p->n; j++) {
+            if (judge(m, r, m->files[f], 0))
+                continue;
+            if (p->n > 1 && r->n_got < p->n) {
+                /* The store honoured the Range (the first piece) after
+                 * all: one request for each other piece, from its first
+                 * point on. */
+                for (j = r->n_got, k = p->k0; j < p->n; j++) {
                     struct pread *q = xcalloc(1, sizeof(*q));
 
                     while (k < npts && pr[k].off < p->pc[j][0])
@@ -733,10 +743,8 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
                 }
                 if (m->norange)
                     m->norange[f] = 0;
-                continue;
+                j = 0;
             }
-            if (judge(m, r, m->files[f], 0))
-                continue;
             for (k = p->k0; k < npts && pr[k].file == f; k++) {
                 while (j < p->n && pr[k].off >= p->pc[j][0] + p->pc[j][1]) {
                     base += p->pc[j][1];
