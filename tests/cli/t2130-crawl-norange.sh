@@ -95,4 +95,16 @@ same "$T/big-ref.snap" "$T/big1m.snap"
 grep_ok '"server": *"cdn".*"range": *"bytes=' "$MLOG"
 grep_not '"range": *"bytes=[^"]*", *"encoding": *"[^"]*gzip' "$MLOG"
 grep_ok '"range": *"bytes=[^"]*", *"encoding": *"identity"' "$MLOG"
+
+# A broken edge answers the value reads with a 206 that starts 8 bytes
+# later than asked (its Content-Range says so): read as asked, every value
+# would be silently wrong.  Each model fails alone, with the reason.
+: >"$MLOG"
+faults '{"rules": [{"match": ".", "host": "cdn", "fault": "shiftrange", "range": "^bytes=[1-9]"}]}'
+sleep 0.05
+fails 3 "$ZX" --db "$T/shift" crawl --json
+grep_ok '"failed": 2' "$T/out"
+grep_ok '"fault": *"shiftrange"' "$MLOG"
+check test "$(grep -Ec '^zoodex crawl: gen-org-[01]/model-0000[01]: model.safetensors: the file store answered a Range that starts at byte [0-9]+ with bytes from [0-9]+ on$' "$T/err")" -eq 2
+grep_not 'unreachable' "$T/err"
 done_testing

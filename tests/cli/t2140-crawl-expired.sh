@@ -62,7 +62,7 @@ grep_ok '^zoodex crawl: vision-demo/tinyresnet-base: model.safetensors: the file
 grep_ok '^zoodex crawl: other-lab/minibert-spam: model.safetensors: the file store refused its signed download link' "$T/err"
 grep_not 'unreachable' "$T/err"
 # Each refused URL was asked for again once: two CDN requests per read.
-check test "$(grep -c '"fault": *"expired"' "$MLOG")" -ge 4
+check test "$(grep -c '"fault": *"expired"' "$MLOG")" -eq 4
 grep_not '"server": *"cdn".*"auth": *true' "$MLOG"
 # The next run, with the file store working again, fetches the two.
 faults '{"rules": []}'
@@ -74,6 +74,25 @@ snap "$T/bad" "$T/bad.snap"
 sed '/"vid":/d' "$T/ref.snap" >"$T/ref.novid"
 sed -i '/"vid":/d' "$T/bad.snap"
 same "$T/ref.novid" "$T/bad.snap"
+
+# The fresh URL is refused by the Hub itself: gated (the model is skipped
+# as gated), or another 403 (the Hub's refusal, not the file store's).
+: >"$MLOG"
+faults "{\"rules\": [
+  {\"match\": \"^/(vision-demo/tinyresnet-base|other-lab/minibert-spam)/resolve/[^/]+/model.safetensors\", \"host\": \"api\", \"fault\": \"slow\", \"times\": 1, \"per_path\": true},
+  {\"match\": \"^/vision-demo/tinyresnet-base/resolve/[^/]+/model.safetensors\", \"host\": \"api\", \"fault\": \"gated\"},
+  {\"match\": \"^/other-lab/minibert-spam/resolve/[^/]+/model.safetensors\", \"host\": \"api\", \"fault\": \"403\"},
+  {\"match\": \"^/repos/($id1|$id2)/\", \"host\": \"cdn\", \"fault\": \"expired\", \"times\": 1, \"per_path\": true}]}"
+sleep 0.05
+fails 3 "$ZX" --db "$T/hub403" crawl --json
+grep_ok '"skipped": 1' "$T/out"
+grep_ok '"failed": 1' "$T/out"
+tr -d ' \n' <"$T/out" >"$T/flat"
+grep_ok '"model":"vision-demo/tinyresnet-base","reason":"gated"' "$T/flat"
+grep_ok '^zoodex crawl: other-lab/minibert-spam: model.safetensors: HTTP 403: Forbidden$' "$T/err"
+grep_not 'refused its signed download link|unreachable' "$T/err"
+check test "$(grep -c '"fault": *"expired"' "$MLOG")" -eq 2
+grep_ok '"server": *"api".*/vision-demo/tinyresnet-base/resolve/.*"status": *403.*"fault": *"gated"' "$MLOG"
 
 # A full download (ingest org/name) asks for a fresh URL the same way.
 : >"$MLOG"
