@@ -328,17 +328,23 @@ static int judge(struct zx_remote *m, struct zx_req *r, const char *file,
     if (r->status == 200 || r->status == 206)
         return 0;
     if (r->limited && r->range_ignored) {
-        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
+        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN], c[ZX_SIZE_LEN + 16] = "";
         uint64_t end = r->n_pieces ? r->pieces[r->n_pieces - 1][0] +
                                          r->pieces[r->n_pieces - 1][1]
                                    : r->range_off + r->range_len;
         uint64_t budget = m->stream_budget ? m->stream_budget : STREAM_BUDGET;
 
+        /* What was left of the budget for this request, when the model's
+         * other reads had taken some. */
+        if (r->max_stream && r->max_stream < budget && r->max_stream < end) {
+            zx_format_size(r->max_stream, c);
+            strcat(c, " left of the ");
+        }
         snprintf(m->err, sizeof(m->err),
                  "%s: the file store ignores Range requests (it sends the "
                  "whole file), and the bytes needed end %s into the file, "
-                 "beyond the %s a model may read that way%s",
-                 file, zx_format_size(end, a), zx_format_size(budget, b),
+                 "beyond the %s%s a model may read that way%s",
+                 file, zx_format_size(end, a), c, zx_format_size(budget, b),
                  m->stream_budget ? " (--max-bytes)" : "");
         return 1;
     }

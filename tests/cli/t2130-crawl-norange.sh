@@ -47,6 +47,18 @@ ok "$ZX" --db "$T/mixed" crawl --json
 grep_ok '"new": 17' "$T/out"
 snap "$T/mixed" "$T/mixed.snap"
 same "$T/ref.snap" "$T/mixed.snap"
+# A sharded model's shards are read in the same round: they share the
+# model's budget (--max-bytes, below 64 MiB), taken out as each read is
+# queued: the first shard's head read may stream 97.7 KiB of the 120 KiB,
+# the second only what is left, so the model fails alone, saying so.
+faults '{"rules": [{"match": ".", "host": "cdn", "fault": "norange"}]}'
+sleep 0.05
+fails 3 "$ZX" --db "$T/shard" crawl --search minibert-lang --max-bytes 120k --json
+grep_ok '"failed": 1' "$T/out"
+grep_ok '^zoodex crawl: other-lab/minibert-lang: model-0000[12]-of-00002.safetensors: the file store ignores Range requests \(it sends the whole file\), and the bytes needed end 97.7 KiB into the file, beyond the 2[0-9.]* KiB left of the 120 KiB a model may read that way \(--max-bytes\)$' "$T/err"
+# With 64 MiB a model (the default), it is read whole.
+ok "$ZX" --db "$T/shard" crawl --search minibert-lang --json
+grep_ok '"new": 1' "$T/out"
 stop_mock
 
 # A store that ignores Range only for reads from a file's first byte (the
