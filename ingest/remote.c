@@ -328,7 +328,8 @@ static int judge(struct zx_remote *m, struct zx_req *r, const char *file,
     if (r->status == 200 || r->status == 206)
         return 0;
     if (r->limited && r->range_ignored) {
-        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN], c[ZX_SIZE_LEN + 16] = "";
+        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN], l[ZX_SIZE_LEN];
+        char c[ZX_SIZE_LEN + 16] = "";
         uint64_t end = r->n_pieces ? r->pieces[r->n_pieces - 1][0] +
                                          r->pieces[r->n_pieces - 1][1]
                                    : r->range_off + r->range_len;
@@ -337,8 +338,8 @@ static int judge(struct zx_remote *m, struct zx_req *r, const char *file,
         /* What was left of the budget for this request, when the model's
          * other reads had taken some. */
         if (r->max_stream && r->max_stream < budget && r->max_stream < end) {
-            zx_format_size(r->max_stream, c);
-            strcat(c, " left of the ");
+            snprintf(c, sizeof(c), "%s left of the ",
+                     zx_format_size(r->max_stream, l));
         }
         snprintf(m->err, sizeof(m->err),
                  "%s: the file store ignores Range requests (it sends the "
