@@ -610,11 +610,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
             ssize_t w = write(x->r->sink_fd, p + done, len - done);
 
             if (w < 0) {
+                x->r->write_failed = errno ? errno : EIO;
                 snprintf(x->r->err, sizeof(x->r->err),
                          "cannot write the "
                          "download: %s",
-                         strerror(errno));
-                x->r->write_failed = 1;
+                         strerror(x->r->write_failed));
                 x->limited = 1; /* not the network: no retry */
                 return 0;
             }

@@ -149,7 +149,7 @@ struct zx_req {
                           that cannot be used (a Content-Range after the
                           range, bad or too many redirects) or a failed
                           write to sink_fd: ->err says which */
-    int write_failed;  /* writing to sink_fd failed (->err says why) */
+    int write_failed;  /* the errno of a failed write to sink_fd, or 0 */
     size_t n_got;      /* see pieces: how many are in the body */
     int cross;         /* the final answer came from another host than the
                           endpoint's (the file store) */

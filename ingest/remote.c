@@ -3,6 +3,7 @@
 #include "remote.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <inttypes.h>
@@ -1027,7 +1028,11 @@ static int download_file(struct dl *d, const char *file, int optional,
             break;
         }
         if (r.status == 0 && r.write_failed) { /* ours, not the network */
-            rc = zx_fail(err, ZX_EIO, "'%s': %s: %s", m->id, file, r.err);
+            errno = r.write_failed;
+            rc = zx_fail_errno(err, ZX_EIO,
+                               "'%s': cannot write the download "
+                               "of %s to '%s'",
+                               m->id, file, part);
             if (!resumable)
                 unlink(part);
             goto out;

@@ -105,6 +105,34 @@ grep_ok '"fault": *"expired"' "$MLOG"
 grep_ok '"server": *"cdn".*"status": *200' "$MLOG"
 grep_not '"server": *"cdn".*"auth": *true' "$MLOG"
 
+# A download that cannot be written (the file system is full: its part is
+# made a link to /dev/full) is no network failure: not retried, said so,
+# exit 9 (no space), not 6 (the Hub unreachable).
+faults '{"rules": []}'
+sleep 0.05
+: >"$MLOG"
+if [ -c /dev/full ] && [ -w /dev/full ]; then
+    sha=$(sha256sum "$ZOO/zoodex-demo/tinybert-topic3/model.safetensors" | cut -c1-64)
+    mkdir -p "$T/hf-full/hub/models--zoodex-demo--tinybert-topic3/blobs"
+    ln -s /dev/full "$T/hf-full/hub/models--zoodex-demo--tinybert-topic3/blobs/$sha.incomplete"
+    fails 9 env HF_HOME="$T/hf-full" "$ZX" --db "$T/full" ingest zoodex-demo/tinybert-topic3
+    grep_ok "^zoodex ingest: 'zoodex-demo/tinybert-topic3': cannot write the download of model.safetensors to '.*/blobs/$sha.incomplete': No space left on device" "$T/err"
+    grep_not 'unreachable|kept failing' "$T/err"
+    check test "$(grep -c '"server": *"cdn"' "$MLOG")" -eq 1
+fi
+
+# Redirects that never end are the Hub's answers, not the network: with
+# every file request of a crawl looping, each model fails on its own (exit
+# 3), not "the Hub unreachable" (exit 6).
+faults '{"rules": [{"match": "/resolve/", "host": "api", "fault": "redirectloop"}]}'
+sleep 0.05
+fails 3 "$ZX" --db "$T/loop" crawl --search tinybert-topic3 --json
+grep_ok '"new": 0' "$T/out"
+check test "$(sed -n 's/.*"failed": \([0-9]*\).*/\1/p' "$T/out")" -eq "$(sed -n 's/.*"seen": \([0-9]*\).*/\1/p' "$T/out")"
+grep_ok '"error": "[a-zA-Z._]+: too many redirects"' "$T/out"
+grep_not 'unreachable' "$T/err"
+grep_ok '"fault": *"redirectloop"' "$MLOG"
+
 # Every file store URL refused: every model fails, the crawl still ends
 # with a summary and exit 3, not "Hub unreachable".
 faults '{"rules": [{"match": ".", "host": "cdn", "fault": "expired"}]}'

@@ -119,6 +119,7 @@ times left applies.  Kinds: 429, 429-bare, 408, 500, 502, 503 (any 3-digit
 status works), reset, slow, truncate, badlen, badjson, gated, notfound,
 entrynotfound, private, norange (the CDN/resolve-cache ignore Range),
 shiftrange (they answer a Range with a 206 that starts 8 bytes later),
+redirectloop (302 to the same URL),
 expired (the CDN's signed-URL expiry answer).  See README.md.
 
 Request log (--log F): one compact JSON line per request: t, server,
@@ -1244,6 +1245,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             st = int(kind)
             reason = self.responses.get(st, ("Error",))[0]
             return self.error_for(path, st, reason, headers=extra)
+        if kind == "redirectloop":
+            # A redirect to the very same URL, for ever.
+            return self.error_for(path, 302, "Found",
+                                  headers=[("Location", self.path)])
         rid = self.guess_repo_id(path)
         if kind == "gated":
             return self.gated_error(path, rid or "unknown/model")
