@@ -575,8 +575,12 @@ int zx_crawl(struct zx_index *ix, struct zx_hub *hub,
                 continue;
             }
             batch[nb] = zx_remote_new(id, json_incref(e));
-            /* What a model may read of a file store ignoring Range. */
-            batch[nb++]->stream_budget = o->max_bytes;
+            /* What a model may read of a file store ignoring Range: 64
+             * MiB, less when --max-bytes is less (it caps the run). */
+            batch[nb++]->stream_budget =
+                o->max_bytes && o->max_bytes < ZX_REMOTE_STREAM_BUDGET
+                    ? o->max_bytes
+                    : 0;
             if (nb == (size_t)o->batch) {
                 rc = run_batch(ix, hub, batch, nb, rep, err);
                 sample_memory(rep);

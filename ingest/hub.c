@@ -207,6 +207,9 @@ static void clear_results(struct zx_req *r)
     r->range_ignored = 0;
     r->streamed = 0;
     r->limited = 0;
+    r->write_failed = 0;
+    r->n_got = 0;
+    r->cross = 0;
     r->err[0] = '\0';
 }
 
@@ -463,20 +466,29 @@ static int window_start(struct xfer *x, long code)
 {
     struct zx_req *r = x->r;
     uint64_t max = r->max_stream ? r->max_stream : DEFAULT_MAX_BODY;
+    uint64_t last = r->n_pieces ? r->pieces[r->n_pieces - 1][0] +
+                                      r->pieces[r->n_pieces - 1][1]
+                                : 0;
 
     if (!r->has_range || r->head || (code != 200 && code != 206))
         return 1;
     x->need_end = r->range_len ? r->range_off + r->range_len : UINT64_MAX;
-    if (r->n_pieces &&
-        r->pieces[r->n_pieces - 1][0] + r->pieces[r->n_pieces - 1][1] <
-            x->need_end)
-        x->need_end =
-            r->pieces[r->n_pieces - 1][0] + r->pieces[r->n_pieces - 1][1];
-    if (x->crange_start >= 0) {
-        x->pos = (uint64_t)x->crange_start; /* 206, or a 200 that says
-                                                where it starts */
-    } else if (code == 206) {
-        x->pos = r->range_off;
+    if (r->n_pieces && last < x->need_end)
+        x->need_end = last;
+    if (x->crange_start >= 0 || code == 206) {
+        /* A 206, or a 200 that says where it starts: the range only. */
+        uint64_t want = r->range_off;
+
+        x->pos =
+            x->crange_start >= 0 ? (uint64_t)x->crange_start : r->range_off;
+        if (x->pos > want) { /* the body would be read at the wrong place */
+            snprintf(r->err, sizeof(r->err),
+                     "the file store answered a Range that starts at byte "
+                     "%llu with bytes from %llu on",
+                     (unsigned long long)want, (unsigned long long)x->pos);
+            x->limited = 1;
+            return 2;
+        }
     } else {
         char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
 
@@ -485,6 +497,8 @@ static int window_start(struct xfer *x, long code)
         x->pos = 0;
         x->whole = 1;
         r->range_ignored = 1;
+        if (r->n_pieces)
+            x->need_end = last; /* every piece, past the range too */
         if (x->need_end != UINT64_MAX && x->need_end > max) {
             snprintf(r->err, sizeof(r->err),
                      "the file store ignored Range and sent the whole file; "
@@ -543,12 +557,25 @@ static size_t window_add(struct xfer *x, const char *p, size_t len, size_t cap)
             kept = hi - lo;
         }
     }
-    if (x->whole)
-        r->streamed += len - kept;
+    r->streamed += len - kept; /* not asked for: dropped, but counted */
     x->pos = b;
-    if (x->whole &&
-        (x->pos >= x->need_end || (r->n_pieces && x->piece >= r->n_pieces))) {
-        x->stopped = 1; /* all in: the rest of the file is not needed */
+    if (x->whole
+            ? x->pos >= x->need_end || (r->n_pieces && x->piece >= r->n_pieces)
+            : x->pos > x->need_end) {
+        /* All in: the rest of the file (or of a 206 longer than the range)
+         * is not needed.  A 206 that ends where the range ends is let
+         * end by itself. */
+        x->stopped = 1;
+        return 0;
+    }
+    if (!x->whole && r->streamed > max) { /* starts far before the range */
+        char m[ZX_SIZE_LEN];
+
+        snprintf(r->err, sizeof(r->err),
+                 "the file store's answer to a Range holds more than the %s "
+                 "of bytes not asked for a request may read",
+                 zx_format_size(max, m));
+        x->limited = 1;
         return 0;
     }
     if (x->whole && x->pos > max) { /* open-ended: too far */
@@ -583,10 +610,12 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
             ssize_t w = write(x->r->sink_fd, p + done, len - done);
 
             if (w < 0) {
+                x->r->write_failed = errno ? errno : EIO;
                 snprintf(x->r->err, sizeof(x->r->err),
                          "cannot write the "
                          "download: %s",
-                         strerror(errno));
+                         strerror(x->r->write_failed));
+                x->limited = 1; /* not the network: no retry */
                 return 0;
             }
             done += (size_t)w;
@@ -675,6 +704,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     size_t len = size * n;
     char *v;
 
+    if ((len == 2 && p[0] == '\r') || (len == 1 && p[0] == '\n')) {
+        long code = 0;
+
+        /* The end of the headers: an answer to a Range that cannot be
+         * used (see window_start()) is dropped before its body comes. */
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (!x->mode && !x->location && r->sink_fd <= 0 &&
+            (code == 200 || code == 206)) {
+            x->mode = window_start(x, code);
+            if (x->limited)
+                return 0; /* aborts the transfer: after() sees ->limited */
+        }
+        return len;
+    }
     if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
         /* a new response (after 100-continue): reset what we collected */
         free(x->location);
@@ -898,6 +941,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     long status = 0;
 
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    r->cross = x->cross;
     if (cc == CURLE_WRITE_ERROR && x->stopped)
         cc = CURLE_OK; /* stopped on purpose: the range is in */
     if (cc == CURLE_OK || x->limited)
@@ -940,6 +984,7 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
             snprintf(r->err, sizeof(r->err), "%s",
                      next ? "too many redirects" : "bad redirect location");
             r->status = 0;
+            r->limited = 1; /* the answers, not the network */
             return 0;
         }
         free(r->final_url);
@@ -969,6 +1014,8 @@ static int after(struct zx_hub *h, struct xfer *x, CURLcode cc, double now)
     }
     if (status >= 400)
         s3_error(r);
+    if (x->mode == 2)
+        r->n_got = x->piece;
     if (x->mode == 2 && x->whole) {
         /* The server ignored Range: the body holds the range all the
          * same, as a 206 would.  A stream read to its end gives the

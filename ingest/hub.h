@@ -110,12 +110,20 @@ struct zx_req {
      * bytes before the range are dropped, and the transfer stops once the
      * range is in.  max_stream bounds how far into such a stream a
      * request may read (0: 64 MiB); a range that ends beyond it is not
-     * read at all (status 0, ->limited, a message in ->err). */
+     * read at all (status 0, ->limited, a message in ->err).  The bytes
+     * of any answer to a Range that are not asked for (before the range,
+     * between pieces) are counted in ->streamed and bounded by it too; a
+     * 206 is read only up to the range's end, and one that starts after
+     * the first byte asked for is refused (status 0, ->limited). */
     uint64_t max_stream;
     /* With a range: only these pieces, n_pieces (offset, length) pairs,
-     * sorted and not overlapping, inside the range, go to the body, one
-     * after the other.  One request then gathers many small reads of a
-     * file from a single stream.  Not with sink_fd. */
+     * sorted and not overlapping, the first at the range's start, go to
+     * the body, one after the other.  Pieces may lie past the range's
+     * end: a store that ignores Range (200, the whole file) then serves
+     * them all from one stream, and one request gathers many small reads
+     * of a file; a 206 serves only the range.  ->n_got says how many
+     * pieces the body holds whole; ask for the others again.  Not with
+     * sink_fd. */
     const uint64_t (*pieces)[2];
     size_t n_pieces;
     /* out */
@@ -134,9 +142,17 @@ struct zx_req {
     int range_ignored; /* a Range was answered with the whole file (200):
                           the body was cut to the range and the status
                           set to 206 */
-    uint64_t streamed; /* bytes of such answers read and dropped */
-    int limited;       /* status 0 because of a limit of ours (max_bytes,
-                          max_stream), not the network: ->err says which */
+    uint64_t streamed; /* bytes of answers to a Range read and dropped
+                          (not asked for); counted in the hub's bytes */
+    int limited;       /* status 0 for a reason other than the network: a
+                          limit of ours (max_bytes, max_stream), an answer
+                          that cannot be used (a Content-Range after the
+                          range, bad or too many redirects) or a failed
+                          write to sink_fd: ->err says which */
+    int write_failed;  /* the errno of a failed write to sink_fd, or 0 */
+    size_t n_got;      /* see pieces: how many are in the body */
+    int cross;         /* the final answer came from another host than the
+                          endpoint's (the file store) */
     int reresolved;    /* the file store refused a signed URL (403) and
                           the Hub was asked for a fresh one */
     char err[256];     /* transport error text, "" if none */

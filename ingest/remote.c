@@ -3,6 +3,7 @@
 #include "remote.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <inttypes.h>
@@ -22,7 +23,7 @@
 #define MAX_META_BYTES (16u << 20)
 #define COALESCE_GAP 4096u
 #define MAX_HEADER_BYTES (100u << 20)
-#define STREAM_BUDGET (64u << 20)
+#define STREAM_BUDGET ZX_REMOTE_STREAM_BUDGET
 
 /* Per-model scratch between the rounds. */
 struct work {
@@ -242,12 +243,14 @@ struct round {
     size_t n, n_net, cap;
 };
 
-/* What a model may still read of answers that ignore Range (> 0). */
+/* What a model may still read of answers that ignore Range (> 0): its
+ * budget less what it read and what the requests queued may read. */
 static uint64_t stream_left(const struct zx_remote *m)
 {
     uint64_t b = m->stream_budget ? m->stream_budget : STREAM_BUDGET;
+    uint64_t used = m->streamed + m->stream_queued;
 
-    return b > m->streamed ? b - m->streamed : 1;
+    return b > used ? b - used : 1;
 }
 
 /* Note that the file store ignored Range for file f of m. */
@@ -260,7 +263,7 @@ static void note_norange(struct zx_remote *m, size_t f, struct zx_req *r)
     m->norange[f] = 1;
 }
 
-static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
+static struct zx_req *add_req(struct round *rd, struct zx_remote *m,
                               const char *file, int ranged, uint64_t off,
                               uint64_t len, void *user)
 {
@@ -273,7 +276,14 @@ static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
         zx_req_range(r, off, len);
     r->max_bytes = ranged && len ? (size_t)len + 1
                                  : (ranged ? MAX_HEADER_BYTES : MAX_META_BYTES);
+    /* The budget is taken out as each request is queued: a ranged one may
+     * read up to its range's end (the whole file up to there, when the
+     * store ignores Range), never more than what the model has left. */
     r->max_stream = stream_left(m);
+    if (ranged && len && off + len < r->max_stream)
+        r->max_stream = off + len;
+    if (ranged) /* only answers to a Range are read as windows */
+        m->stream_queued += r->max_stream;
     r->user = user;
     ZX_GROW(rd->n + 1, rd->cap, rd->reqs, rd->net);
     rd->reqs[rd->n++] = r;
@@ -282,9 +292,17 @@ static struct zx_req *add_req(struct round *rd, const struct zx_remote *m,
     return r;
 }
 
-static int run_round(struct zx_hub *hub, struct round *rd, struct zx_error *err)
+/* Run a round; then what its requests read is in (judge() counts it in
+ * each model's ->streamed), and their reservations are given back. */
+static int run_round(struct zx_hub *hub, struct round *rd,
+                     struct zx_remote **ms, size_t n, struct zx_error *err)
 {
-    return rd->n_net ? zx_hub_run(hub, rd->net, rd->n_net, err) : ZX_OK;
+    int rc = rd->n_net ? zx_hub_run(hub, rd->net, rd->n_net, err) : ZX_OK;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        ms[i]->stream_queued = 0;
+    return rc;
 }
 
 static void free_round(struct round *rd)
@@ -311,30 +329,37 @@ static int judge(struct zx_remote *m, struct zx_req *r, const char *file,
     if (r->status == 200 || r->status == 206)
         return 0;
     if (r->limited && r->range_ignored) {
-        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN];
+        char a[ZX_SIZE_LEN], b[ZX_SIZE_LEN], l[ZX_SIZE_LEN];
+        char c[ZX_SIZE_LEN + 16] = "";
         uint64_t end = r->n_pieces ? r->pieces[r->n_pieces - 1][0] +
                                          r->pieces[r->n_pieces - 1][1]
                                    : r->range_off + r->range_len;
         uint64_t budget = m->stream_budget ? m->stream_budget : STREAM_BUDGET;
 
+        /* What was left of the budget for this request, when the model's
+         * other reads had taken some. */
+        if (r->max_stream && r->max_stream < budget && r->max_stream < end) {
+            snprintf(c, sizeof(c), "%s left of the ",
+                     zx_format_size(r->max_stream, l));
+        }
         snprintf(m->err, sizeof(m->err),
                  "%s: the file store ignores Range requests (it sends the "
                  "whole file), and the bytes needed end %s into the file, "
-                 "beyond the %s a model may read that way%s",
-                 file, zx_format_size(end, a), zx_format_size(budget, b),
+                 "beyond the %s%s a model may read that way%s",
+                 file, zx_format_size(end, a), c, zx_format_size(budget, b),
                  m->stream_budget ? " (--max-bytes)" : "");
         return 1;
     }
-    if (r->status == 403 && r->reresolved) {
+    if (r->error_code && !strcmp(r->error_code, "GatedRepo")) {
+        m->skip = "gated";
+        return 1;
+    }
+    if (r->status == 403 && r->reresolved && r->cross) {
         snprintf(m->err, sizeof(m->err),
                  "%s: the file store refused its signed download link "
                  "(HTTP 403%s%s), and a fresh one from the Hub too",
                  file, r->error_msg ? ": " : "",
                  r->error_msg ? r->error_msg : "");
-        return 1;
-    }
-    if (r->error_code && !strcmp(r->error_code, "GatedRepo")) {
-        m->skip = "gated";
         return 1;
     }
     if (r->error_code && !strcmp(r->error_code, "EntryNotFound") && optional) {
@@ -417,7 +442,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
                     ? add_req(&rd, m, w[i].weights, 0, 0, 0, NULL)
                     : add_req(&rd, m, w[i].weights, 1, 0, HEAD_BYTES, NULL);
     }
-    rc = run_round(hub, &rd, err);
+    rc = run_round(hub, &rd, ms, n, err);
     if (rc)
         goto out;
     for (i = 0; i < n; i++) {
@@ -482,7 +507,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
             add_req(&rd, ms[i], ms[i]->files[f], 1, 0, HEAD_BYTES,
                     (void *)(uintptr_t)(i * ZX_CKPT_MAX_SHARDS + f));
     }
-    rc = run_round(hub, &rd, err);
+    rc = run_round(hub, &rd, ms, n, err);
     if (rc)
         goto out;
     for (i = 0; i < rd.n; i++) {
@@ -517,7 +542,7 @@ int zx_remote_fetch(struct zx_hub *hub, struct zx_remote **ms, size_t n,
                     (void *)(uintptr_t)(i * ZX_CKPT_MAX_SHARDS + f));
         }
     }
-    rc = run_round(hub, &rd, err);
+    rc = run_round(hub, &rd, ms, n, err);
     if (rc)
         goto out;
     for (i = 0; i < rd.n; i++) {
@@ -606,8 +631,8 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
     struct point_ref **refs = xcalloc(n + 1, sizeof(*refs));
     struct round rd = {0};
     struct pread **prs = NULL;
-    size_t i, k, n_prs = 0, cap_prs = 0;
-    int rc;
+    size_t i, k, n_prs = 0, cap_prs = 0, from = 0, upto;
+    int rc = ZX_OK, pass;
 
     for (i = 0; i < n; i++) {
         struct zx_remote *m = ms[i];
@@ -654,69 +679,99 @@ int zx_remote_read_points(struct zx_hub *hub, struct zx_remote **ms, size_t n,
         }
         m->values = xcalloc(npts, sizeof(float));
     }
-    for (i = 0; i < n_prs; i++) {
-        struct pread *p = prs[i];
-        struct zx_remote *m = ms[p->mi];
-        uint64_t a = p->pc[0][0];
-        uint64_t b = p->pc[p->n - 1][0] + p->pc[p->n - 1][1];
-        unsigned f = refs[p->mi][p->k0].file;
-        struct zx_req *r = add_req(&rd, m, m->files[f], 1, a, b - a, p);
-        size_t j, streams = 0;
+    /* Pass 0 reads every request; pass 1 the pieces of a gathered request
+     * that the store answered with a 206 after all (only the first piece
+     * came), one by one: the bytes between them are never asked for. */
+    for (pass = 0; pass < 2 && !rc && from < n_prs; pass++) {
+        upto = n_prs;
+        for (i = from; i < upto; i++) {
+            struct pread *p = prs[i];
+            struct zx_remote *m = ms[p->mi];
+            uint64_t a = p->pc[0][0];
+            uint64_t b = p->pc[p->n - 1][0] + p->pc[p->n - 1][1];
+            unsigned f = refs[p->mi][p->k0].file;
+            struct zx_req *r = add_req(&rd, m, m->files[f], 1, a, b - a, p);
+            size_t j;
 
-        /* The model's budget, shared by its files that are read whole. */
-        for (j = 0; m->norange && j < n_prs; j++)
-            streams +=
-                prs[j]->mi == p->mi && m->norange[refs[p->mi][prs[j]->k0].file];
-        if (streams > 1)
-            r->max_stream = r->max_stream / streams + 1;
-
-        if (p->n > 1) {
-            size_t body = 0;
-
-            for (j = 0; j < p->n; j++)
-                body += (size_t)p->pc[j][1];
-            r->pieces = (const uint64_t(*)[2])p->pc;
-            r->n_pieces = p->n;
-            r->max_bytes = body + 1;
-            if (r->status) { /* answered from the HF cache: gather */
-                struct zx_buf g = {0};
+            if (p->n > 1) {
+                size_t body = 0;
 
                 for (j = 0; j < p->n; j++)
-                    if (p->pc[j][0] - a + p->pc[j][1] <= r->body.len)
-                        zx_buf_add(&g, r->body.data + (p->pc[j][0] - a),
-                                   (size_t)p->pc[j][1]);
-                zx_buf_release(&r->body);
-                r->body = g;
-            }
-        }
-    }
-    rc = run_round(hub, &rd, err);
-    for (i = 0; !rc && i < rd.n; i++) {
-        struct zx_req *r = rd.reqs[i];
-        struct pread *p = r->user;
-        struct zx_remote *m = ms[p->mi];
-        struct point_ref *pr = refs[p->mi];
-        unsigned f = pr[p->k0].file;
-        size_t j = 0;
-        uint64_t base = 0; /* the body offset of piece j */
+                    body += (size_t)p->pc[j][1];
+                r->pieces = (const uint64_t(*)[2])p->pc;
+                r->n_pieces = p->n;
+                r->max_bytes = body + 1;
+                /* Over the network the Range is the first piece: a store
+                 * that ignores it sends them all in one stream (read as
+                 * far as the last one, within max_stream), one that
+                 * honours it only that piece, and nothing in between. */
+                r->range_len = p->pc[0][1];
+                if (r->status) { /* answered from the HF cache: gather */
+                    struct zx_buf g = {0};
 
-        if (judge(m, r, m->files[f], 0))
-            continue;
-        for (k = p->k0; k < npts && pr[k].file == f; k++) {
-            while (j < p->n && pr[k].off >= p->pc[j][0] + p->pc[j][1]) {
-                base += p->pc[j][1];
-                j++;
+                    for (j = 0; j < p->n; j++)
+                        if (p->pc[j][0] - a + p->pc[j][1] <= r->body.len)
+                            zx_buf_add(&g, r->body.data + (p->pc[j][0] - a),
+                                       (size_t)p->pc[j][1]);
+                    zx_buf_release(&r->body);
+                    r->body = g;
+                    r->n_got = p->n;
+                }
             }
-            if (j == p->n)
-                break;
-            if (pr[k].off < p->pc[j][0] ||
-                base + (pr[k].off - p->pc[j][0]) + pr[k].bytes > r->body.len)
-                continue;
-            zx_to_float(pr[k].dtype,
-                        (const unsigned char *)r->body.data + base +
-                            (pr[k].off - p->pc[j][0]),
-                        0, 1, &m->values[pr[k].k]);
         }
+        rc = run_round(hub, &rd, ms, n, err);
+        for (i = 0; !rc && i < rd.n; i++) {
+            struct zx_req *r = rd.reqs[i];
+            struct pread *p = r->user;
+            struct zx_remote *m = ms[p->mi];
+            struct point_ref *pr = refs[p->mi];
+            unsigned f = pr[p->k0].file;
+            size_t j = 0;
+            uint64_t base = 0; /* the body offset of piece j */
+
+            if (judge(m, r, m->files[f], 0))
+                continue;
+            if (p->n > 1 && r->n_got < p->n) {
+                /* The store honoured the Range (the first piece) after
+                 * all: one request for each other piece, from its first
+                 * point on. */
+                for (j = r->n_got, k = p->k0; j < p->n; j++) {
+                    struct pread *q = xcalloc(1, sizeof(*q));
+
+                    while (k < npts && pr[k].off < p->pc[j][0])
+                        k++;
+                    q->mi = p->mi;
+                    q->k0 = k;
+                    q->pc = xmalloc(sizeof(*q->pc));
+                    q->pc[0][0] = p->pc[j][0];
+                    q->pc[0][1] = p->pc[j][1];
+                    q->n = 1;
+                    ZX_GROW(n_prs + 1, cap_prs, prs);
+                    prs[n_prs++] = q;
+                }
+                if (m->norange)
+                    m->norange[f] = 0;
+                j = 0;
+            }
+            for (k = p->k0; k < npts && pr[k].file == f; k++) {
+                while (j < p->n && pr[k].off >= p->pc[j][0] + p->pc[j][1]) {
+                    base += p->pc[j][1];
+                    j++;
+                }
+                if (j == p->n)
+                    break;
+                if (pr[k].off < p->pc[j][0] ||
+                    base + (pr[k].off - p->pc[j][0]) + pr[k].bytes >
+                        r->body.len)
+                    continue;
+                zx_to_float(pr[k].dtype,
+                            (const unsigned char *)r->body.data + base +
+                                (pr[k].off - p->pc[j][0]),
+                            0, 1, &m->values[pr[k].k]);
+            }
+        }
+        free_round(&rd);
+        from = upto;
     }
     free_round(&rd);
     for (i = 0; i < n_prs; i++) {
@@ -971,6 +1026,16 @@ static int download_file(struct dl *d, const char *file, int optional,
         if (r.status == 200 || r.status == 206) {
             rc = ZX_OK;
             break;
+        }
+        if (r.status == 0 && r.write_failed) { /* ours, not the network */
+            errno = r.write_failed;
+            rc = zx_fail_errno(err, ZX_EIO,
+                               "'%s': cannot write the download "
+                               "of %s to '%s'",
+                               m->id, file, part);
+            if (!resumable)
+                unlink(part);
+            goto out;
         }
         if ((r.status == 0 || rc == ZX_ENET) && resumable) {
             rc = ZX_OK;

@@ -23,6 +23,9 @@
 #include "model.h"
 #include "zx_json.h"
 
+/* What a model may read of answers that ignore Range, by default. */
+#define ZX_REMOTE_STREAM_BUDGET (64u << 20)
+
 struct zx_remote {
     /* in */
     char *id;     /* "org/name" */
@@ -42,12 +45,14 @@ struct zx_remote {
                                "no-safetensors", or NULL */
     /* A file store that ignores Range sends whole files: the bytes before
      * a range are then read and dropped, at most stream_budget bytes of
-     * such answers per model (in; 0: 64 MiB); streamed counts them (out)
+     * such answers per model (in; 0: ZX_REMOTE_STREAM_BUDGET, 64 MiB),
+     * taken out as each request is queued; streamed counts them (out)
      * and norange[i] (out, per file) says the store did so for file i,
      * so that zx_remote_read_points() reads all of that file's values
      * from one stream. */
     uint64_t stream_budget;
     uint64_t streamed;
+    uint64_t stream_queued; /* private: taken by requests in flight */
     unsigned char *norange;
     char err[512]; /* set when it failed */
 };

@@ -62,7 +62,7 @@ grep_ok '^zoodex crawl: vision-demo/tinyresnet-base: model.safetensors: the file
 grep_ok '^zoodex crawl: other-lab/minibert-spam: model.safetensors: the file store refused its signed download link' "$T/err"
 grep_not 'unreachable' "$T/err"
 # Each refused URL was asked for again once: two CDN requests per read.
-check test "$(grep -c '"fault": *"expired"' "$MLOG")" -ge 4
+check test "$(grep -c '"fault": *"expired"' "$MLOG")" -eq 4
 grep_not '"server": *"cdn".*"auth": *true' "$MLOG"
 # The next run, with the file store working again, fetches the two.
 faults '{"rules": []}'
@@ -75,6 +75,25 @@ sed '/"vid":/d' "$T/ref.snap" >"$T/ref.novid"
 sed -i '/"vid":/d' "$T/bad.snap"
 same "$T/ref.novid" "$T/bad.snap"
 
+# The fresh URL is refused by the Hub itself: gated (the model is skipped
+# as gated), or another 403 (the Hub's refusal, not the file store's).
+: >"$MLOG"
+faults "{\"rules\": [
+  {\"match\": \"^/(vision-demo/tinyresnet-base|other-lab/minibert-spam)/resolve/[^/]+/model.safetensors\", \"host\": \"api\", \"fault\": \"slow\", \"times\": 1, \"per_path\": true},
+  {\"match\": \"^/vision-demo/tinyresnet-base/resolve/[^/]+/model.safetensors\", \"host\": \"api\", \"fault\": \"gated\"},
+  {\"match\": \"^/other-lab/minibert-spam/resolve/[^/]+/model.safetensors\", \"host\": \"api\", \"fault\": \"403\"},
+  {\"match\": \"^/repos/($id1|$id2)/\", \"host\": \"cdn\", \"fault\": \"expired\", \"times\": 1, \"per_path\": true}]}"
+sleep 0.05
+fails 3 "$ZX" --db "$T/hub403" crawl --json
+grep_ok '"skipped": 1' "$T/out"
+grep_ok '"failed": 1' "$T/out"
+tr -d ' \n' <"$T/out" >"$T/flat"
+grep_ok '"model":"vision-demo/tinyresnet-base","reason":"gated"' "$T/flat"
+grep_ok '^zoodex crawl: other-lab/minibert-spam: model.safetensors: HTTP 403: Forbidden$' "$T/err"
+grep_not 'refused its signed download link|unreachable' "$T/err"
+check test "$(grep -c '"fault": *"expired"' "$MLOG")" -eq 2
+grep_ok '"server": *"api".*/vision-demo/tinyresnet-base/resolve/.*"status": *403.*"fault": *"gated"' "$MLOG"
+
 # A full download (ingest org/name) asks for a fresh URL the same way.
 : >"$MLOG"
 faults '{"rules": [{"match": "^/repos/", "host": "cdn", "fault": "expired", "times": 1, "per_path": true}]}'
@@ -85,6 +104,34 @@ grep_ok '^1 model: 1 new' "$T/out"
 grep_ok '"fault": *"expired"' "$MLOG"
 grep_ok '"server": *"cdn".*"status": *200' "$MLOG"
 grep_not '"server": *"cdn".*"auth": *true' "$MLOG"
+
+# A download that cannot be written (the file system is full: its part is
+# made a link to /dev/full) is no network failure: not retried, said so,
+# exit 9 (no space), not 6 (the Hub unreachable).
+faults '{"rules": []}'
+sleep 0.05
+: >"$MLOG"
+if [ -c /dev/full ] && [ -w /dev/full ]; then
+    sha=$(sha256sum "$ZOO/zoodex-demo/tinybert-topic3/model.safetensors" | cut -c1-64)
+    mkdir -p "$T/hf-full/hub/models--zoodex-demo--tinybert-topic3/blobs"
+    ln -s /dev/full "$T/hf-full/hub/models--zoodex-demo--tinybert-topic3/blobs/$sha.incomplete"
+    fails 9 env HF_HOME="$T/hf-full" "$ZX" --db "$T/full" ingest zoodex-demo/tinybert-topic3
+    grep_ok "^zoodex ingest: 'zoodex-demo/tinybert-topic3': cannot write the download of model.safetensors to '.*/blobs/$sha.incomplete': No space left on device" "$T/err"
+    grep_not 'unreachable|kept failing' "$T/err"
+    check test "$(grep -c '"server": *"cdn"' "$MLOG")" -eq 1
+fi
+
+# Redirects that never end are the Hub's answers, not the network: with
+# every file request of a crawl looping, each model fails on its own (exit
+# 3), not "the Hub unreachable" (exit 6).
+faults '{"rules": [{"match": "/resolve/", "host": "api", "fault": "redirectloop"}]}'
+sleep 0.05
+fails 3 "$ZX" --db "$T/loop" crawl --search tinybert-topic3 --json
+grep_ok '"new": 0' "$T/out"
+check test "$(sed -n 's/.*"failed": \([0-9]*\).*/\1/p' "$T/out")" -eq "$(sed -n 's/.*"seen": \([0-9]*\).*/\1/p' "$T/out")"
+grep_ok '"error": "[a-zA-Z._]+: too many redirects"' "$T/out"
+grep_not 'unreachable' "$T/err"
+grep_ok '"fault": *"redirectloop"' "$MLOG"
 
 # Every file store URL refused: every model fails, the crawl still ends
 # with a summary and exit 3, not "Hub unreachable".

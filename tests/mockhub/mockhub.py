@@ -118,10 +118,13 @@ request target (path + query), "method": "GET"|"HEAD"|"*", "host":
 times left applies.  Kinds: 429, 429-bare, 408, 500, 502, 503 (any 3-digit
 status works), reset, slow, truncate, badlen, badjson, gated, notfound,
 entrynotfound, private, norange (the CDN/resolve-cache ignore Range),
+shiftrange (they answer a Range with a 206 that starts 8 bytes later),
+redirectloop (302 to the same URL),
 expired (the CDN's signed-URL expiry answer).  See README.md.
 
 Request log (--log F): one compact JSON line per request: t, server,
-method, path, range, auth, status, bytes (body bytes really sent), fault.
+method, path, range, encoding (the Accept-Encoding header), auth, status,
+bytes (body bytes really sent, also of a transfer the client cut), fault.
 
 SPDX-License-Identifier: MIT
 """
@@ -1242,6 +1245,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             st = int(kind)
             reason = self.responses.get(st, ("Error",))[0]
             return self.error_for(path, st, reason, headers=extra)
+        if kind == "redirectloop":
+            # A redirect to the very same URL, for ever.
+            return self.error_for(path, 302, "Found",
+                                  headers=[("Location", self.path)])
         rid = self.guess_repo_id(path)
         if kind == "gated":
             return self.gated_error(path, rid or "unknown/model")
@@ -1697,6 +1704,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         total = f.size
         rng = None if kind == "norange" else parse_range(
             self.headers.get("Range"), total)
+        if kind == "shiftrange" and isinstance(rng, tuple) and \
+                rng[0] + 8 <= rng[1]:
+            # A broken edge: a 206 that starts later than asked, its
+            # Content-Range saying so.
+            rng = (rng[0] + 8, rng[1])
         h = list(headers) + [("Accept-Ranges", "bytes")]
         if kind == "norange" and re.search(
                 r"\bgzip\b", self.headers.get("Accept-Encoding") or ""):
@@ -1781,14 +1793,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def finish_request(self, r, head, kind):
         sent, status = 0, r.status
+        self._sent = 0
         try:
             sent = self.write_response(r, head, kind)
         except (OSError, ValueError):
+            sent = self._sent  # what went out before the client cut it
             self.close_connection = True
         self.hub().log.write({
             "t": round(time.time(), 6), "server": self.kind(),
             "method": self.command or None, "path": self.path or None,
             "range": self.headers.get("Range") if getattr(
+                self, "headers", None) else None,
+            "encoding": self.headers.get("Accept-Encoding") if getattr(
                 self, "headers", None) else None,
             "auth": bool(getattr(self, "headers", None) and self.auth()),
             "status": status, "bytes": sent, "fault": kind})
@@ -1833,7 +1849,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f, off, _ = r.body
             first = f.read(off, min(send_n, CHUNK)) if send_n else b""
             self.wfile.write(hdr + first)
-            sent = len(first)
+            sent = self._sent = len(first)
             while sent < send_n:
                 chunk = f.read(off + sent, min(CHUNK, send_n - sent))
                 if not chunk:
@@ -1841,6 +1857,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     break
                 self.wfile.write(chunk)
                 sent += len(chunk)
+                self._sent = sent
         else:
             self.wfile.write(hdr + r.body[:send_n])
             sent = send_n

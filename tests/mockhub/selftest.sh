@@ -674,6 +674,11 @@ nohdr '^content-range:' "fault norange with gzip: no Content-Range"
 py '__import__("gzip").decompress(b) == f("solo-dev/tinybert-intent/model.safetensors")' "fault norange with gzip: the whole file, gzipped"
 fetch -L -H 'Range: bytes=0-7' -H 'Accept-Encoding: identity' "$R/model.safetensors"
 nohdr '^content-encoding:' "fault norange, identity: not compressed"
+faults '{"rules": [{"match": "^/repos/", "fault": "shiftrange"}]}'
+fetch -L -H 'Range: bytes=100-199' "$R/model.safetensors"
+py 'st == 206 and h["content-range"] == "bytes 108-199/%d" % len(f("solo-dev/tinybert-intent/model.safetensors")) and b == f("solo-dev/tinybert-intent/model.safetensors")[108:200]' "fault shiftrange: a 206 that starts 8 bytes later"
+fetch -L -H 'Range: bytes=0-3' "$R/model.safetensors"
+py 'st == 206 and h["content-range"].startswith("bytes 0-3/")' "fault shiftrange: a range under 9 bytes is served as asked"
 faults '{"rules": [{"match": "^/repos/", "fault": "expired"}]}'
 fetch -L "$R/model.safetensors"
 status 403 "fault expired"
@@ -710,10 +715,11 @@ faults '{"rules": []}'
 # ===== request log =====
 
 cp "$T/log" "$T/b"
-py 'all(list(json.loads(l)) == ["t", "server", "method", "path", "range", "auth", "status", "bytes", "fault"] for l in b.splitlines())' "log lines"
+py 'all(list(json.loads(l)) == ["t", "server", "method", "path", "range", "encoding", "auth", "status", "bytes", "fault"] for l in b.splitlines())' "log lines"
 py 'not any(json.loads(l)["auth"] for l in b.splitlines() if json.loads(l)["server"] == "cdn")' "Authorization never reaches the CDN"
 py 'any(json.loads(l)["server"] == "cdn" for l in b.splitlines())' "CDN requests are logged"
 py 'any(e["range"] == "bytes=0-7" and e["status"] == 206 and e["bytes"] == 8 for e in map(json.loads, b.splitlines()))' "log: range, status and bytes"
+py 'any(e["range"] == "bytes=0-7" and e["encoding"] == "gzip" for e in map(json.loads, b.splitlines()))' "log: Accept-Encoding"
 py 'any(e["fault"] == "truncate" and e["bytes"] == 500 for e in map(json.loads, b.splitlines()))' "log: fault and bytes really sent"
 py 'any(e["auth"] and e["server"] == "api" for e in map(json.loads, b.splitlines()))' "log: auth"
 py 'all(e["bytes"] == 0 for e in map(json.loads, b.splitlines()) if e["method"] == "HEAD") and sum(e["method"] == "HEAD" and e["server"] == "cdn" for e in map(json.loads, b.splitlines())) >= 1' "HEAD answers carry no body (api and cdn)"
