@@ -59,6 +59,15 @@ searches_exact() {
         fi
     done
 }
+# answers_silent: every search answers as before, with nothing on stderr.
+answers_silent() {
+    for m in $MODELS; do
+        n=$(echo "$m" | tr / _)
+        ok "$ZX" --db "$D" search --like "$m" -k 16
+        same "$T/$n.want" "$T/out"
+        check test ! -s "$T/err"
+    done
+}
 # repaired: reindex rewrites the files and verify passes.
 repaired() {
     ok "$ZX" --db "$D" reindex
@@ -66,12 +75,7 @@ repaired() {
     ok "$ZX" --db "$D" verify
     grep_ok '^ok: ' "$T/out"
     grep_not 'stale|problem' "$T/out"
-    for m in $MODELS; do
-        n=$(echo "$m" | tr / _)
-        ok "$ZX" --db "$D" search --like "$m" -k 16
-        same "$T/$n.want" "$T/out"
-        check test ! -s "$T/err"
-    done
+    answers_silent
 }
 # damaged_verify GROUP: verify names the file and both checksums.
 damaged_verify() {
@@ -223,12 +227,7 @@ if command -v mdb_dump >/dev/null 2>&1 && command -v mdb_load >/dev/null 2>&1; t
     grep_ok '"unrecorded": \[$' "$T/out"
     # the file is not trusted: damage in it changes nothing, silently
     for f in "$D"/vectors/*.faiss; do flip "$f" -1; done
-    for m in $MODELS; do
-        n=$(echo "$m" | tr / _)
-        ok "$ZX" --db "$D" search --like "$m" -k 16
-        same "$T/$n.want" "$T/out"
-        check test ! -s "$T/err"
-    done
+    answers_silent
     ok "$ZX" --db "$D" ingest "$ZOO"
     ok "$ZX" --db "$D" verify
     grep_not 'stale' "$T/out"
@@ -267,12 +266,7 @@ for line in sys.stdin:
         line = " " + json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n"
     sys.stdout.write(line)' | mdb_load -s state "$D" 2>/dev/null
     check test "$(mdb_dump -p -s state "$D" | grep -c '"pending":')" -eq 2
-    for m in $MODELS; do
-        n=$(echo "$m" | tr / _)
-        ok "$ZX" --db "$D" search --like "$m" -k 16
-        same "$T/$n.want" "$T/out"
-        check test ! -s "$T/err"
-    done
+    answers_silent
     ok "$ZX" --db "$D" verify
     check test "$(grep -c '^stale: vector file of group .* has no checksum in the store' "$T/out")" -eq 2
     grep_not 'problem' "$T/out"

@@ -201,7 +201,7 @@ assert d["new"] + d["not_indexed"] == 17 and d["failed"] == 0, d' "$T/out"
 # Other writers on a full file system: the same message and status.
 FROM=$T/ref
 in_tmpfs 4096 "$T/kr" reindex
-full "$T/kr" 'db/vectors/[0-9a-f]{16}\.g[0-9]+\.faiss\.tmp\.[0-9]+'
+full "$T/kr" 'db/vectors/[0-9a-f]{16}\.g[0-9]+\.faiss(\.new)?\.tmp\.[0-9]+'
 in_tmpfs 4096 "$T/kb" backup "$MNT/copy"
 full "$T/kb" 'copy\.tmp\.[0-9]+/data\.mdb'
 in_tmpfs 4096 "$T/kf" ingest --force "$ZOO"
