@@ -21,6 +21,8 @@ VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
 export ZX_VALGRIND VG
 ZX_SHARED=${ZX_SHARED:-$(cd .. && pwd)/shared}
 export ZX ZX_SHARED
+# (LeakSanitizer cannot run under ptrace: tests that strace or gdb zoodex
+# add detect_leaks=0 to ASAN_OPTIONS for that run.)
 # A sanitizer report (SANITIZE builds) exits 86, never 1, which is also a
 # test's "some checks failed" and zoodex's "error": a LeakSanitizer leak
 # found at exit (after the summary line, whose buffered output it loses)

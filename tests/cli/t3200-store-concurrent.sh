@@ -42,7 +42,7 @@ if command -v strace >/dev/null 2>&1 &&
     cp "$T/out" "$T/race.want"
     g=$(sed -n 's/.*(weight group \(.*\)):$/\1/p' "$T/out")
     old=$(ls "$DB/vectors" | grep "^$g\.g")
-    strace -f -o "$T/race.st" -P "$DB/vectors/$old" -e trace=openat \
+    ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 strace -f -o "$T/race.st" -P "$DB/vectors/$old" -e trace=openat \
         -e inject=openat:delay_enter=8000000 \
         "$ZX" --db "$DB" search --like "$M" -k 5 >"$T/race.out" 2>"$T/race.err" &
     rpid=$!
